@@ -17,7 +17,7 @@ export interface ArtifactStoreConfig {
 export class ArtifactStoreError extends Error {
   constructor(
     message: string,
-    readonly cause?: unknown,
+    override readonly cause?: unknown,
   ) {
     super(message);
     this.name = 'ArtifactStoreError';
