@@ -30,7 +30,15 @@ for entry in "${bins[@]}"; do
   fi
   echo "bins: building $name $version (this takes minutes on a cold cache)..."
   start=$(date +%s)
-  (cd "$here/$dir" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags='-s -w' -o "$out.tmp" "$pkg")
+  ldflags='-s -w'
+  if [ "$dir" = kube ]; then
+    # stamp the release into the binaries so --version and the API's /version tell the truth
+    minor="${version#v1.}"; minor="${minor%%.*}"
+    for v in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+      ldflags="$ldflags -X $v.gitVersion=$version -X $v.gitMajor=1 -X $v.gitMinor=$minor -X $v.gitTreeState=clean"
+    done
+  fi
+  (cd "$here/$dir" && CGO_ENABLED=0 GOFLAGS=-mod=mod nice go build -trimpath -ldflags="$ldflags" -o "$out.tmp" "$pkg")
   mv "$out.tmp" "$out"
   echo "bins: built $name in $(( $(date +%s) - start ))s"
 done

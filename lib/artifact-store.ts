@@ -24,7 +24,16 @@ export class ArtifactStoreError extends Error {
   }
 }
 
-const TRANSIENT = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'SlowDown', 'ServiceUnavailable', 'XMinioServerNotInitialized']);
+const TRANSIENT = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'SlowDown',
+  'ServiceUnavailable',
+  'XMinioServerNotInitialized',
+]);
 
 function isTransient(err: unknown): boolean {
   const e = err as { code?: string; cause?: { code?: string } } | undefined;
@@ -96,7 +105,8 @@ export class ArtifactStore {
 
   async ensureBucket(): Promise<void> {
     await this.withRetry(`create bucket ${this.bucket}`, async () => {
-      if (!(await this.client.bucketExists(this.bucket))) await this.client.makeBucket(this.bucket, 'us-east-1');
+      if (!(await this.client.bucketExists(this.bucket)))
+        await this.client.makeBucket(this.bucket, 'us-east-1');
     });
   }
 
@@ -145,7 +155,8 @@ export class ArtifactStore {
   /** Deletes every object under the prefix (a removed version's folder). */
   async deletePrefix(prefix: string): Promise<number> {
     const keys = await this.list(prefix);
-    if (keys.length) await this.withRetry(`delete ${prefix}`, () => this.client.removeObjects(this.bucket, keys));
+    if (keys.length)
+      await this.withRetry(`delete ${prefix}`, () => this.client.removeObjects(this.bucket, keys));
     return keys.length;
   }
 }
@@ -153,7 +164,8 @@ export class ArtifactStore {
 /** Reads the store settings from the environment (S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, S3_BUCKET). */
 export function artifactStoreConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ArtifactStoreConfig {
   const missing = ['S3_ENDPOINT', 'S3_ACCESS_KEY', 'S3_SECRET_KEY'].filter((k) => !env[k]);
-  if (missing.length) throw new ArtifactStoreError(`missing environment: ${missing.join(', ')} (the object store settings)`);
+  if (missing.length)
+    throw new ArtifactStoreError(`missing environment: ${missing.join(', ')} (the object store settings)`);
   return {
     endpoint: env.S3_ENDPOINT!,
     accessKey: env.S3_ACCESS_KEY!,
