@@ -17,6 +17,7 @@ bins=(
   "minio|minio|github.com/minio/minio|$(pinned minio github.com/minio/minio)"
   "kube-apiserver|kube|k8s.io/kubernetes/cmd/kube-apiserver|$(pinned kube k8s.io/kubernetes)"
   "kube-controller-manager|kube|k8s.io/kubernetes/cmd/kube-controller-manager|$(pinned kube k8s.io/kubernetes)"
+  "kubectl|kube|k8s.io/kubernetes/cmd/kubectl|$(pinned kube k8s.io/kubernetes)"
 )
 
 only="${1:-}"
@@ -47,7 +48,9 @@ for entry in "${bins[@]}"; do
   IFS='|' read -r name dir pkg version <<<"$entry"
   [ -n "$only" ] && [ "$only" != "$name" ] && continue
   out="$cache/$name-$version"
-  "$out" --version >/dev/null 2>&1 || { echo "bins: $out --version failed" >&2; exit 1; }
+  check=(--version)
+  [ "$name" = kubectl ] && check=(version --client)
+  "$out" "${check[@]}" >/dev/null 2>&1 || { echo "bins: $out ${check[*]} failed" >&2; exit 1; }
   ln -sf "$out" "$cache/$name"
-  echo "bins: $name ok ($("$out" --version 2>&1 | head -1))"
+  echo "bins: $name ok ($("$out" "${check[@]}" 2>&1 | head -1))"
 done

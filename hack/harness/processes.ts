@@ -12,7 +12,9 @@ export function binDir(): string {
   );
 }
 
-export function binary(name: 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'minio'): string {
+export function binary(
+  name: 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kubectl' | 'minio',
+): string {
   return path.join(binDir(), name);
 }
 

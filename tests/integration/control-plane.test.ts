@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchV1Api, CoreV1Api, type V1Job } from '@kubernetes/client-node';
 import { ArtifactStore } from '../../lib/artifact-store.ts';
 import {
+  binary,
   startControlPlane,
   startMinio,
   startPodExecutor,
@@ -46,7 +47,7 @@ async function waitForJob(batch: BatchV1Api, name: string, namespace: string): P
 
 describe('local control plane', () => {
   it('serves the Kubernetes API to kubectl with the written kubeconfig', () => {
-    const out = execFileSync('kubectl', ['--kubeconfig', cp.kubeconfigPath, 'version', '-o', 'json'], {
+    const out = execFileSync(binary('kubectl'), ['--kubeconfig', cp.kubeconfigPath, 'version', '-o', 'json'], {
       encoding: 'utf8',
     });
     expect(JSON.parse(out).serverVersion.gitVersion).toMatch(/^v1\.3[34]\./);

@@ -1,0 +1,247 @@
+// `make dev`: the whole system on this machine — control plane, MinIO, CRDs, the game server,
+// the operator, the pod executor for training Jobs, and the samples — until Ctrl-C.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  binary,
+  freePort,
+  startControlPlane,
+  startMinio,
+  startPodExecutor,
+  startProcess,
+  waitFor,
+  type Managed,
+} from './harness/index.ts';
+import { startManifestSync } from './manifest-sync.ts';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const devDir = path.join(repo, '.dev');
+const namespace = 'rps-quest';
+const deployment = 'rps-quest-game';
+
+async function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+function say(line: string): void {
+  console.log(`dev: ${line}`);
+}
+
+/** Secrets that must be the same across restarts of the same .dev directory. */
+function devSecret(name: string): string {
+  const file = path.join(devDir, 'secrets', name);
+  if (!existsSync(file)) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, randomBytes(18).toString('hex'), { mode: 0o600 });
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
+export async function main(): Promise<number> {
+  mkdirSync(path.join(devDir, 'logs'), { recursive: true });
+  const pidFile = path.join(devDir, 'dev.pid');
+  if (existsSync(pidFile)) {
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    try {
+      process.kill(pid, 0);
+      console.error(`dev: already running (pid ${pid}); stop it with \`make down\` first`);
+      return 1;
+    } catch {
+      // a stale pid file from a crashed run
+    }
+  }
+  writeFileSync(pidFile, String(process.pid));
+
+  const gamePort = Number(process.env.PORT ?? 8080);
+  if (!(await portFree(gamePort))) {
+    console.error(`dev: port ${gamePort} is in use; free it or run \`PORT=<port> make dev\``);
+    return 1;
+  }
+  const logDir = path.join(devDir, 'logs');
+  const processes: Managed[] = [];
+  const stoppers: (() => Promise<void> | void)[] = [];
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping…');
+    for (const p of processes.reverse()) await p.stop();
+    for (const s of stoppers.reverse()) await s();
+    rmSync(pidFile, { force: true });
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+
+  try {
+    say('starting etcd, kube-apiserver, kube-controller-manager and MinIO…');
+    const s3Access = 'rpsquest';
+    const s3Secret = devSecret('s3');
+    const [cp, minio] = await Promise.all([
+      startControlPlane({ dir: path.join(devDir, 'cluster') }),
+      startMinio({
+        dir: devDir,
+        port: (await portFree(9000)) ? 9000 : await freePort(),
+        accessKey: s3Access,
+        secretKey: s3Secret,
+      }),
+    ]);
+    stoppers.push(
+      () => cp.stop(),
+      () => minio.stop(),
+    );
+    const kubeconfig = path.join(devDir, 'kubeconfig');
+    copyFileSync(cp.kubeconfigPath, kubeconfig);
+    const kubectl = (...args: string[]) =>
+      execFileSync(binary('kubectl'), ['--kubeconfig', kubeconfig, ...args], {
+        encoding: 'utf8',
+        stdio: 'pipe',
+      });
+
+    say('installing CRDs, namespace and secrets…');
+    kubectl('apply', '--server-side', '-f', path.join(repo, 'crds'));
+    kubectl(
+      'wait',
+      '--for=condition=Established',
+      '--timeout=60s',
+      'crd/rpsmodels.rpsquest.dev',
+      'crd/promotionpolicies.rpsquest.dev',
+    );
+    execFileSync(
+      'bash',
+      [
+        '-c',
+        `"${binary('kubectl')}" --kubeconfig "${kubeconfig}" create namespace ${namespace} --dry-run=client -o yaml | "${binary('kubectl')}" --kubeconfig "${kubeconfig}" apply -f -`,
+      ],
+      { stdio: 'pipe' },
+    );
+    const internalToken = devSecret('internal-token');
+    const applySecret = (name: string, data: Record<string, string>) =>
+      execFileSync(
+        'bash',
+        [
+          '-c',
+          `"${binary('kubectl')}" --kubeconfig "${kubeconfig}" -n ${namespace} create secret generic ${name} ${Object.entries(
+            data,
+          )
+            .map(([k, v]) => `--from-literal=${k}=${v}`)
+            .join(
+              ' ',
+            )} --dry-run=client -o yaml | "${binary('kubectl')}" --kubeconfig "${kubeconfig}" apply -f -`,
+        ],
+        { stdio: 'pipe' },
+      );
+    applySecret('rps-quest-s3', { accessKey: s3Access, secretKey: s3Secret });
+    applySecret('rps-quest-internal', { token: internalToken });
+
+    const s3Env = {
+      S3_ENDPOINT: minio.endpoint,
+      S3_BUCKET: minio.bucket,
+      S3_ACCESS_KEY: s3Access,
+      S3_SECRET_KEY: s3Secret,
+    };
+    const gameUrl = `http://127.0.0.1:${gamePort}`;
+
+    const executor = await startPodExecutor({
+      kubeConfig: cp.kubeConfig,
+      namespace,
+      logDir: path.join(logDir, 'pods'),
+    });
+    stoppers.push(() => executor.stop());
+    const manifestDir = path.join(devDir, 'manifests');
+    const sync = await startManifestSync({
+      kubeConfig: cp.kubeConfig,
+      namespace,
+      configMap: `${deployment}-models`,
+      dir: manifestDir,
+    });
+    stoppers.push(() => sync.stop());
+
+    say('starting the game server…');
+    mkdirSync(path.join(devDir, 'data'), { recursive: true });
+    const app = startProcess('app', process.execPath, ['--import', 'tsx', path.join(repo, 'cli.ts'), 'app'], {
+      logDir,
+      cwd: repo,
+      env: {
+        ...s3Env,
+        PORT: String(gamePort),
+        HOST: '127.0.0.1',
+        RPS_DB: path.join(devDir, 'data', 'game.db'),
+        RPS_MANIFEST_DIR: manifestDir,
+        RPS_MODEL_CACHE: path.join(devDir, 'data', 'model-cache'),
+        RPS_INTERNAL_TOKEN: internalToken,
+      },
+    });
+    processes.push(app);
+    await waitFor('game server', async () => (await fetch(`${gameUrl}/readyz`)).ok, {
+      process: app,
+      timeoutMs: 60_000,
+    });
+
+    say('starting the operator…');
+    const operator = startProcess(
+      'operator',
+      process.execPath,
+      ['--import', 'tsx', path.join(repo, 'cli.ts'), 'operator'],
+      {
+        logDir,
+        cwd: repo,
+        env: {
+          ...s3Env,
+          KUBECONFIG: kubeconfig,
+          NAMESPACE: namespace,
+          RPS_GAME_URL: gameUrl,
+          RPS_INTERNAL_TOKEN: internalToken,
+          LEADER_ELECTION: 'true',
+          METRICS_PORT: String(await freePort()),
+        },
+      },
+    );
+    processes.push(operator);
+
+    say('applying config/samples (Brian, Forrest, Logan and the default PromotionPolicy)…');
+    kubectl('apply', '-n', namespace, '-f', path.join(repo, 'config', 'samples'));
+
+    say('waiting until the three bots serve their first trained version (training runs as Jobs)…');
+    await waitFor(
+      'first trained versions',
+      async () => {
+        const res = await fetch(`${gameUrl}/api/v1/models`);
+        const body = (await res.json()) as { models?: { aliases?: { Production?: { version?: string } } }[] };
+        const models = body.models ?? [];
+        return models.length >= 3 && models.every((m) => Boolean(m.aliases?.Production?.version));
+      },
+      { process: operator, timeoutMs: 15 * 60_000 },
+    );
+
+    console.log(`
+RPS Quest is up.
+
+  Play:        ${gameUrl}
+  Dashboard:   ${gameUrl}/dashboard
+  Kubernetes:  export KUBECONFIG=${kubeconfig}
+  kubectl:     ${binary('kubectl')}   (any kubectl 1.33+ works)
+
+Try:
+  kubectl get rpsquest -n ${namespace}
+  kubectl describe rpsm brian -n ${namespace}
+  kubectl annotate rpsm logan -n ${namespace} rpsquest.dev/train-now="$(date +%s)" --overwrite
+
+Logs: ${logDir}/   ·   Stop: Ctrl-C (or \`make down\` from another terminal)
+`);
+    await new Promise(() => undefined);
+    return 0;
+  } catch (err) {
+    console.error(`dev: ${(err as Error).message}`);
+    await shutdown(1);
+    return 1;
+  }
+}

@@ -1,0 +1,29 @@
+// `make down`: stops a running `make dev` (it shuts its components down in order).
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const pidFile = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.dev', 'dev.pid');
+if (!existsSync(pidFile)) {
+  console.log('down: nothing is running');
+  process.exit(0);
+}
+const pid = Number(readFileSync(pidFile, 'utf8'));
+try {
+  process.kill(pid, 'SIGTERM');
+} catch {
+  rmSync(pidFile, { force: true });
+  console.log('down: nothing is running (removed a stale pid file)');
+  process.exit(0);
+}
+for (let i = 0; i < 100; i++) {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    console.log('down: stopped');
+    process.exit(0);
+  }
+  await new Promise((r) => setTimeout(r, 200));
+}
+console.error(`down: process ${pid} still running after 20 s`);
+process.exit(1);
