@@ -1,0 +1,93 @@
+// The game core: rules, features, decision rule, synthetic players and shared schemas. No I/O.
+export { MOVES, moveIndex, isMove, beats, beatenBy, type Move } from './moves.ts';
+export { roundValues, rankedMoves, highestMove, type RoundValues } from './round-values.ts';
+export {
+  WIN_SCORE,
+  SCORE_EPSILON,
+  DRAW_POINTS,
+  hp,
+  newGame,
+  playRound,
+  roundResult,
+  GameError,
+  GameFinishedError,
+  RoundOutOfOrderError,
+  InvalidMoveError,
+  type GameErrorCode,
+  type GameState,
+  type PlayedRound,
+  type RoundResult,
+  type Winner,
+} from './game.ts';
+export {
+  GAMBITS,
+  GAMBIT_NAMES,
+  OPENING_ROUNDS,
+  drawGambit,
+  gambitMove,
+  moveOfRank,
+  isGambitName,
+  type Gambit,
+  type GambitName,
+  type Rank,
+} from './gambits.ts';
+export {
+  FEATURE_SET,
+  FEATURE_COUNT,
+  FEATURE_NAMES,
+  LAGS,
+  features,
+  featureBatch,
+  moveOfClass,
+  type FeatureBatch,
+} from './features.ts';
+export {
+  UNIFORM,
+  TERMINAL_BONUS,
+  decideMove,
+  expectedValue,
+  isUsableProbabilities,
+  type Decision,
+  type Probabilities,
+} from './expected-value.ts';
+export { botMove, uniformPredictor, type BotMove, type Predictor } from './bot.ts';
+export {
+  SYNTHETIC_PLAYER_NAMES,
+  createSyntheticPlayer,
+  isSyntheticPlayerName,
+  danWeights,
+  type PlayerStrategy,
+  type PlayerView,
+  type SyntheticPlayerName,
+} from './synthetic-players.ts';
+export { seededRandom, weightedIndex } from './random.ts';
+export {
+  simulateGame,
+  DEFAULT_MAX_ROUNDS,
+  type SimulateGameOptions,
+  type SimulatedGame,
+} from './simulator.ts';
+export { coldStartCorpus, coldStartGameId } from './cold-start.ts';
+export {
+  ALIASES,
+  ALGORITHMS,
+  AliasTargetSchema,
+  ArtifactMetadataSchema,
+  ExportedRoundSchema,
+  ReferenceStatisticsSchema,
+  RoundValuesSchema,
+  ServingManifestSchema,
+  VersionStatsSchema,
+  SchemaError,
+  validate,
+  assertValid,
+  type Alias,
+  type AliasTarget,
+  type Algorithm,
+  type ArtifactMetadata,
+  type ExportedRound,
+  type ReferenceStatistics,
+  type ServingManifest,
+  type ValidationResult,
+  type VersionStats,
+} from './schemas.ts';
