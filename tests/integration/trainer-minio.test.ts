@@ -1,0 +1,247 @@
+import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import * as ort from 'onnxruntime-node';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  ArtifactMetadataSchema,
+  FEATURE_COUNT,
+  coldStartCorpus,
+  features,
+  validate,
+  type ArtifactMetadata,
+} from '../../core/index.ts';
+import { startMinio, type MinioServer } from '../../hack/harness/index.ts';
+import { ArtifactStore, sha256Hex } from '../../lib/artifact-store.ts';
+import { main } from '../../trainer/main.ts';
+import { asExportedRounds, repeaterGames } from '../unit/trainer-fixtures.ts';
+
+const repo = path.resolve(import.meta.dirname, '../..');
+const TOKEN = 'export-token';
+// seconds, not minutes: small models
+const FAST = {
+  mlp: { hiddenUnits: [16], epochs: 15, patience: 5 },
+  logistic: { epochs: 20, patience: 5 },
+  gbdt: { trees: 20, depth: 3 },
+} as const;
+
+let dir: string;
+let minio: MinioServer;
+let store: ArtifactStore;
+let exportServer: Server;
+let dataUrl: string;
+const events = [
+  ...asExportedRounds(coldStartCorpus({ games: 40, seed: 99 }), { synthetic: true, bot: 'brian' }),
+  ...asExportedRounds(repeaterGames(30, 4), { firstId: 5_000 }),
+];
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'rps-trainer-it-'));
+  minio = await startMinio({ dir });
+  store = new ArtifactStore(minio);
+  exportServer = createServer((req, res) => {
+    if (req.headers.authorization !== `Bearer ${TOKEN}`) {
+      res.writeHead(401).end();
+      return;
+    }
+    const url = new URL(req.url!, 'http://x');
+    const since = Number(url.searchParams.get('since') ?? 0);
+    const limit = Number(url.searchParams.get('limit') ?? 10_000);
+    const page = events.filter((e) => e.id > since).slice(0, limit);
+    res.writeHead(200, { 'x-next-since': String(page.at(-1)?.id ?? since) });
+    res.end(page.map((e) => JSON.stringify(e) + '\n').join(''));
+  });
+  await new Promise<void>((r) => exportServer.listen(0, '127.0.0.1', r));
+  dataUrl = `http://127.0.0.1:${(exportServer.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise<void>((r) => exportServer?.close(() => r()));
+  await minio?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function flags(model: string, version: string, algorithm: keyof typeof FAST, extra: string[] = []): string[] {
+  return [
+    ...['--model', model, '--version', version, '--algorithm', algorithm],
+    ...['--hyperparameters', JSON.stringify(FAST[algorithm])],
+    ...[
+      '--data-url',
+      dataUrl,
+      '--data-token',
+      TOKEN,
+      '--min-total-events',
+      '1000',
+      '--bootstrap-games',
+      '50',
+    ],
+    ...['--s3-endpoint', minio.endpoint, '--s3-bucket', minio.bucket],
+    ...['--s3-access-key', minio.accessKey, '--s3-secret-key', minio.secretKey],
+    ...['--termination-log', path.join(dir, `${model}-${version}.log`)],
+    ...extra,
+  ];
+}
+
+/** Runs `rpsq train` in this process; returns the exit code and the termination message. */
+async function train(args: string[]): Promise<{ code: number; summary: Record<string, unknown> }> {
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  let code: number;
+  try {
+    code = await main(args);
+  } finally {
+    out.mockRestore();
+  }
+  const file = args[args.indexOf('--termination-log') + 1]!;
+  return { code, summary: JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown> };
+}
+
+async function metadataOf(prefix: string): Promise<ArtifactMetadata> {
+  const checked = validate(
+    ArtifactMetadataSchema,
+    JSON.parse((await store.get(`${prefix}metadata.json`))!.toString()),
+  );
+  if (!checked.ok) throw new Error(checked.errors.join('; '));
+  return checked.value;
+}
+
+describe.each(['mlp', 'logistic', 'gbdt'] as const)('train %s into MinIO', (algorithm) => {
+  const model = `it-${algorithm}`;
+  const prefix = `${model}/v1/`;
+
+  it('uploads model.onnx, metadata.json and dataset.ndjson.gz that fit together', async () => {
+    const { code, summary } = await train(flags(model, 'v1', algorithm, ['--trigger', 'drift']));
+    expect(summary.error).toBeUndefined();
+    expect(code).toBe(0);
+    expect(summary).toMatchObject({ model, version: 'v1', algorithm, status: 'trained' });
+    expect(summary.uri).toBe(`s3://${minio.bucket}/${prefix}model.onnx`);
+    expect((await store.list(prefix)).sort()).toEqual(
+      ['dataset.ndjson.gz', 'metadata.json', 'model.onnx'].map((f) => prefix + f),
+    );
+
+    const meta = await metadataOf(prefix);
+    const onnx = (await store.get(`${prefix}model.onnx`))!;
+    const dataset = (await store.get(`${prefix}dataset.ndjson.gz`))!;
+    expect(meta).toMatchObject({
+      model,
+      version: 'v1',
+      algorithm,
+      featureSet: 'rps-features/v1',
+      trigger: 'drift',
+    });
+    expect(meta.hyperparameters).toMatchObject(FAST[algorithm]);
+    expect(meta.artifact).toEqual({ sha256: sha256Hex(onnx), bytes: onnx.length });
+    expect(meta.dataset.sha256).toBe(sha256Hex(dataset));
+    // every exported round, topped up with cold-start games to --min-total-events
+    expect(meta.dataset.humanEvents + meta.dataset.syntheticEvents).toBe(events.length);
+    expect(meta.dataset).toMatchObject({ events: 1007, coldStartEvents: 1007 - events.length });
+    expect(meta.reference?.featureMean).toHaveLength(FEATURE_COUNT);
+    expect(summary.sha256).toBe(meta.artifact.sha256);
+    const lines = gunzipSync(dataset).toString().trim().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as { id: number }).id)).toEqual(events.map((e) => e.id));
+
+    // what the app will do: raw features of a round in, three probabilities out
+    const session = await ort.InferenceSession.create(onnx);
+    const game = repeaterGames(1, 77)[0]!;
+    const x = features(game.rounds, 5, game.rounds[4]!.values);
+    const out = await session.run({ features: new ort.Tensor('float32', x, [1, FEATURE_COUNT]) });
+    const p = out.probabilities!.data as Float32Array;
+    expect(p).toHaveLength(3);
+    expect(p[0]! + p[1]! + p[2]!).toBeCloseTo(1, 5);
+    await session.release();
+  });
+
+  it('a second run of the same version changes nothing and exits 0', async () => {
+    const before = (await store.get(`${prefix}metadata.json`))!;
+    const { code, summary } = await train(flags(model, 'v1', algorithm));
+    expect(code).toBe(0);
+    expect(summary.status).toBe('exists');
+    expect((await store.get(`${prefix}metadata.json`))!.equals(before)).toBe(true);
+  });
+});
+
+describe('recovery and failures', () => {
+  it('a partial version (interrupted upload) is deleted and trained again', async () => {
+    const prefix = 'it-partial/v2/';
+    await store.put(`${prefix}model.onnx`, Buffer.from('half an upload'));
+    await store.put(`${prefix}stray.tmp`, Buffer.from('x'));
+    const { code, summary } = await train(flags('it-partial', 'v2', 'gbdt'));
+    expect(code).toBe(0);
+    expect(summary.status).toBe('trained');
+    expect((await store.list(prefix)).sort()).toEqual(
+      ['dataset.ndjson.gz', 'metadata.json', 'model.onnx'].map((f) => prefix + f),
+    );
+    const meta = await metadataOf(prefix);
+    expect(sha256Hex((await store.get(`${prefix}model.onnx`))!)).toBe(meta.artifact.sha256);
+  });
+
+  it('refuses to turn an existing version into another algorithm (exit 1)', async () => {
+    const { code, summary } = await train(flags('it-gbdt', 'v1', 'logistic'));
+    expect(code).toBe(1);
+    expect(summary.error).toContain('it-gbdt/v1/ already holds a complete gbdt version');
+  });
+
+  it('exits 1 with a clear message when the object store stays down', async () => {
+    const args = flags('it-down', 'v1', 'gbdt', ['--s3-retries', '2']);
+    args[args.indexOf('--s3-endpoint') + 1] = 'http://127.0.0.1:1';
+    const { code, summary } = await train(args);
+    expect(code).toBe(1);
+    expect(summary.error).toMatch(/object store at http:\/\/127\.0\.0\.1:1 unavailable after 2 attempts/);
+  });
+
+  it('runs as the Job does: `rpsq train` with the contract environment, exit code and termination log', async () => {
+    const termination = path.join(dir, 'job-termination.log');
+    const env = {
+      ...process.env,
+      RPS_MODEL: 'it-job',
+      RPS_VERSION: 'v1',
+      RPS_ALGORITHM: 'gbdt',
+      RPS_HYPERPARAMETERS: JSON.stringify(FAST.gbdt),
+      RPS_DATA_URL: dataUrl,
+      RPS_DATA_TOKEN: TOKEN,
+      RPS_SEED: '3',
+      RPS_MAX_EVENTS: '600',
+      RPS_MIN_TOTAL_EVENTS: '0',
+      RPS_SYNTHETIC_STRIDE: '2',
+      RPS_BOOTSTRAP_GAMES: '0',
+      RPS_TRIGGER: 'schedule',
+      S3_ENDPOINT: minio.endpoint,
+      S3_BUCKET: minio.bucket,
+      S3_ACCESS_KEY: minio.accessKey,
+      S3_SECRET_KEY: minio.secretKey,
+      RPS_TERMINATION_LOG: termination,
+    };
+    const code = await new Promise<number>((resolve) => {
+      const child = execFile(process.execPath, ['--import', 'tsx', path.join(repo, 'cli.ts'), 'train'], {
+        env,
+        cwd: repo,
+      });
+      child.on('exit', (c) => resolve(c ?? -1));
+    });
+    expect(code).toBe(0);
+    const summary = JSON.parse(readFileSync(termination, 'utf8')) as Record<string, unknown>;
+    expect(summary).toMatchObject({ model: 'it-job', version: 'v1', status: 'trained', events: 600 });
+    const meta = await metadataOf('it-job/v1/');
+    expect(meta).toMatchObject({ seed: 3, trigger: 'schedule' });
+    expect(meta.dataset.events).toBe(600);
+    expect(meta.dataset).toMatchObject({ coldStartEvents: 0 });
+
+    const bad = await new Promise<number>((resolve) => {
+      const child = execFile(process.execPath, ['--import', 'tsx', path.join(repo, 'cli.ts'), 'train'], {
+        env: { ...env, RPS_VERSION: 'v2', RPS_HYPERPARAMETERS: '{"depth": 0}' },
+        cwd: repo,
+      });
+      child.on('exit', (c) => resolve(c ?? -1));
+    });
+    expect(bad).toBe(2);
+    expect(JSON.parse(readFileSync(termination, 'utf8'))).toEqual({
+      model: 'it-job',
+      version: 'v2',
+      algorithm: 'gbdt',
+      error: 'hyperparameter depth=0 is invalid: allowed is an integer in [1, 12]',
+    });
+  });
+});

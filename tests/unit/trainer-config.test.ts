@@ -1,0 +1,129 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { ALGORITHMS } from '../../core/index.ts';
+import { ConfigError, HYPERPARAMETERS, resolveHyperparameters } from '../../trainer/config.ts';
+import { readJobConfig } from '../../trainer/job-config.ts';
+import { main } from '../../trainer/main.ts';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'rps-trainer-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function configError(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('hyperparameters', () => {
+  it('every algorithm documents each parameter with a default inside its range', () => {
+    for (const algorithm of ALGORITHMS) {
+      const specs = Object.entries(HYPERPARAMETERS[algorithm]);
+      expect(specs.length).toBeGreaterThan(3);
+      for (const [name, spec] of specs) {
+        expect(spec.description.length, name).toBeGreaterThan(10);
+        expect(() => resolveHyperparameters(algorithm, { [name]: spec.default })).not.toThrow();
+      }
+    }
+  });
+
+  it('fills in defaults and keeps given values', () => {
+    const hp = resolveHyperparameters('gbdt', { depth: 6 });
+    expect(hp.depth).toBe(6);
+    expect(hp.trees).toBe(HYPERPARAMETERS.gbdt.trees.default);
+    expect(resolveHyperparameters('mlp', { hiddenUnits: [8, 4] }).hiddenUnits).toEqual([8, 4]);
+  });
+
+  it('names the parameter, the value and the allowed range', () => {
+    expect(configError(() => resolveHyperparameters('gbdt', { depth: 40 }))).toBe(
+      'hyperparameter depth=40 is invalid: allowed is an integer in [1, 12]',
+    );
+    expect(configError(() => resolveHyperparameters('mlp', { dropout: 1.5 }))).toBe(
+      'hyperparameter dropout=1.5 is invalid: allowed is a number in [0, 0.9]',
+    );
+    expect(configError(() => resolveHyperparameters('gbdt', { trees: 10.5 }))).toContain('trees=10.5');
+    expect(configError(() => resolveHyperparameters('mlp', { learningRate: '0.1' }))).toContain(
+      'learningRate="0.1"',
+    );
+    expect(configError(() => resolveHyperparameters('logistic', { classWeights: 'auto' }))).toBe(
+      'hyperparameter classWeights="auto" is invalid: allowed is one of "none", "balanced"',
+    );
+    expect(configError(() => resolveHyperparameters('mlp', { hiddenUnits: [8, 0] }))).toBe(
+      'hyperparameter hiddenUnits=[8,0] is invalid: allowed is a list of 1–4 items, each an integer in [1, 512]',
+    );
+    expect(configError(() => resolveHyperparameters('mlp', { hiddenUnits: [] }))).toContain('hiddenUnits=[]');
+  });
+
+  it('rejects parameters of another algorithm, naming the ones that exist', () => {
+    const message = configError(() => resolveHyperparameters('logistic', { depth: 3 }));
+    expect(message).toContain('hyperparameter depth is not known for algorithm logistic');
+    expect(message).toContain('l2, classWeights');
+  });
+});
+
+describe('job config', () => {
+  const env = {
+    RPS_MODEL: 'brian',
+    RPS_VERSION: 'v3',
+    RPS_ALGORITHM: 'mlp',
+    RPS_HYPERPARAMETERS: '{"epochs": 5}',
+    S3_ENDPOINT: 'http://127.0.0.1:9000',
+    S3_ACCESS_KEY: 'a',
+    S3_SECRET_KEY: 'b',
+    RPS_MAX_EVENTS: '1000',
+  };
+
+  it('reads the Job contract environment, flags winning over it', () => {
+    const c = readJobConfig(['--seed', '9', '--max-events=20'], env);
+    expect(c).toMatchObject({ model: 'brian', version: 'v3', algorithm: 'mlp', seed: 9, maxEvents: 20 });
+    expect(c.hyperparameters).toMatchObject({ epochs: 5, hiddenUnits: [64, 32] });
+    expect(c.s3).toMatchObject({ endpoint: 'http://127.0.0.1:9000', bucket: 'rps-models' });
+    expect(c.trigger).toBe('trainNow');
+  });
+
+  it('rejects bad settings with what is allowed', () => {
+    expect(configError(() => readJobConfig([], { ...env, RPS_VERSION: '3' }))).toContain('RPS_VERSION="3"');
+    expect(configError(() => readJobConfig([], { ...env, RPS_ALGORITHM: 'svm' }))).toContain(
+      'allowed is one of mlp, gbdt, logistic',
+    );
+    expect(configError(() => readJobConfig([], { ...env, RPS_SYNTHETIC_STRIDE: '0' }))).toContain(
+      'RPS_SYNTHETIC_STRIDE="0" is invalid',
+    );
+    expect(configError(() => readJobConfig([], { ...env, RPS_HYPERPARAMETERS: '{epochs' }))).toContain(
+      'not valid JSON',
+    );
+    expect(configError(() => readJobConfig(['--epochs', '3'], env))).toContain('unknown flag --epochs');
+    expect(configError(() => readJobConfig([], { ...env, S3_ENDPOINT: '' }))).toContain('S3_ENDPOINT');
+  });
+
+  it('main exits 2 for an invalid hyperparameter and says why in the termination message', async () => {
+    const termination = path.join(dir, 'termination-log');
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      const code = await main([
+        '--model',
+        'forrest',
+        '--version',
+        'v1',
+        '--algorithm',
+        'gbdt',
+        '--hyperparameters',
+        '{"eta": 7}',
+        '--out',
+        dir,
+        '--termination-log',
+        termination,
+      ]);
+      expect(code).toBe(2);
+    } finally {
+      out.mockRestore();
+    }
+    const summary = JSON.parse(readFileSync(termination, 'utf8')) as { error: string };
+    expect(summary.error).toBe('hyperparameter eta=7 is invalid: allowed is a number in [0.001, 1]');
+  });
+});

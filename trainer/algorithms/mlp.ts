@@ -1,0 +1,33 @@
+import { FEATURE_COUNT } from '../../core/index.ts';
+import type { MlpHyperparameters } from '../config.ts';
+import { denseToOnnx } from '../onnx-export.ts';
+import type { Rows } from '../split.ts';
+import type { Standardizer } from '../standardize.ts';
+import { predictNetwork, trainNetwork } from './network.ts';
+import type { ProgressLog, TrainedModel } from './trained-model.ts';
+
+/** Feed-forward network: ReLU hidden layers with dropout, softmax output, Adam. */
+export async function trainMlp(
+  train: Rows,
+  valid: Rows,
+  standardizer: Standardizer,
+  hp: MlpHyperparameters,
+  random: () => number,
+  log?: ProgressLog,
+): Promise<TrainedModel> {
+  const result = await trainNetwork(
+    train,
+    valid,
+    FEATURE_COUNT,
+    standardizer,
+    { ...hp, classWeights: null },
+    random,
+    log && ((p) => log({ msg: 'epoch', ...p })),
+  );
+  return {
+    algorithm: 'mlp',
+    predict: (x, rows) => predictNetwork(standardizer, result.layers, x, rows, FEATURE_COUNT),
+    toOnnx: (info) => denseToOnnx(info, standardizer, result.layers),
+    training: { epochs: result.epochs, bestEpoch: result.bestEpoch, stoppedEarly: result.stoppedEarly },
+  };
+}

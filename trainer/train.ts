@@ -1,0 +1,252 @@
+import { createRequire } from 'node:module';
+import {
+  ArtifactMetadataSchema,
+  FEATURE_COUNT,
+  FEATURE_SET,
+  MOVES,
+  OPENING_ROUNDS,
+  assertValid,
+  featureBatch,
+  seededRandom,
+  type Algorithm,
+  type ArtifactMetadata,
+  type ExportedRound,
+  type ReferenceStatistics,
+} from '../core/index.ts';
+import { sha256Hex } from '../lib/artifact-store.ts';
+import { trainGbdtModel } from './algorithms/gbdt.ts';
+import { trainLogistic } from './algorithms/logistic.ts';
+import { trainMlp } from './algorithms/mlp.ts';
+import type { ProgressLog, TrainedModel } from './algorithms/trained-model.ts';
+import type {
+  GbdtHyperparameters,
+  HyperparametersOf,
+  LogisticHyperparameters,
+  MlpHyperparameters,
+} from './config.ts';
+import { buildDataset, datasetFile, type DatasetGame, type DatasetOptions } from './dataset.ts';
+import { evaluate, majorityClass, type Metrics } from './metrics.ts';
+import { checkParity, type ParityReport } from './parity.ts';
+import { splitByGame, type Rows, type Split } from './split.ts';
+import { fitStandardizer } from './standardize.ts';
+
+export const TRAINER_VERSION: string = (
+  createRequire(import.meta.url)('../package.json') as { version: string }
+).version;
+
+/**
+ * Rows start at the first round a model decides (after the gambit rounds): the app asks the
+ * models from round 4 on, so that is what the models learn and are measured on. The features of
+ * those rows still use every earlier round, gambit rounds included.
+ */
+export const FIRST_MODEL_ROUND = OPENING_ROUNDS + 1;
+
+export class TrainingError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TrainingError';
+  }
+}
+
+export function rowsOf(games: readonly DatasetGame[]): Rows {
+  return featureBatch(
+    games.map((g) => g.rounds),
+    { fromRound: FIRST_MODEL_ROUND },
+  );
+}
+
+export interface SplitRows {
+  games: Split<DatasetGame>;
+  rows: { train: Rows; validation: Rows; test: Rows };
+}
+
+export function splitRows(games: readonly DatasetGame[]): SplitRows {
+  const split = splitByGame(games);
+  const rows = { train: rowsOf(split.train), validation: rowsOf(split.validation), test: rowsOf(split.test) };
+  for (const part of ['train', 'validation', 'test'] as const) {
+    if (rows[part].rows === 0) {
+      throw new TrainingError(
+        `the ${part} split has no rows from round ${FIRST_MODEL_ROUND} on (${split[part].length} games); more data is needed`,
+      );
+    }
+  }
+  return { games: split, rows };
+}
+
+/** Trains one algorithm on the train rows, early-stopping on the validation rows. */
+export async function trainAlgorithm(
+  algorithm: Algorithm,
+  hyperparameters: HyperparametersOf<Algorithm>,
+  train: Rows,
+  validation: Rows,
+  seed: number,
+  log?: ProgressLog,
+): Promise<TrainedModel> {
+  const random = seededRandom(seed);
+  switch (algorithm) {
+    case 'gbdt':
+      return trainGbdtModel(train, validation, hyperparameters as GbdtHyperparameters, random, log);
+    case 'mlp':
+      return trainMlp(
+        train,
+        validation,
+        fitStandardizer(train.x, train.rows, FEATURE_COUNT),
+        hyperparameters as MlpHyperparameters,
+        random,
+        log,
+      );
+    case 'logistic':
+      return trainLogistic(
+        train,
+        validation,
+        fitStandardizer(train.x, train.rows, FEATURE_COUNT),
+        hyperparameters as LogisticHyperparameters,
+        random,
+        log,
+      );
+  }
+}
+
+/** What the drift check compares live traffic with: the training rows' features and moves. */
+export function referenceStatistics(train: Rows): ReferenceStatistics {
+  const s = fitStandardizer(train.x, train.rows, FEATURE_COUNT);
+  const counts = new Array<number>(MOVES.length).fill(0);
+  for (let r = 0; r < train.rows; r++) counts[train.y[r]!]!++;
+  const round6 = (v: number) => Math.round(v * 1e6) / 1e6;
+  return {
+    rows: train.rows,
+    featureMean: Array.from(s.mean, round6),
+    featureStd: Array.from(s.std, round6),
+    moveShares: counts.map((c) => round6(train.rows ? c / train.rows : 0)),
+  };
+}
+
+export interface VersionRequest {
+  model: string;
+  version: string;
+  algorithm: Algorithm;
+  hyperparameters: HyperparametersOf<Algorithm>;
+  seed: number;
+  trigger: string;
+  dataset: DatasetOptions;
+}
+
+export interface TrainedVersion {
+  model: Uint8Array;
+  metadata: ArtifactMetadata;
+  dataset: Buffer;
+  metrics: Metrics;
+  parity: ParityReport;
+}
+
+/** From exported events to a version's three artifacts, checked (parity, metadata schema). */
+export async function trainVersion(
+  request: VersionRequest,
+  events: readonly ExportedRound[],
+  log: ProgressLog = () => {},
+  clock: () => number = Date.now,
+): Promise<TrainedVersion> {
+  const started = clock();
+  const dataset = buildDataset(events, request.dataset);
+  log({ msg: 'dataset', ...dataset.summary });
+  const split = splitRows(dataset.games);
+  log({
+    msg: 'split',
+    trainGames: split.games.train.length,
+    validationGames: split.games.validation.length,
+    testGames: split.games.test.length,
+    trainRows: split.rows.train.rows,
+    validationRows: split.rows.validation.rows,
+    testRows: split.rows.test.rows,
+  });
+  const { train, validation, test } = split.rows;
+  const trained = await trainAlgorithm(
+    request.algorithm,
+    request.hyperparameters,
+    train,
+    validation,
+    request.seed,
+    log,
+  );
+  const probabilities = await trained.predict(test.x, test.rows);
+  const metrics = evaluate(probabilities, test.y, test.rows, majorityClass(train.y, train.rows));
+  log({
+    msg: 'test',
+    accuracy: metrics.accuracy,
+    logLoss: metrics.logLoss,
+    baselineAccuracy: metrics.baselineAccuracy,
+  });
+
+  const onnx = trained.toOnnx({
+    model: request.model,
+    version: request.version,
+    algorithm: request.algorithm,
+    featureSet: FEATURE_SET,
+  });
+  const parity = await checkParity(onnx, test.x, test.rows, probabilities);
+  log({ msg: 'parity', rows: parity.rows, maxAbsDiff: parity.maxAbsDiff });
+
+  const file = datasetFile(dataset);
+  const s = dataset.summary;
+  const metadata = assertValid(
+    ArtifactMetadataSchema,
+    {
+      schemaVersion: 1,
+      model: request.model,
+      version: request.version,
+      algorithm: request.algorithm,
+      featureSet: FEATURE_SET,
+      classes: [...MOVES],
+      hyperparameters: request.hyperparameters,
+      metrics: {
+        accuracy: metrics.accuracy,
+        logLoss: metrics.logLoss,
+        baselineAccuracy: metrics.baselineAccuracy,
+        baselineMove: metrics.baselineMove,
+        rows: metrics.rows,
+        perClass: metrics.perClass,
+        confusionMatrix: metrics.confusionMatrix,
+      },
+      dataset: {
+        events: s.events,
+        games: s.games,
+        humanEvents: s.humanEvents,
+        syntheticEvents: s.syntheticEvents,
+        coldStartEvents: s.coldStartEvents,
+        humanGames: s.humanGames,
+        syntheticGames: s.syntheticGames,
+        coldStartGames: s.coldStartGames,
+        coldStartSeed: s.coldStartSeed,
+        exportedEventsRead: s.exportedEventsRead,
+        exportedEventsDropped: s.exportedEventsDropped,
+        ...(s.firstEventId !== null ? { firstEventId: s.firstEventId } : {}),
+        ...(s.lastEventId !== null ? { lastEventId: s.lastEventId } : {}),
+        from: s.from,
+        to: s.to,
+        sha256: file.sha256,
+        options: {
+          maxEvents: s.maxEvents,
+          minTotalEvents: s.minTotalEvents,
+          syntheticStride: s.syntheticStride,
+          bootstrapGames: s.bootstrapGames,
+        },
+        firstRound: FIRST_MODEL_ROUND,
+        split: {
+          train: { games: split.games.train.length, rows: train.rows },
+          validation: { games: split.games.validation.length, rows: validation.rows },
+          test: { games: split.games.test.length, rows: test.rows },
+        },
+      },
+      artifact: { sha256: sha256Hex(onnx), bytes: onnx.length },
+      trainerVersion: TRAINER_VERSION,
+      seed: request.seed,
+      durationMs: clock() - started,
+      createdAt: new Date(clock()).toISOString(),
+      trigger: request.trigger,
+      training: { ...trained.training, parityMaxAbsDiff: parity.maxAbsDiff },
+      reference: referenceStatistics(train),
+    },
+    'metadata.json',
+  );
+  return { model: onnx, metadata, dataset: file.bytes, metrics, parity };
+}
