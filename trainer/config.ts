@@ -2,7 +2,7 @@ import type { Algorithm } from '../core/index.ts';
 
 /**
  * Hyperparameters per algorithm, as data: the trainer validates against it, and the CRD schema
- * (CEL/ranges) and docs/trainer.md mirror it. Ranges are inclusive.
+ * (CEL/ranges) and docs/training.md mirror it. Ranges are inclusive.
  */
 export interface HyperparameterSpec {
   type: 'integer' | 'number' | 'integer[]' | 'string';

@@ -45,7 +45,7 @@ export const SETTINGS = {
   hyperparameters: {
     flag: 'hyperparameters',
     env: 'RPS_HYPERPARAMETERS',
-    help: 'JSON object (docs/trainer.md)',
+    help: 'JSON object (docs/training.md)',
   },
   dataUrl: {
     flag: 'data-url',
