@@ -3,6 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 # Node 20 ships without fetch-compatible TLS knobs for the local self-signed API server; the harness handles it.
 
+.PHONY: image kind-up kind-load deploy undeploy kind-down
 .PHONY: test deps npm bins build lint typecheck unit integration e2e dev down bench clean
 
 ## test: everything from nothing — system packages, npm ci, binaries, lint, typecheck, unit, integration, e2e
@@ -54,3 +55,17 @@ bench:
 
 clean:
 	rm -rf dist .dev/logs test-results
+
+## image / kind-up / kind-load / deploy / undeploy / kind-down: the same manifests on kind (needs Docker and kind)
+image:
+	@bash hack/kind.sh image
+kind-up:
+	@bash hack/kind.sh up
+kind-load:
+	@bash hack/kind.sh load
+deploy:
+	@bash hack/kind.sh deploy
+undeploy:
+	@bash hack/kind.sh undeploy
+kind-down:
+	@bash hack/kind.sh down

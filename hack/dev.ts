@@ -19,7 +19,8 @@ import {
 import { startManifestSync } from './manifest-sync.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const devDir = path.join(repo, '.dev');
+// RPS_DEV_DIR lets the end-to-end test run a second, throw-away stack beside a developer's.
+const devDir = path.resolve(process.env.RPS_DEV_DIR ?? path.join(repo, '.dev'));
 const namespace = 'rps-quest';
 const deployment = 'rps-quest-game';
 
@@ -86,12 +87,13 @@ export async function main(): Promise<number> {
     const s3Access = 'rpsquest';
     const s3Secret = devSecret('s3');
     const [cp, minio] = await Promise.all([
-      startControlPlane({ dir: path.join(devDir, 'cluster') }),
+      startControlPlane({ dir: path.join(devDir, 'cluster'), logDir }),
       startMinio({
         dir: devDir,
         port: (await portFree(9000)) ? 9000 : await freePort(),
         accessKey: s3Access,
         secretKey: s3Secret,
+        logDir,
       }),
     ]);
     stoppers.push(
@@ -100,45 +102,18 @@ export async function main(): Promise<number> {
     );
     const kubeconfig = path.join(devDir, 'kubeconfig');
     copyFileSync(cp.kubeconfigPath, kubeconfig);
-    const kubectl = (...args: string[]) =>
-      execFileSync(binary('kubectl'), ['--kubeconfig', kubeconfig, ...args], {
-        encoding: 'utf8',
-        stdio: 'pipe',
-      });
+    const kubectl = (args: string[], input?: string) =>
+      execFileSync(binary('kubectl'), ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8', input, stdio: 'pipe' });
+    // `create --dry-run -o yaml | apply -f -`: create-or-update, so a second `make dev` converges
+    const ensure = (args: string[]) => kubectl(['apply', '-f', '-'], kubectl([...args, '--dry-run=client', '-o', 'yaml']));
 
     say('installing CRDs, namespace and secrets…');
-    kubectl('apply', '--server-side', '-f', path.join(repo, 'crds'));
-    kubectl(
-      'wait',
-      '--for=condition=Established',
-      '--timeout=60s',
-      'crd/rpsmodels.rpsquest.dev',
-      'crd/promotionpolicies.rpsquest.dev',
-    );
-    execFileSync(
-      'bash',
-      [
-        '-c',
-        `"${binary('kubectl')}" --kubeconfig "${kubeconfig}" create namespace ${namespace} --dry-run=client -o yaml | "${binary('kubectl')}" --kubeconfig "${kubeconfig}" apply -f -`,
-      ],
-      { stdio: 'pipe' },
-    );
+    kubectl(['apply', '--server-side', '--force-conflicts', '-f', path.join(repo, 'crds')]);
+    kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/rpsmodels.rpsquest.dev', 'crd/promotionpolicies.rpsquest.dev']);
+    ensure(['create', 'namespace', namespace]);
     const internalToken = devSecret('internal-token');
     const applySecret = (name: string, data: Record<string, string>) =>
-      execFileSync(
-        'bash',
-        [
-          '-c',
-          `"${binary('kubectl')}" --kubeconfig "${kubeconfig}" -n ${namespace} create secret generic ${name} ${Object.entries(
-            data,
-          )
-            .map(([k, v]) => `--from-literal=${k}=${v}`)
-            .join(
-              ' ',
-            )} --dry-run=client -o yaml | "${binary('kubectl')}" --kubeconfig "${kubeconfig}" apply -f -`,
-        ],
-        { stdio: 'pipe' },
-      );
+      ensure(['-n', namespace, 'create', 'secret', 'generic', name, ...Object.entries(data).map(([k, v]) => `--from-literal=${k}=${v}`)]);
     applySecret('rps-quest-s3', { accessKey: s3Access, secretKey: s3Secret });
     applySecret('rps-quest-internal', { token: internalToken });
 
@@ -176,7 +151,7 @@ export async function main(): Promise<number> {
         HOST: '127.0.0.1',
         RPS_DB: path.join(devDir, 'data', 'game.db'),
         RPS_MANIFEST_DIR: manifestDir,
-        RPS_MODEL_CACHE: path.join(devDir, 'data', 'model-cache'),
+        RPS_MODEL_CACHE_DIR: path.join(devDir, 'data', 'model-cache'),
         RPS_INTERNAL_TOKEN: internalToken,
       },
     });
@@ -208,7 +183,7 @@ export async function main(): Promise<number> {
     processes.push(operator);
 
     say('applying config/samples (Brian, Forrest, Logan and the default PromotionPolicy)…');
-    kubectl('apply', '-n', namespace, '-f', path.join(repo, 'config', 'samples'));
+    kubectl(['apply', '-n', namespace, '-k', path.join(repo, 'config', 'samples')]);
 
     say('waiting until the three bots serve their first trained version (training runs as Jobs)…');
     await waitFor(

@@ -3,7 +3,8 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const pidFile = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.dev', 'dev.pid');
+const devDir = path.resolve(process.env.RPS_DEV_DIR ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '.dev'));
+const pidFile = path.join(devDir, 'dev.pid');
 if (!existsSync(pidFile)) {
   console.log('down: nothing is running');
   process.exit(0);
@@ -16,7 +17,7 @@ try {
   console.log('down: nothing is running (removed a stale pid file)');
   process.exit(0);
 }
-for (let i = 0; i < 100; i++) {
+for (let i = 0; i < 200; i++) {
   try {
     process.kill(pid, 0);
   } catch {
@@ -25,5 +26,5 @@ for (let i = 0; i < 100; i++) {
   }
   await new Promise((r) => setTimeout(r, 200));
 }
-console.error(`down: process ${pid} still running after 20 s`);
+console.error(`down: process ${pid} still running after 40 s`);
 process.exit(1);

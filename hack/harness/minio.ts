@@ -20,6 +20,7 @@ export async function startMinio(opts: {
   port?: number;
   accessKey?: string;
   secretKey?: string;
+  logDir?: string;
 }): Promise<MinioServer> {
   const dataDir = path.join(opts.dir, 'minio-data');
   mkdirSync(dataDir, { recursive: true });
@@ -41,7 +42,7 @@ export async function startMinio(opts: {
       `127.0.0.1:${consolePort}`,
     ],
     {
-      logDir: path.join(opts.dir, 'logs'),
+      logDir: opts.logDir ?? path.join(opts.dir, 'logs'),
       env: {
         MINIO_ROOT_USER: accessKey,
         MINIO_ROOT_PASSWORD: secretKey,

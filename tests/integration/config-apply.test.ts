@@ -1,0 +1,243 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { dump, load } from 'js-yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { binary, startControlPlane, type ControlPlane } from '../../hack/harness/index.ts';
+
+// Every manifest under config/ against a real kube-apiserver: the CRDs installed for real, then
+// `kubectl apply --dry-run=server` of each kustomization (schema, CEL rules and admission all run),
+// and the RBAC applied for real so that the API server's own authorizer checks least privilege.
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const NAMESPACE = 'rps-quest';
+
+// Stand-ins for the Prometheus Operator's and Argo CD's CRDs, so that their objects can be
+// dry-run too: they check group, version, kind and scope, not the fields.
+const FOREIGN_CRDS = [
+  { group: 'monitoring.coreos.com', version: 'v1', kind: 'ServiceMonitor', plural: 'servicemonitors' },
+  { group: 'monitoring.coreos.com', version: 'v1', kind: 'PodMonitor', plural: 'podmonitors' },
+  { group: 'argoproj.io', version: 'v1alpha1', kind: 'Application', plural: 'applications' },
+]
+  .map((c) =>
+    dump({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: `${c.plural}.${c.group}` },
+      spec: {
+        group: c.group,
+        scope: 'Namespaced',
+        names: { kind: c.kind, plural: c.plural, singular: c.kind.toLowerCase() },
+        versions: [
+          {
+            name: c.version,
+            served: true,
+            storage: true,
+            schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+          },
+        ],
+      },
+    }),
+  )
+  .join('---\n');
+
+let dir: string;
+let cp: ControlPlane;
+
+function kubectl(args: string[], input?: string): string {
+  return execFileSync(binary('kubectl'), ['--kubeconfig', cp.kubeconfigPath, ...args], {
+    encoding: 'utf8',
+    input,
+    stdio: 'pipe',
+  });
+}
+
+/** Runs kubectl expecting a refusal; returns its error output. */
+function kubectlFails(args: string[], input: string): string {
+  const res = spawnSync(binary('kubectl'), ['--kubeconfig', cp.kubeconfigPath, ...args], {
+    encoding: 'utf8',
+    input,
+  });
+  expect(res.status, `kubectl ${args.join(' ')} succeeded: ${res.stdout}`).not.toBe(0);
+  return res.stderr;
+}
+
+function kustomizations(root: string): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync(root, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    const sub = path.join(root, entry.name);
+    if (existsSync(path.join(sub, 'kustomization.yaml'))) found.push(path.relative(repo, sub));
+    found.push(...kustomizations(sub));
+  }
+  return found.sort();
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'rps-config-'));
+  cp = await startControlPlane({ dir, fsync: false });
+  kubectl(['apply', '--server-side', '-k', path.join(repo, 'config/crd')]);
+  kubectl(['apply', '--server-side', '-f', '-'], FOREIGN_CRDS);
+  kubectl([
+    'wait',
+    '--for=condition=Established',
+    '--timeout=60s',
+    'crd/rpsmodels.rpsquest.dev',
+    'crd/promotionpolicies.rpsquest.dev',
+    'crd/servicemonitors.monitoring.coreos.com',
+    'crd/podmonitors.monitoring.coreos.com',
+    'crd/applications.argoproj.io',
+  ]);
+  // A dry run creates nothing, so the namespaces the objects go into must exist.
+  kubectl(['create', 'namespace', NAMESPACE]);
+  kubectl(['create', 'namespace', 'argocd']);
+});
+
+afterAll(async () => {
+  await cp?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('kubectl apply --dry-run=server', () => {
+  it('accepts the whole system, config/default', () => {
+    const out = kubectl(['apply', '--dry-run=server', '-k', path.join(repo, 'config/default')]);
+    for (const object of [
+      'deployment.apps/rps-quest-game',
+      'deployment.apps/rps-quest-operator',
+      'statefulset.apps/rps-quest-minio',
+      'job.batch/rps-quest-minio-bucket',
+      'role.rbac.authorization.k8s.io/rps-quest-operator',
+      'secret/rps-quest-internal',
+      'secret/rps-quest-s3',
+    ]) {
+      expect(out).toMatch(new RegExp(`^${object} (created|configured|unchanged) \\(server dry run\\)$`, 'm'));
+    }
+  });
+
+  it('accepts the samples: three RpsModels and the PromotionPolicy', () => {
+    const out = kubectl([
+      'apply',
+      '--dry-run=server',
+      '-n',
+      NAMESPACE,
+      '-k',
+      path.join(repo, 'config/samples'),
+    ]);
+    for (const name of [
+      'rpsmodel.rpsquest.dev/brian',
+      'rpsmodel.rpsquest.dev/forrest',
+      'rpsmodel.rpsquest.dev/logan',
+    ]) {
+      expect(out).toContain(`${name} created (server dry run)`);
+    }
+    expect(out).toContain('promotionpolicy.rpsquest.dev/default created (server dry run)');
+  });
+
+  // Objects without a namespace go to the kubeconfig context's namespace, rps-quest.
+  it.each(kustomizations(path.join(repo, 'config')))('accepts every object %s renders', (kustomization) => {
+    const out = kubectl(['apply', '--dry-run=server', '-k', path.join(repo, kustomization)]);
+    expect(out).toMatch(/\(server dry run\)/);
+    expect(out).not.toMatch(/error/i);
+  });
+
+  it("accepts the argocd-cm patch as a ConfigMap in Argo CD's namespace", () => {
+    const out = kubectl([
+      'apply',
+      '--dry-run=server',
+      '-f',
+      path.join(repo, 'config/argocd/argocd-cm-patch.yaml'),
+    ]);
+    expect(out).toContain('configmap/argocd-cm created (server dry run)');
+  });
+});
+
+describe('a sample with an invalid hyperparameter', () => {
+  const brian = load(readFileSync(path.join(repo, 'config/samples/rpsmodel-brian.yaml'), 'utf8')) as {
+    spec: { hyperparameters: Record<string, unknown> };
+  };
+  const withHyperparameters = (extra: Record<string, unknown>) =>
+    dump({ ...brian, spec: { ...brian.spec, hyperparameters: { ...brian.spec.hyperparameters, ...extra } } });
+
+  it('is rejected when the value is out of range, naming the hyperparameter', () => {
+    const err = kubectlFails(
+      ['apply', '--dry-run=server', '-n', NAMESPACE, '-f', '-'],
+      withHyperparameters({ dropout: 1.5 }),
+    );
+    expect(err).toContain('spec.hyperparameters.dropout');
+  });
+
+  it("is rejected when it belongs to another algorithm, naming it and the model's algorithm", () => {
+    const err = kubectlFails(
+      ['apply', '--dry-run=server', '-n', NAMESPACE, '-f', '-'],
+      withHyperparameters({ trees: 40 }),
+    );
+    expect(err).toContain('trees is a hyperparameter of algorithm gbdt only, not of mlp');
+  });
+});
+
+describe('the RBAC, as the API server authorizes it', () => {
+  const operator = `system:serviceaccount:${NAMESPACE}:rps-quest-operator`;
+  const game = `system:serviceaccount:${NAMESPACE}:rps-quest-game`;
+  /** `kubectl auth can-i`; a resource `kind/sub` asks about the subresource (status). */
+  const can = (as: string, verb: string, resource: string, namespace: string | null = NAMESPACE): boolean => {
+    const [kind, subresource] = resource.split('/');
+    const res = spawnSync(
+      binary('kubectl'),
+      [
+        '--kubeconfig',
+        cp.kubeconfigPath,
+        'auth',
+        'can-i',
+        verb,
+        kind!,
+        ...(subresource ? [`--subresource=${subresource}`] : []),
+        `--as=${as}`,
+        ...(namespace ? ['-n', namespace] : []),
+      ],
+      { encoding: 'utf8' },
+    );
+    return res.stdout.trim() === 'yes';
+  };
+
+  beforeAll(() => {
+    kubectl(['apply', '-n', NAMESPACE, '-k', path.join(repo, 'config/rbac')]);
+    kubectl(['apply', '-n', NAMESPACE, '-k', path.join(repo, 'config/game')]);
+  });
+
+  it('lets the operator run training Jobs, write the serving ConfigMap, record Events, hold its Lease', () => {
+    expect(can(operator, 'create', 'jobs.batch')).toBe(true);
+    expect(can(operator, 'delete', 'jobs.batch')).toBe(true);
+    expect(can(operator, 'patch', 'configmaps')).toBe(true);
+    expect(can(operator, 'create', 'events.events.k8s.io')).toBe(true);
+    expect(can(operator, 'update', 'leases.coordination.k8s.io')).toBe(true);
+    expect(can(operator, 'watch', 'rpsmodels.rpsquest.dev')).toBe(true);
+    expect(can(operator, 'update', 'rpsmodels.rpsquest.dev/status')).toBe(true);
+    expect(can(operator, 'patch', 'promotionpolicies.rpsquest.dev/status')).toBe(true);
+    expect(can(operator, 'list', 'pods')).toBe(true);
+    expect(can(operator, 'patch', 'rpsmodels.rpsquest.dev')).toBe(true); // its finalizer
+  });
+
+  it('keeps the operator out of Secrets, Deployments, other namespaces and cluster-scoped resources', () => {
+    expect(can(operator, 'get', 'secrets')).toBe(false);
+    expect(can(operator, 'patch', 'deployments.apps')).toBe(false);
+    expect(can(operator, 'create', 'jobs.batch', 'default')).toBe(false);
+    expect(can(operator, 'list', 'rpsmodels.rpsquest.dev', 'default')).toBe(false);
+    expect(can(operator, 'update', 'rpsmodels.rpsquest.dev')).toBe(false);
+    expect(can(operator, 'patch', 'promotionpolicies.rpsquest.dev')).toBe(false);
+    expect(can(operator, 'create', 'customresourcedefinitions.apiextensions.k8s.io', null)).toBe(false);
+    expect(can(operator, 'list', 'namespaces', null)).toBe(false);
+  });
+
+  it('gives the game server no API rights at all', () => {
+    for (const [verb, resource] of [
+      ['get', 'configmaps'],
+      ['list', 'pods'],
+      ['get', 'secrets'],
+      ['get', 'rpsmodels.rpsquest.dev'],
+    ]) {
+      expect(can(game, verb!, resource!), `${verb} ${resource}`).toBe(false);
+    }
+  });
+});
