@@ -103,17 +103,36 @@ export async function main(): Promise<number> {
     const kubeconfig = path.join(devDir, 'kubeconfig');
     copyFileSync(cp.kubeconfigPath, kubeconfig);
     const kubectl = (args: string[], input?: string) =>
-      execFileSync(binary('kubectl'), ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8', input, stdio: 'pipe' });
+      execFileSync(binary('kubectl'), ['--kubeconfig', kubeconfig, ...args], {
+        encoding: 'utf8',
+        input,
+        stdio: 'pipe',
+      });
     // `create --dry-run -o yaml | apply -f -`: create-or-update, so a second `make dev` converges
-    const ensure = (args: string[]) => kubectl(['apply', '-f', '-'], kubectl([...args, '--dry-run=client', '-o', 'yaml']));
+    const ensure = (args: string[]) =>
+      kubectl(['apply', '-f', '-'], kubectl([...args, '--dry-run=client', '-o', 'yaml']));
 
     say('installing CRDs, namespace and secrets…');
     kubectl(['apply', '--server-side', '--force-conflicts', '-f', path.join(repo, 'crds')]);
-    kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/rpsmodels.rpsquest.dev', 'crd/promotionpolicies.rpsquest.dev']);
+    kubectl([
+      'wait',
+      '--for=condition=Established',
+      '--timeout=60s',
+      'crd/rpsmodels.rpsquest.dev',
+      'crd/promotionpolicies.rpsquest.dev',
+    ]);
     ensure(['create', 'namespace', namespace]);
     const internalToken = devSecret('internal-token');
     const applySecret = (name: string, data: Record<string, string>) =>
-      ensure(['-n', namespace, 'create', 'secret', 'generic', name, ...Object.entries(data).map(([k, v]) => `--from-literal=${k}=${v}`)]);
+      ensure([
+        '-n',
+        namespace,
+        'create',
+        'secret',
+        'generic',
+        name,
+        ...Object.entries(data).map(([k, v]) => `--from-literal=${k}=${v}`),
+      ]);
     applySecret('rps-quest-s3', { accessKey: s3Access, secretKey: s3Secret });
     applySecret('rps-quest-internal', { token: internalToken });
 

@@ -3,7 +3,9 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const devDir = path.resolve(process.env.RPS_DEV_DIR ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '.dev'));
+const devDir = path.resolve(
+  process.env.RPS_DEV_DIR ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '.dev'),
+);
 const pidFile = path.join(devDir, 'dev.pid');
 if (!existsSync(pidFile)) {
   console.log('down: nothing is running');
@@ -17,10 +19,22 @@ try {
   console.log('down: nothing is running (removed a stale pid file)');
   process.exit(0);
 }
-for (let i = 0; i < 200; i++) {
+/** alive and not a zombie waiting for its parent to reap it */
+function running(pid: number): boolean {
   try {
-    process.kill(pid, 0);
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
   } catch {
+    try {
+      process.kill(pid, 0); // no /proc (not Linux): ask the kernel
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+for (let i = 0; i < 200; i++) {
+  if (!running(pid)) {
     console.log('down: stopped');
     process.exit(0);
   }

@@ -95,7 +95,11 @@ function ensureIdentity(dir: string): { token: string; saKey: string; saPub: str
  * state under `dir` (a second start on the same dir keeps the cluster's objects), waits for
  * readiness and writes an admin kubeconfig.
  */
-export async function startControlPlane(opts: { dir: string; fsync?: boolean; logDir?: string }): Promise<ControlPlane> {
+export async function startControlPlane(opts: {
+  dir: string;
+  fsync?: boolean;
+  logDir?: string;
+}): Promise<ControlPlane> {
   const dir = path.resolve(opts.dir);
   const logDir = opts.logDir ?? path.join(dir, 'logs');
   mkdirSync(logDir, { recursive: true });
