@@ -3,12 +3,12 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   binary,
   freePort,
+  portFree,
   startControlPlane,
   startMinio,
   startPodExecutor,
@@ -23,14 +23,6 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const devDir = path.resolve(process.env.RPS_DEV_DIR ?? path.join(repo, '.dev'));
 const namespace = 'rps-quest';
 const deployment = 'rps-quest-game';
-
-async function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
-}
 
 function say(line: string): void {
   console.log(`dev: ${line}`);
@@ -86,20 +78,17 @@ export async function main(): Promise<number> {
     say('starting etcd, kube-apiserver, kube-controller-manager and MinIO…');
     const s3Access = 'rpsquest';
     const s3Secret = devSecret('s3');
-    const [cp, minio] = await Promise.all([
+    const minioPort = (await portFree(9000)) ? 9000 : await freePort();
+    const [cpStarted, minioStarted] = await Promise.allSettled([
       startControlPlane({ dir: path.join(devDir, 'cluster'), logDir }),
-      startMinio({
-        dir: devDir,
-        port: (await portFree(9000)) ? 9000 : await freePort(),
-        accessKey: s3Access,
-        secretKey: s3Secret,
-        logDir,
-      }),
+      startMinio({ dir: devDir, port: minioPort, accessKey: s3Access, secretKey: s3Secret, logDir }),
     ]);
-    stoppers.push(
-      () => cp.stop(),
-      () => minio.stop(),
-    );
+    if (cpStarted.status === 'fulfilled') stoppers.push(() => cpStarted.value.stop());
+    if (minioStarted.status === 'fulfilled') stoppers.push(() => minioStarted.value.stop());
+    if (cpStarted.status === 'rejected') throw cpStarted.reason;
+    if (minioStarted.status === 'rejected') throw minioStarted.reason;
+    const cp = cpStarted.value;
+    const minio = minioStarted.value;
     const kubeconfig = path.join(devDir, 'kubeconfig');
     copyFileSync(cp.kubeconfigPath, kubeconfig);
     const kubectl = (args: string[], input?: string) =>

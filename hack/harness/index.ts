@@ -1,4 +1,13 @@
 export { startControlPlane, kubeconfigYaml, CONTROLLERS, type ControlPlane } from './control-plane.ts';
 export { startMinio, type MinioServer } from './minio.ts';
-export { startPodExecutor, resolveCommand, type PodExecutor } from './pod-executor.ts';
-export { binary, binDir, freePort, startProcess, waitFor, type Managed } from './processes.ts';
+export { startPodExecutor, resolveCommand, podLogPath, type PodExecutor } from './pod-executor.ts';
+export {
+  binary,
+  binDir,
+  freePort,
+  logTail,
+  portFree,
+  startProcess,
+  waitFor,
+  type Managed,
+} from './processes.ts';

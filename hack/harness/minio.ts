@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ArtifactStore } from '../../lib/artifact-store.ts';
-import { binary, freePort, startProcess, waitFor } from './processes.ts';
+import { binary, freePort, portFree, startProcess, waitFor } from './processes.ts';
 
 export interface MinioServer {
   endpoint: string;
@@ -24,6 +24,10 @@ export async function startMinio(opts: {
 }): Promise<MinioServer> {
   const dataDir = path.join(opts.dir, 'minio-data');
   mkdirSync(dataDir, { recursive: true });
+  // a readiness check against someone else's server on a taken port would pass: refuse it first
+  if (opts.port !== undefined && !(await portFree(opts.port))) {
+    throw new Error(`MinIO: port ${opts.port} on 127.0.0.1 is already in use`);
+  }
   const port = opts.port ?? (await freePort());
   const consolePort = await freePort();
   const accessKey = opts.accessKey ?? 'rpsquest';
@@ -52,7 +56,12 @@ export async function startMinio(opts: {
     },
   );
   const endpoint = `http://127.0.0.1:${port}`;
-  await waitFor('MinIO', async () => (await fetch(`${endpoint}/minio/health/ready`)).ok, { process: proc });
-  await new ArtifactStore({ endpoint, accessKey, secretKey, bucket }).ensureBucket();
+  try {
+    await waitFor('MinIO', async () => (await fetch(`${endpoint}/minio/health/ready`)).ok, { process: proc });
+    await new ArtifactStore({ endpoint, accessKey, secretKey, bucket }).ensureBucket();
+  } catch (err) {
+    await proc.stop(); // nothing keeps running after a failed start
+    throw err;
+  }
   return { endpoint, accessKey, secretKey, bucket, dataDir, logFile: proc.logFile, stop: () => proc.stop() };
 }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +15,13 @@ import {
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface PodExecutor {
+  /** the output (stdout and stderr) of a pod's run, as `kubectl logs` would show it */
+  logs(namespace: string, name: string): string;
   stop(): Promise<void>;
+}
+
+export function podLogPath(logDir: string, namespace: string, name: string): string {
+  return path.join(logDir, `${namespace}_${name}.log`);
 }
 
 /** `rpsq` in a container command is the image's entry command: here, this checkout's CLI. */
@@ -75,6 +81,8 @@ export async function startPodExecutor(opts: {
   logDir: string;
   env?: Record<string, string>;
   pollMs?: number;
+  /** which pods to run (default: every pod a Job owns) */
+  labelSelector?: string;
 }): Promise<PodExecutor> {
   const core = opts.kubeConfig.makeApiClient(CoreV1Api);
   mkdirSync(opts.logDir, { recursive: true });
@@ -126,7 +134,7 @@ export async function startPodExecutor(opts: {
       return;
     }
     const argv = resolveCommand([...(container.command ?? []), ...(container.args ?? [])]);
-    const log = createWriteStream(path.join(opts.logDir, `${namespace}_${name}.log`), { flags: 'a' });
+    const log = createWriteStream(podLogPath(opts.logDir, namespace, name), { flags: 'a' });
     const child = spawn(argv[0]!, argv.slice(1), {
       cwd: repoRoot,
       env: {
@@ -198,14 +206,16 @@ export async function startPodExecutor(opts: {
   };
 
   const tick = async () => {
+    const labelSelector = opts.labelSelector;
     const pods = opts.namespace
-      ? await core.listNamespacedPod({ namespace: opts.namespace })
-      : await core.listPodForAllNamespaces({});
+      ? await core.listNamespacedPod({ namespace: opts.namespace, labelSelector })
+      : await core.listPodForAllNamespaces({ labelSelector });
     const seen = new Set<string>();
     for (const pod of pods.items) {
       const uid = pod.metadata!.uid!;
       seen.add(uid);
-      const isJobPod = (pod.metadata?.ownerReferences ?? []).some((o) => o.kind === 'Job');
+      const isJobPod =
+        labelSelector !== undefined || (pod.metadata?.ownerReferences ?? []).some((o) => o.kind === 'Job');
       if (pod.metadata?.deletionTimestamp) {
         runningPods.get(uid)?.child.kill('SIGTERM');
         continue;
@@ -232,6 +242,10 @@ export async function startPodExecutor(opts: {
   void loop();
 
   return {
+    logs: (namespace, name) => {
+      const file = podLogPath(opts.logDir, namespace, name);
+      return existsSync(file) ? readFileSync(file, 'utf8') : '';
+    },
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);

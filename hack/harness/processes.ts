@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -16,6 +16,15 @@ export function binary(
   name: 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kubectl' | 'minio',
 ): string {
   return path.join(binDir(), name);
+}
+
+/** Whether a TCP port on the loopback interface can be bound now. */
+export async function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
 }
 
 /** A free TCP port on the loopback interface. */
@@ -91,6 +100,12 @@ export function startProcess(
   };
 }
 
+/** The last lines of a log file, for error messages. */
+export function logTail(file: string, lines = 25): string {
+  if (!existsSync(file)) return '(no log)';
+  return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+}
+
 /** Polls `check` until it returns true; fails with the process's last log lines if it dies or times out. */
 export async function waitFor(
   what: string,
@@ -101,7 +116,11 @@ export async function waitFor(
   let died = false;
   void opts.process?.exited.then(() => (died = true));
   while (Date.now() < deadline) {
-    if (died) throw new Error(`${what}: process exited early; see ${opts.process?.logFile}`);
+    if (died) {
+      throw new Error(
+        `${what} exited during start-up; last lines of ${opts.process?.logFile}:\n${logTail(opts.process!.logFile)}`,
+      );
+    }
     try {
       if (await check()) return;
     } catch {
