@@ -1,0 +1,162 @@
+import { MODEL_LABEL, VERSION_LABEL, type RpsModel, type TrainingTrigger } from '../resources.ts';
+import { trainJobName, type JobView } from './training.ts';
+
+export const TRAINER_LABELS = {
+  'app.kubernetes.io/name': 'rps-quest',
+  'app.kubernetes.io/component': 'trainer',
+} as const;
+export const TRAINER_SELECTOR = 'app.kubernetes.io/name=rps-quest,app.kubernetes.io/component=trainer';
+export const INTERNAL_SECRET = 'rps-quest-internal';
+export const S3_SECRET = 'rps-quest-s3';
+
+/** A Job as stored (the fields the operator reads). */
+export interface Job {
+  apiVersion: 'batch/v1';
+  kind: 'Job';
+  metadata: {
+    name: string;
+    namespace: string;
+    uid?: string;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }[];
+    deletionTimestamp?: string;
+  };
+  spec: Record<string, unknown>;
+  status?: {
+    active?: number;
+    succeeded?: number;
+    failed?: number;
+    conditions?: {
+      type: string;
+      status: string;
+      reason?: string;
+      message?: string;
+      lastTransitionTime?: string;
+    }[];
+  };
+}
+
+export interface TrainingJobSettings {
+  image: string;
+  /** the game server's base URL: the trainer reads ${dataUrl}/api/v1/export/events */
+  dataUrl: string;
+  s3Endpoint: string;
+  s3Bucket: string;
+}
+
+/** The Job of the trainer contract for one version of a model. */
+export function trainingJob(
+  model: RpsModel,
+  version: string,
+  trigger: TrainingTrigger,
+  settings: TrainingJobSettings,
+): Job {
+  const name = trainJobName(model.metadata.name, version);
+  const training = model.spec.training ?? {};
+  const labels = { ...TRAINER_LABELS, [MODEL_LABEL]: model.metadata.name, [VERSION_LABEL]: version };
+  const env = [
+    { name: 'RPS_MODEL', value: model.metadata.name },
+    { name: 'RPS_VERSION', value: version },
+    { name: 'RPS_ALGORITHM', value: model.spec.algorithm },
+    { name: 'RPS_HYPERPARAMETERS', value: JSON.stringify(model.spec.hyperparameters ?? {}) },
+    { name: 'RPS_DATA_URL', value: settings.dataUrl },
+    { name: 'RPS_DATA_TOKEN', valueFrom: { secretKeyRef: { name: INTERNAL_SECRET, key: 'token' } } },
+    { name: 'RPS_SEED', value: String(training.seed ?? 42) },
+    { name: 'RPS_MAX_EVENTS', value: String(training.maxEvents ?? 200_000) },
+    { name: 'RPS_MIN_TOTAL_EVENTS', value: String(training.minTotalEvents ?? 1000) },
+    { name: 'RPS_SYNTHETIC_STRIDE', value: String(training.syntheticStride ?? 1) },
+    { name: 'RPS_BOOTSTRAP_GAMES', value: String(training.bootstrapGames ?? 200) },
+    { name: 'RPS_TRIGGER', value: trigger },
+    { name: 'S3_ENDPOINT', value: settings.s3Endpoint },
+    { name: 'S3_BUCKET', value: settings.s3Bucket },
+    { name: 'S3_ACCESS_KEY', valueFrom: { secretKeyRef: { name: S3_SECRET, key: 'accessKey' } } },
+    { name: 'S3_SECRET_KEY', valueFrom: { secretKeyRef: { name: S3_SECRET, key: 'secretKey' } } },
+  ];
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: {
+      name,
+      namespace: model.metadata.namespace,
+      labels: { ...labels, 'app.kubernetes.io/managed-by': 'rps-quest-operator' },
+      annotations: { 'rpsquest.dev/trigger': trigger },
+      ownerReferences: [
+        {
+          apiVersion: model.apiVersion,
+          kind: 'RpsModel',
+          name: model.metadata.name,
+          uid: model.metadata.uid,
+          controller: true,
+          blockOwnerDeletion: true,
+        } as NonNullable<Job['metadata']['ownerReferences']>[number],
+      ],
+    },
+    spec: {
+      backoffLimit: training.backoffLimit ?? 0,
+      activeDeadlineSeconds: training.activeDeadlineSeconds ?? 3600,
+      ttlSecondsAfterFinished: training.ttlSecondsAfterFinished ?? 3600,
+      template: {
+        metadata: { labels },
+        spec: {
+          restartPolicy: 'Never',
+          containers: [
+            {
+              name: 'trainer',
+              image: settings.image,
+              command: ['rpsq', 'train'],
+              env,
+              ...(training.resources ? { resources: training.resources } : {}),
+              terminationMessagePolicy: 'FallbackToLogsOnError',
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** How the training state machine sees a Job. */
+export function jobView(job: Job): JobView {
+  const cond = (type: string) => job.status?.conditions?.find((c) => c.type === type && c.status === 'True');
+  const complete = cond('Complete');
+  const failed = cond('Failed');
+  const version = job.metadata.labels?.[VERSION_LABEL];
+  return {
+    name: job.metadata.name,
+    uid: job.metadata.uid ?? '',
+    ...(version ? { version } : {}),
+    state: complete ? 'succeeded' : failed ? 'failed' : 'active',
+    ...(complete?.lastTransitionTime || failed?.lastTransitionTime
+      ? { finishedAt: (complete ?? failed)!.lastTransitionTime! }
+      : {}),
+  };
+}
+
+/** The trainer's termination message ({"error": …} on failure) as a readable line. */
+export function failureMessage(
+  terminationMessage: string | undefined,
+  exitCode: number | undefined,
+  jobMessage?: string,
+): string {
+  const parts: string[] = [];
+  const text = terminationMessage?.trim();
+  if (text) {
+    let shown = text;
+    try {
+      const parsed = JSON.parse(text) as { error?: unknown };
+      if (parsed && typeof parsed === 'object' && typeof parsed.error === 'string') shown = parsed.error;
+    } catch {
+      // a plain-text message
+    }
+    parts.push(shown);
+  }
+  if (exitCode !== undefined) {
+    parts.push(
+      exitCode === 2 ? 'exit code 2: invalid hyperparameters or configuration' : `exit code ${exitCode}`,
+    );
+  }
+  if (!parts.length && jobMessage) parts.push(jobMessage);
+  return parts.join(' (') + (parts.length > 1 ? ')' : '') || 'the training Job failed without a message';
+}

@@ -1,0 +1,201 @@
+import { isDeepStrictEqual } from 'node:util';
+import { appendHistory, normalizeAliases } from '../decisions/aliases.ts';
+import { setCondition } from '../decisions/conditions.ts';
+import {
+  evaluate,
+  evaluationOutcome,
+  policySettings,
+  EVALUATION_HISTORY_LIMIT,
+  type PolicySettings,
+} from '../decisions/promotion.ts';
+import { governingPolicy, policySelects } from '../decisions/selection.ts';
+import type { OperatorContext } from '../context.ts';
+import type { EventType } from '../events.ts';
+import {
+  GROUP,
+  PROMOTION_POLICIES,
+  VERSION,
+  splitKey,
+  type Evaluation,
+  type PolicyModelStatus,
+  type PromotionPolicy,
+  type PromotionPolicyStatus,
+  type RpsModel,
+} from '../resources.ts';
+import type { ReconcileResult } from '../work-queue.ts';
+
+const MAX_MODELS = 50;
+const UNREACHABLE_RETRY_MS = 30_000;
+
+async function writePolicyStatus(
+  ctx: OperatorContext,
+  policy: PromotionPolicy,
+  status: PromotionPolicyStatus,
+): Promise<PromotionPolicy> {
+  return (await ctx.kube.custom.replaceNamespacedCustomObjectStatus({
+    group: GROUP,
+    version: VERSION,
+    namespace: policy.metadata.namespace,
+    plural: PROMOTION_POLICIES,
+    name: policy.metadata.name,
+    body: { ...policy, status },
+  })) as PromotionPolicy;
+}
+
+/** The Event reason of an evaluation: what happened, in the policy's mode. */
+export function evaluationEventReason(ev: Evaluation): string {
+  if (ev.decision !== 'Promote') return ev.decision === 'Keep' ? 'PromotionKept' : ev.decision;
+  if (ev.outcome === 'DryRun') return 'PromotionDryRun';
+  if (ev.outcome === 'AwaitingApproval') return 'PromotionAwaitingApproval';
+  return 'PromotionDecided';
+}
+
+function withOutcome(entry: PolicyModelStatus, settings: PolicySettings, model: RpsModel): PolicyModelStatus {
+  const last = entry.lastEvaluation;
+  if (!last) return entry;
+  const outcome = evaluationOutcome(
+    last,
+    settings.mode,
+    settings.approve,
+    normalizeAliases(model.status?.aliases),
+  );
+  if (outcome === last.outcome) return entry;
+  const updated = { ...last, outcome };
+  return {
+    ...entry,
+    lastEvaluation: updated,
+    history: (entry.history ?? []).map((h) => (h.id === last.id && h.time === last.time ? updated : h)),
+  };
+}
+
+/**
+ * The PromotionPolicy reconciler: every interval, per selected model, fetch the per-version
+ * stats since the current Production/B pair was assigned, evaluate, and record the evidence.
+ * It never changes a model: the RpsModel reconciler applies an evaluation whose outcome is
+ * Pending (both use `evaluationOutcome`), so a crash between the two converges.
+ */
+export async function reconcilePromotionPolicy(ctx: OperatorContext, key: string): Promise<ReconcileResult> {
+  const { namespace, name } = splitKey(key);
+  let policy = ctx.policies.get(namespace, name);
+  if (!policy || policy.metadata.deletionTimestamp) return {};
+  const now = ctx.now();
+  const nowIso = now.toISOString();
+  const generation = policy.metadata.generation ?? 0;
+  const settings = policySettings(policy.spec);
+  const status: PromotionPolicyStatus = structuredClone(policy.status ?? {});
+  const hadConflict = (policy.status?.conditions ?? []).some((c) => c.reason === 'Conflict');
+  const specChanged = status.observedGeneration !== generation;
+  const allPolicies = ctx.policies.list();
+  const selected = ctx.models
+    .list()
+    .filter((m) => !m.metadata.deletionTimestamp && policySelects(policy!, m))
+    .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
+    .slice(0, MAX_MODELS);
+
+  const events: { type: EventType; reason: string; note: string }[] = [];
+  const conflicts: string[] = [];
+  const unreachable: string[] = [];
+  const previous = new Map((status.models ?? []).map((m) => [m.model, m]));
+  const entries: PolicyModelStatus[] = [];
+  let requeueAfterMs = settings.intervalMs;
+
+  for (const model of selected) {
+    const modelName = model.metadata.name;
+    if (settings.mode !== 'DryRun') {
+      const gov = governingPolicy(model, allPolicies).policy;
+      if (gov && gov.metadata.uid !== policy.metadata.uid) {
+        conflicts.push(`${modelName} (governed by ${gov.metadata.name})`);
+        continue;
+      }
+    }
+    let entry = withOutcome(previous.get(modelName) ?? { model: modelName }, settings, model);
+    const last = entry.lastEvaluation;
+    const dueAt = last ? new Date(last.time).getTime() + settings.intervalMs : 0;
+    if (specChanged || now.getTime() >= dueAt) {
+      const aliases = normalizeAliases(model.status?.aliases);
+      const since = model.status?.challenge?.since ?? model.metadata.creationTimestamp;
+      let stats: Awaited<ReturnType<typeof ctx.game.versionStats>> = [];
+      let reachable = true;
+      if (aliases.Production) {
+        try {
+          stats = await ctx.game.versionStats(modelName, since, settings.includeSyntheticPlayers);
+        } catch (err) {
+          reachable = false;
+          unreachable.push(`${modelName}: ${(err as Error).message}`);
+          requeueAfterMs = Math.min(requeueAfterMs, UNREACHABLE_RETRY_MS);
+        }
+      }
+      if (reachable) {
+        const ev = evaluate({
+          model: modelName,
+          aliases,
+          pins: model.spec.aliases,
+          since,
+          stats,
+          settings,
+          now: nowIso,
+        });
+        ev.outcome = evaluationOutcome(ev, settings.mode, settings.approve, aliases);
+        entry = {
+          model: modelName,
+          lastEvaluation: ev,
+          history: appendHistory(entry.history, [ev], EVALUATION_HISTORY_LIMIT),
+          nextEvaluationTime: new Date(now.getTime() + settings.intervalMs).toISOString(),
+        };
+        ctx.metrics.promotions.inc({ model: modelName, decision: ev.decision });
+        if (ev.pValue !== undefined) ctx.metrics.lastPValue.set({ model: modelName }, ev.pValue);
+        events.push({
+          type: 'Normal',
+          reason: evaluationEventReason(ev),
+          note: `${modelName}: ${ev.decision} — ${ev.reason} [evaluation ${ev.id}, ${ev.outcome}]`,
+        });
+        status.lastDecision = `${modelName}=${ev.decision}`;
+        status.lastEvaluationTime = nowIso;
+        if (ev.outcome === 'Pending') ctx.enqueueModel(model.metadata.namespace, modelName);
+      }
+    }
+    const next = entry.nextEvaluationTime ? new Date(entry.nextEvaluationTime).getTime() - now.getTime() : 0;
+    if (next > 0) requeueAfterMs = Math.min(requeueAfterMs, next);
+    entries.push(entry);
+  }
+
+  status.models = entries;
+  status.selectedModels = selected.map((m) => m.metadata.name).join(',');
+  const cond = (type: string, s: 'True' | 'False', reason: string, message: string) => {
+    status.conditions = setCondition(
+      status.conditions,
+      { type, status: s, reason, message },
+      generation,
+      nowIso,
+    );
+  };
+  if (!selected.length) {
+    cond('Ready', 'False', 'NoModelsSelected', 'the policy selects no RpsModel in this namespace');
+  } else if (conflicts.length) {
+    cond(
+      'Ready',
+      'False',
+      'Conflict',
+      `models already governed by an older policy are skipped: ${conflicts.join(', ')}`,
+    );
+  } else if (unreachable.length) {
+    cond('Ready', 'False', 'GameServerUnreachable', `could not read stats: ${unreachable.join('; ')}`);
+  } else {
+    const interval = policy.spec.interval ?? '5m';
+    cond(
+      'Ready',
+      'True',
+      'Evaluating',
+      `${settings.mode}: evaluating ${entries.length} model(s) every ${interval}`,
+    );
+  }
+  status.observedGeneration = generation;
+
+  const clean = JSON.parse(JSON.stringify(status)) as PromotionPolicyStatus;
+  if (!isDeepStrictEqual(clean, policy.status ?? {})) policy = await writePolicyStatus(ctx, policy, clean);
+  if (conflicts.length && !hadConflict) {
+    events.push({ type: 'Warning', reason: 'PolicyConflict', note: `skipped: ${conflicts.join(', ')}` });
+  }
+  for (const e of events) await ctx.events.record(e.type, policy, e.reason, 'Evaluate', e.note);
+  return { requeueAfterMs: Math.max(requeueAfterMs, 1000) };
+}

@@ -1,0 +1,395 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import {
+  coldStartCorpus,
+  type ExportedRound,
+  type ServingManifest,
+  type VersionStats,
+} from '../../core/index.ts';
+import { ArtifactStore } from '../../lib/artifact-store.ts';
+import {
+  binary,
+  freePort,
+  startControlPlane,
+  startMinio,
+  startPodExecutor,
+  startProcess,
+  type ControlPlane,
+  type Managed,
+  type MinioServer,
+  type PodExecutor,
+} from '../../hack/harness/index.ts';
+import type { OperatorConfig } from '../../operator/config.ts';
+import { makeKube, type Kube } from '../../operator/kube.ts';
+import { Manager } from '../../operator/manager.ts';
+import {
+  GROUP,
+  RPS_MODELS,
+  PROMOTION_POLICIES,
+  VERSION,
+  type PromotionPolicy,
+  type RpsModel,
+} from '../../operator/resources.ts';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const run = promisify(execFile);
+export const NAMESPACE = 'rps-quest';
+export const TOKEN = 'test-internal-token-0123456789';
+export const CONFIGMAP = 'rps-quest-game-models';
+
+/**
+ * A stand-in for the game server's operator-facing endpoints (the real app is tested on its
+ * own): /api/v1/models reports the manifests of the real ConfigMap as loaded (unless `loading`
+ * is off), /api/v1/stats/versions answers what a test sets, /api/v1/export/events serves
+ * cold-start rounds so that the real trainer and the data gates have something to read.
+ */
+export class StubGameServer {
+  readonly app: FastifyInstance;
+  url = '';
+  loading = true;
+  stats = new Map<string, VersionStats[]>();
+  statsQueries: { model: string; since: string; excludeSynthetic: string }[] = [];
+  events: ExportedRound[] = [];
+
+  constructor(private readonly kube: Kube) {
+    this.app = Fastify();
+    const auth = (header: string | undefined) => header === `Bearer ${TOKEN}`;
+    this.app.get('/api/v1/models', async () => {
+      const cm = await this.kube.core
+        .readNamespacedConfigMap({ name: CONFIGMAP, namespace: NAMESPACE })
+        .catch(() => null);
+      const models = Object.values(cm?.data ?? {}).map((text) => {
+        const m = JSON.parse(text) as ServingManifest;
+        const aliases = Object.fromEntries(
+          Object.entries(m.aliases).map(([alias, t]) => [
+            alias,
+            { version: t!.version, sha256: t!.sha256, loaded: this.loading },
+          ]),
+        );
+        return {
+          model: m.model,
+          displayName: m.displayName,
+          algorithm: m.algorithm,
+          manifest: 'present',
+          fallback: false,
+          trafficSplit: m.trafficSplit,
+          aliases,
+        };
+      });
+      return { models };
+    });
+    this.app.get<{ Querystring: Record<string, string> }>('/api/v1/stats/versions', async (req, reply) => {
+      if (!auth(req.headers.authorization)) return reply.code(401).send({ error: 'token' });
+      const { model = '', since = '', excludeSynthetic = '' } = req.query;
+      this.statsQueries.push({ model, since, excludeSynthetic });
+      return {
+        model,
+        since,
+        excludeSynthetic: excludeSynthetic === 'true',
+        versions: this.stats.get(model) ?? [],
+      };
+    });
+    this.app.get<{ Querystring: Record<string, string> }>('/api/v1/export/events', async (req, reply) => {
+      if (!auth(req.headers.authorization)) return reply.code(401).send({ error: 'token' });
+      const since = Number(req.query.since ?? 0);
+      const limit = Number(req.query.limit ?? 10_000);
+      const page = this.events.filter((e) => e.id > since).slice(0, limit);
+      reply
+        .header('content-type', 'application/x-ndjson')
+        .header('x-next-since', String(page.at(-1)?.id ?? since));
+      return page.map((e) => JSON.stringify(e) + '\n').join('');
+    });
+  }
+
+  /** Makes `count` rounds of synthetic games available at the export endpoint. */
+  setEvents(count: number): void {
+    const out: ExportedRound[] = [];
+    for (const game of coldStartCorpus({ games: Math.ceil(count / 5) + 1, seed: 7 })) {
+      for (const r of game.rounds) {
+        if (out.length >= count) break;
+        out.push({
+          id: out.length + 1,
+          gameId: game.gameId,
+          bot: 'stub',
+          round: r.round,
+          playerMove: r.playerMove,
+          botMove: r.botMove,
+          values: r.values,
+          result: r.result,
+          playerScore: r.playerScore,
+          botScore: r.botScore,
+          synthetic: true,
+          player: game.player,
+          alias: null,
+          version: null,
+          createdAt: new Date().toISOString(),
+        });
+      }
+    }
+    this.events = out;
+  }
+
+  async start(): Promise<void> {
+    const port = await freePort();
+    await this.app.listen({ port, host: '127.0.0.1' });
+    this.url = `http://127.0.0.1:${port}`;
+  }
+}
+
+export interface OperatorEnv {
+  dir: string;
+  cp: ControlPlane;
+  minio: MinioServer;
+  executor: PodExecutor;
+  kube: Kube;
+  store: ArtifactStore;
+  game: StubGameServer;
+  kubectl(args: string[], input?: string): Promise<string>;
+  /** the operator's configuration against this environment */
+  config(overrides?: Partial<OperatorConfig>): OperatorConfig;
+  /** an operator in this process */
+  startOperator(overrides?: Partial<OperatorConfig>, options?: { now?: () => Date }): Promise<Manager>;
+  /** an operator as its own process (`rpsq operator`), for killing */
+  spawnOperator(name: string, env?: Record<string, string>): Managed;
+  stop(): Promise<void>;
+}
+
+export async function startOperatorEnv(
+  opts: { executorEnv?: Record<string, string> } = {},
+): Promise<OperatorEnv> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'rps-operator-'));
+  const started = await Promise.allSettled([startControlPlane({ dir, fsync: false }), startMinio({ dir })]);
+  const [cpResult, minioResult] = started;
+  if (cpResult.status === 'rejected' || minioResult.status === 'rejected') {
+    if (cpResult.status === 'fulfilled') await cpResult.value.stop();
+    if (minioResult.status === 'fulfilled') await minioResult.value.stop();
+    throw cpResult.status === 'rejected' ? cpResult.reason : (minioResult as PromiseRejectedResult).reason;
+  }
+  const cp = cpResult.value;
+  const minio = minioResult.value;
+  try {
+    return await prepareEnv(dir, cp, minio, opts);
+  } catch (err) {
+    await cp.stop();
+    await minio.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function prepareEnv(
+  dir: string,
+  cp: ControlPlane,
+  minio: MinioServer,
+  opts: { executorEnv?: Record<string, string> },
+): Promise<OperatorEnv> {
+  const kube = makeKube(cp.kubeConfig);
+  const kubectl = async (args: string[], input?: string) => {
+    const p = run(binary('kubectl'), ['--kubeconfig', cp.kubeconfigPath, ...args], { encoding: 'utf8' });
+    if (input !== undefined) {
+      p.child.stdin?.end(input);
+    }
+    return (await p).stdout;
+  };
+  await kubectl(['apply', '--server-side', '-f', path.join(repo, 'crds')]);
+  await kubectl([
+    'wait',
+    '--for=condition=Established',
+    '--timeout=60s',
+    'crd/rpsmodels.rpsquest.dev',
+    'crd/promotionpolicies.rpsquest.dev',
+  ]);
+  await kube.core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
+  await kube.core.createNamespacedSecret({
+    namespace: NAMESPACE,
+    body: {
+      metadata: { name: 'rps-quest-s3' },
+      stringData: { accessKey: minio.accessKey, secretKey: minio.secretKey },
+    },
+  });
+  await kube.core.createNamespacedSecret({
+    namespace: NAMESPACE,
+    body: { metadata: { name: 'rps-quest-internal' }, stringData: { token: TOKEN } },
+  });
+  const executor = await startPodExecutor({
+    kubeConfig: cp.kubeConfig,
+    namespace: NAMESPACE,
+    logDir: path.join(dir, 'pods'),
+    env: { RPS_S3_RETRIES: '2', ...opts.executorEnv },
+  });
+  const game = new StubGameServer(kube);
+  await game.start();
+  const store = new ArtifactStore({
+    endpoint: minio.endpoint,
+    accessKey: minio.accessKey,
+    secretKey: minio.secretKey,
+    bucket: minio.bucket,
+    retries: 2,
+    backoffMs: 100,
+  });
+  const managers: Manager[] = [];
+  const processes: Managed[] = [];
+  const config = (overrides: Partial<OperatorConfig> = {}): OperatorConfig => ({
+    namespace: NAMESPACE,
+    gameUrl: game.url,
+    internalToken: TOKEN,
+    artifactStore: {
+      endpoint: minio.endpoint,
+      accessKey: minio.accessKey,
+      secretKey: minio.secretKey,
+      bucket: minio.bucket,
+      retries: 2,
+      backoffMs: 100,
+    },
+    trainerImage: 'rps-quest:test',
+    leaderElection: false,
+    leaseName: 'rps-quest-operator',
+    lease: { durationMs: 4000, renewDeadlineMs: 3000, retryPeriodMs: 500 },
+    identity: 'test-operator',
+    metricsPort: 0,
+    workers: 4,
+    logLevel: 'warn',
+    ...overrides,
+  });
+  const env: OperatorEnv = {
+    dir,
+    cp,
+    minio,
+    executor,
+    kube,
+    store,
+    game,
+    kubectl,
+    config,
+    async startOperator(overrides = {}, options = {}) {
+      const manager = new Manager({
+        config: config(overrides),
+        kubeConfig: cp.kubeConfig,
+        log: pino({ level: process.env.OPERATOR_LOG_LEVEL ?? 'warn' }),
+        resyncMs: 30_000,
+        ...(options.now ? { now: options.now } : {}),
+      });
+      managers.push(manager);
+      await manager.start();
+      return manager;
+    },
+    spawnOperator(name, env = {}) {
+      const p = startProcess(
+        name,
+        process.execPath,
+        ['--import', 'tsx', path.join(repo, 'cli.ts'), 'operator'],
+        {
+          logDir: path.join(dir, 'logs'),
+          cwd: repo,
+          env: {
+            KUBECONFIG: cp.kubeconfigPath,
+            NAMESPACE,
+            RPS_GAME_URL: game.url,
+            RPS_INTERNAL_TOKEN: TOKEN,
+            S3_ENDPOINT: minio.endpoint,
+            S3_ACCESS_KEY: minio.accessKey,
+            S3_SECRET_KEY: minio.secretKey,
+            S3_BUCKET: minio.bucket,
+            METRICS_PORT: '0',
+            POD_NAME: name,
+            LOG_LEVEL: 'info',
+            ...env,
+          },
+        },
+      );
+      processes.push(p);
+      return p;
+    },
+    async stop() {
+      for (const m of managers) await m.stop().catch(() => undefined);
+      for (const p of processes) await p.stop().catch(() => undefined);
+      await executor.stop();
+      await game.app.close();
+      await cp.stop();
+      await env.minio.stop();
+      if (!process.env.KEEP_TEST_DIRS) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return env;
+}
+
+// --- object helpers ------------------------------------------------------------------------
+
+export async function getModel(env: OperatorEnv, name: string): Promise<RpsModel> {
+  return (await env.kube.custom.getNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    namespace: NAMESPACE,
+    plural: RPS_MODELS,
+    name,
+  })) as RpsModel;
+}
+
+export async function getPolicy(env: OperatorEnv, name: string): Promise<PromotionPolicy> {
+  return (await env.kube.custom.getNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    namespace: NAMESPACE,
+    plural: PROMOTION_POLICIES,
+    name,
+  })) as PromotionPolicy;
+}
+
+/** Polls until `check` returns a value (not undefined/false), or fails with the last observation. */
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 90_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+export function condition(
+  obj: { status?: { conditions?: { type: string; status: string; reason: string; message: string }[] } },
+  type: string,
+) {
+  return obj.status?.conditions?.find((c) => c.type === type);
+}
+
+/** A small, fast RpsModel (logistic, few epochs, a small cold-start corpus). */
+export function modelYaml(name: string, extra: { spec?: string; metadata?: string } = {}): string {
+  return `apiVersion: rpsquest.dev/v1alpha1
+kind: RpsModel
+metadata:
+  name: ${name}
+  namespace: ${NAMESPACE}
+${extra.metadata ?? ''}
+spec:
+  displayName: ${name[0]!.toUpperCase()}${name.slice(1)}
+  algorithm: logistic
+  hyperparameters: { epochs: 3, batchSize: 256, patience: 1 }
+  training:
+    bootstrapGames: 12
+    minTotalEvents: 150
+    retryDelaySeconds: 1
+    maxRetryDelaySeconds: 2
+${extra.spec ?? ''}
+`;
+}
+
+export async function apply(env: OperatorEnv, yaml: string): Promise<string> {
+  return env.kubectl(['apply', '-f', '-'], yaml);
+}

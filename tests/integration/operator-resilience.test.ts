@@ -1,0 +1,204 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMinio } from '../../hack/harness/index.ts';
+import type { Job } from '../../operator/decisions/training-job.ts';
+import type { Manager } from '../../operator/manager.ts';
+import {
+  NAMESPACE,
+  apply,
+  condition,
+  eventually,
+  getModel,
+  modelYaml,
+  startOperatorEnv,
+  type OperatorEnv,
+} from './operator-fixtures.ts';
+
+let env: OperatorEnv;
+
+beforeAll(async () => {
+  env = await startOperatorEnv();
+});
+
+afterAll(async () => {
+  await env?.stop();
+});
+
+async function jobNames(model: string): Promise<string[]> {
+  const jobs = (await env.kube.custom.listNamespacedCustomObject({
+    group: 'batch',
+    version: 'v1',
+    namespace: NAMESPACE,
+    plural: 'jobs',
+    labelSelector: `rpsquest.dev/model=${model}`,
+  })) as { items: Job[] };
+  return jobs.items.map((j) => j.metadata.name).sort();
+}
+
+async function eventNotes(name: string, reason: string): Promise<string[]> {
+  const list = (await env.kube.custom.listNamespacedCustomObject({
+    group: 'events.k8s.io',
+    version: 'v1',
+    namespace: NAMESPACE,
+    plural: 'events',
+  })) as { items: { reason: string; note: string; type: string; regarding: { name: string } }[] };
+  return list.items
+    .filter((e) => e.regarding.name === name && e.reason === reason)
+    .map((e) => `${e.type}: ${e.note}`);
+}
+
+async function leaseHolder(): Promise<string | undefined> {
+  const lease = (await env.kube.custom
+    .getNamespacedCustomObject({
+      group: 'coordination.k8s.io',
+      version: 'v1',
+      namespace: NAMESPACE,
+      plural: 'leases',
+      name: 'rps-quest-operator',
+    })
+    .catch(() => undefined)) as { spec?: { holderIdentity?: string } } | undefined;
+  return lease?.spec?.holderIdentity || undefined;
+}
+
+describe('a failing trainer', () => {
+  let operator: Manager;
+  beforeAll(async () => {
+    operator = await env.startOperator();
+  });
+  afterAll(async () => {
+    await operator.stop();
+  });
+
+  it('ends in a clear condition and Event with the trainer message, backs off, and a fixed spec recovers', async () => {
+    // no data and no cold-start corpus: the trainer has nothing to train on
+    await apply(
+      env,
+      modelYaml('bare')
+        .replace('bootstrapGames: 12', 'bootstrapGames: 0')
+        .replace('minTotalEvents: 150', 'minTotalEvents: 0'),
+    );
+    const failed = await eventually('TrainingFailed', async () => {
+      const m = await getModel(env, 'bare');
+      return condition(m, 'Training')?.reason === 'TrainingFailed' ? m : undefined;
+    });
+    expect(condition(failed, 'Training')?.message).toMatch(
+      /training v1 failed \(attempt \d+\): .*dataset has 0 game/,
+    );
+    expect(condition(failed, 'Ready')).toMatchObject({ status: 'False', reason: 'TrainingFailed' });
+    expect(failed.status?.training).toMatchObject({ version: 'v1' });
+    expect(failed.status?.training?.nextRetryTime).toBeDefined();
+    const notes = await eventually('the Event', async () => (await eventNotes('bare', 'TrainingFailed'))[0]);
+    expect(notes).toMatch(/^Warning: training v1 failed .*dataset has 0 game/);
+    // retried with growing delays, never in a hot loop
+    const retried = await eventually('a retry', async () => {
+      const m = await getModel(env, 'bare');
+      return (m.status?.training?.attempts ?? 0) >= 2 ? m : undefined;
+    });
+    const first = new Date(failed.status!.training!.lastFailureTime!).getTime();
+    const second = new Date(retried.status!.training!.lastFailureTime!).getTime();
+    expect(second - first).toBeGreaterThanOrEqual(1000);
+
+    await env.kubectl([
+      '-n',
+      NAMESPACE,
+      'patch',
+      'rpsm',
+      'bare',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ spec: { training: { bootstrapGames: 12, minTotalEvents: 150 } } }),
+    ]);
+    const fixed = await eventually('recovered', async () => {
+      const m = await getModel(env, 'bare');
+      return condition(m, 'Ready')?.status === 'True' ? m : undefined;
+    });
+    expect(fixed.status?.versions?.map((v) => v.name)).toEqual(['v1']);
+    expect(fixed.status?.training?.attempts).toBe(0);
+    expect(await jobNames('bare')).toEqual(['bare-train-v1']);
+  });
+
+  it('survives the object store going away: the training fails, backs off, and succeeds once it is back', async () => {
+    await apply(env, modelYaml('sturdy'));
+    await eventually('v1', async () => condition(await getModel(env, 'sturdy'), 'Ready')?.status === 'True');
+    const port = Number(new URL(env.minio.endpoint).port);
+    await env.minio.stop();
+    await env.kubectl(['-n', NAMESPACE, 'annotate', 'rpsm', 'sturdy', 'rpsquest.dev/train-now=1']);
+    const failed = await eventually('TrainingFailed while MinIO is down', async () => {
+      const m = await getModel(env, 'sturdy');
+      return condition(m, 'Training')?.reason === 'TrainingFailed' ? m : undefined;
+    });
+    expect(condition(failed, 'Training')?.message).toMatch(/training v2 failed/);
+    // Production keeps serving meanwhile
+    expect(failed.status?.aliases?.Production).toBe('v1');
+    env.minio = await startMinio({
+      dir: env.dir,
+      port,
+      accessKey: env.minio.accessKey,
+      secretKey: env.minio.secretKey,
+    });
+    const recovered = await eventually('v2 registered', async () => {
+      const m = await getModel(env, 'sturdy');
+      return m.status?.versions?.some((v) => v.name === 'v2') ? m : undefined;
+    });
+    expect(recovered.status?.aliases?.Shadow2).toBe('v2');
+    expect(await jobNames('sturdy')).toEqual(['sturdy-train-v1', 'sturdy-train-v2']);
+  });
+});
+
+describe('operator processes', () => {
+  it('killed while a Job runs, the restarted operator creates no second Job and registers the version once', async () => {
+    const first = env.spawnOperator('crash-1', { LEADER_ELECTION: 'false' });
+    await apply(env, modelYaml('crash'));
+    await eventually('the Job', async () => (await jobNames('crash')).length === 1, 60_000);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const second = env.spawnOperator('crash-2', { LEADER_ELECTION: 'false' });
+    const m = await eventually('Ready after restart', async () => {
+      const x = await getModel(env, 'crash');
+      return condition(x, 'Ready')?.status === 'True' ? x : undefined;
+    });
+    expect(await jobNames('crash')).toEqual(['crash-train-v1']);
+    expect(m.status?.versions?.map((v) => v.name)).toEqual(['v1']);
+    expect(m.status?.aliasHistory?.filter((h) => h.reason === 'FirstVersion')).toHaveLength(4);
+    expect((await eventNotes('crash', 'VersionRegistered')).length).toBe(1);
+    await second.stop();
+  });
+
+  it('with two replicas one leads; when it is killed the other takes over the Lease and the work', async () => {
+    const lease = {
+      LEADER_ELECTION: 'true',
+      LEASE_DURATION_SECONDS: '4',
+      RENEW_DEADLINE_SECONDS: '3',
+      RETRY_PERIOD_SECONDS: '1',
+    };
+    const a = env.spawnOperator('replica-a', lease);
+    const b = env.spawnOperator('replica-b', lease);
+    const leader = await eventually('a leader', leaseHolder, 60_000);
+    expect(['replica-a', 'replica-b']).toContain(leader);
+    await apply(env, modelYaml('led'));
+    await eventually(
+      'led Ready',
+      async () => condition(await getModel(env, 'led'), 'Ready')?.status === 'True',
+      60_000,
+    );
+
+    const [killed, standby] = leader === 'replica-a' ? [a, b] : [b, a];
+    killed.child.kill('SIGKILL');
+    await killed.exited;
+    const next = await eventually(
+      'the other replica leads',
+      async () => {
+        const h = await leaseHolder();
+        return h && h !== leader ? h : undefined;
+      },
+      30_000,
+    );
+    expect(next).toBe(standby.name);
+    await env.kubectl(['-n', NAMESPACE, 'annotate', 'rpsm', 'led', 'rpsquest.dev/train-now=after-failover']);
+    await eventually('v2 by the new leader', async () =>
+      (await getModel(env, 'led')).status?.versions?.some((v) => v.name === 'v2'),
+    );
+    // a graceful stop releases the Lease at once
+    await standby.stop();
+    expect(await leaseHolder()).toBeUndefined();
+  });
+});

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../operator/config.ts';
+
+const s3 = { S3_ENDPOINT: 'http://minio:9000', S3_ACCESS_KEY: 'a', S3_SECRET_KEY: 'b' };
+
+describe('operator configuration', () => {
+  it('has defaults for everything but the object store', () => {
+    const c = loadConfig({ ...s3, POD_NAME: 'op-0' });
+    expect(c).toMatchObject({
+      namespace: 'rps-quest',
+      gameUrl: 'http://rps-quest-game:8080',
+      internalToken: null,
+      trainerImage: 'rps-quest:dev',
+      leaderElection: true,
+      identity: 'op-0',
+      metricsPort: 8081,
+      artifactStore: { endpoint: 'http://minio:9000', bucket: 'rps-models' },
+      lease: { durationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2000 },
+    });
+  });
+
+  it('reads the environment', () => {
+    const c = loadConfig({
+      ...s3,
+      NAMESPACE: 'games',
+      RPS_GAME_URL: 'http://127.0.0.1:8080/',
+      RPS_INTERNAL_TOKEN: 'secret',
+      TRAINER_IMAGE: 'rps:1',
+      LEADER_ELECTION: 'false',
+      METRICS_PORT: '9000',
+      S3_BUCKET: 'models',
+    });
+    expect(c).toMatchObject({
+      namespace: 'games',
+      gameUrl: 'http://127.0.0.1:8080',
+      internalToken: 'secret',
+      trainerImage: 'rps:1',
+      leaderElection: false,
+      metricsPort: 9000,
+      artifactStore: { bucket: 'models' },
+    });
+  });
+
+  it('lists every problem at once, naming the variable and the value', () => {
+    let error: unknown;
+    try {
+      loadConfig({ LEADER_ELECTION: 'yes', METRICS_PORT: '99999', RPS_GAME_URL: 'not a url' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toContain('LEADER_ELECTION="yes" must be true or false');
+    expect(problems).toContain('METRICS_PORT="99999" must be an integer from 0 to 65535');
+    expect(problems).toContain('RPS_GAME_URL="not a url" is not a URL');
+    expect(problems).toContain('S3_ENDPOINT');
+  });
+});

@@ -1,0 +1,284 @@
+import { describe, expect, it } from 'vitest';
+import { decideTraining, trainingSpecHash, type JobView } from '../../operator/decisions/training.ts';
+import type { RpsModel, RpsModelSpec, RpsModelStatus } from '../../operator/resources.ts';
+
+const created = '2025-03-01T00:00:00.000Z';
+const spec: RpsModelSpec = {
+  displayName: 'Logan',
+  algorithm: 'logistic',
+  hyperparameters: { epochs: 3 },
+  training: { retryDelaySeconds: 10, maxRetryDelaySeconds: 60 },
+};
+const hash = trainingSpecHash(spec);
+const v = (name: string) => ({
+  name,
+  uri: `s3://b/logan/${name}/model.onnx`,
+  sha256: 'a'.repeat(64),
+  trainedAt: created,
+});
+
+function model(
+  status: RpsModelStatus = {},
+  over: { spec?: Partial<RpsModelSpec>; annotations?: Record<string, string> } = {},
+): RpsModel {
+  return {
+    apiVersion: 'rpsquest.dev/v1alpha1',
+    kind: 'RpsModel',
+    metadata: {
+      name: 'logan',
+      namespace: 'ns',
+      uid: 'u',
+      resourceVersion: '1',
+      generation: 1,
+      creationTimestamp: created,
+      ...(over.annotations ? { annotations: over.annotations } : {}),
+    },
+    spec: { ...spec, ...over.spec, training: { ...spec.training, ...over.spec?.training } },
+    status,
+  };
+}
+const at = (iso: string) => new Date(iso);
+const job = (state: JobView['state'], uid = 'j1', version = 'v1', finishedAt?: string): JobView => ({
+  name: `logan-train-${version}`,
+  uid,
+  version,
+  state,
+  ...(finishedAt ? { finishedAt } : {}),
+});
+
+describe('training decisions', () => {
+  it('a new model trains v1 (created)', () => {
+    const a = decideTraining({ model: model(), jobs: [], now: at(created) });
+    expect(a).toMatchObject({ kind: 'start', version: 'v1', trigger: 'created' });
+    expect(a.kind === 'start' && a.training).toMatchObject({
+      version: 'v1',
+      job: 'logan-train-v1',
+      specHash: hash,
+      attempts: 0,
+    });
+  });
+
+  it('follows the Job of the allocated version: running, then register', () => {
+    const m = model({
+      training: { version: 'v1', job: 'logan-train-v1', trigger: 'created', specHash: hash },
+    });
+    expect(decideTraining({ model: m, jobs: [job('active')], now: at(created) })).toMatchObject({
+      kind: 'wait',
+      condition: { type: 'Training', status: 'True', reason: 'JobRunning' },
+    });
+    expect(decideTraining({ model: m, jobs: [job('succeeded')], now: at(created) })).toMatchObject({
+      kind: 'register',
+      version: 'v1',
+    });
+  });
+
+  it('a Job that never appeared (crash after allocating) is recovered, not reallocated', () => {
+    const m = model({
+      training: { version: 'v1', job: 'logan-train-v1', trigger: 'created', specHash: hash },
+    });
+    expect(decideTraining({ model: m, jobs: [], now: at(created) })).toEqual({
+      kind: 'recover',
+      version: 'v1',
+    });
+  });
+
+  it('a failure is recorded once, then retried with exponential backoff, keeping the version and trigger', () => {
+    const t = { version: 'v1', job: 'logan-train-v1', trigger: 'trainNow' as const, specHash: hash };
+    const failed = job('failed', 'j1', 'v1', '2025-03-01T01:00:00.000Z');
+    const first = decideTraining({
+      model: model({ training: t }),
+      jobs: [failed],
+      now: at('2025-03-01T01:00:01.000Z'),
+    });
+    expect(first).toMatchObject({
+      kind: 'recordFailure',
+      attempts: 1,
+      nextRetryTime: '2025-03-01T01:00:10.000Z',
+    });
+
+    const recorded = {
+      ...t,
+      attempts: 1,
+      lastFailedJobUid: 'j1',
+      nextRetryTime: '2025-03-01T01:00:10.000Z',
+      lastFailureMessage: 'boom',
+    };
+    const waiting = decideTraining({
+      model: model({ training: recorded }),
+      jobs: [failed],
+      now: at('2025-03-01T01:00:05.000Z'),
+    });
+    expect(waiting).toMatchObject({
+      kind: 'wait',
+      condition: { reason: 'TrainingFailed' },
+      requeueAfterMs: 5000,
+    });
+
+    const retry = decideTraining({
+      model: model({ training: recorded }),
+      jobs: [failed],
+      now: at('2025-03-01T01:00:10.000Z'),
+    });
+    expect(retry).toMatchObject({
+      kind: 'start',
+      version: 'v1',
+      trigger: 'trainNow',
+      replaceJob: { name: 'logan-train-v1', uid: 'j1' },
+    });
+    expect(retry.kind === 'start' && retry.training.attempts).toBe(1);
+
+    // the second failure waits twice as long
+    const second = decideTraining({
+      model: model({ training: { ...recorded } }),
+      jobs: [job('failed', 'j2', 'v1', '2025-03-01T01:00:20.000Z')],
+      now: at('2025-03-01T01:00:21.000Z'),
+    });
+    expect(second).toMatchObject({
+      kind: 'recordFailure',
+      attempts: 2,
+      nextRetryTime: '2025-03-01T01:00:40.000Z',
+    });
+  });
+
+  it('backoff is capped at maxRetryDelaySeconds', () => {
+    const t = {
+      version: 'v1',
+      trigger: 'created' as const,
+      specHash: hash,
+      attempts: 9,
+      lastFailedJobUid: 'old',
+    };
+    const a = decideTraining({
+      model: model({ training: t }),
+      jobs: [job('failed', 'j9', 'v1', created)],
+      now: at(created),
+    });
+    expect(a).toMatchObject({
+      kind: 'recordFailure',
+      attempts: 10,
+      nextRetryTime: '2025-03-01T00:01:00.000Z',
+    });
+  });
+
+  it('fixing the spec retries a failed version at once', () => {
+    const t = {
+      version: 'v1',
+      trigger: 'created' as const,
+      specHash: hash,
+      attempts: 3,
+      lastFailedJobUid: 'j1',
+      nextRetryTime: '2099-01-01T00:00:00.000Z',
+    };
+    const fixed = model({ training: t }, { spec: { hyperparameters: { epochs: 4 } } });
+    const a = decideTraining({ model: fixed, jobs: [job('failed')], now: at(created) });
+    expect(a).toMatchObject({ kind: 'start', version: 'v1', trigger: 'specChanged' });
+    expect(a.kind === 'start' && a.training.attempts).toBe(0);
+  });
+
+  it('train-now, spec changes and at most one active Job', () => {
+    const idle = { specHash: hash, lastTrainingTime: created };
+    expect(
+      decideTraining({ model: model({ versions: [v('v1')], training: idle }), jobs: [], now: at(created) }),
+    ).toMatchObject({
+      kind: 'wait',
+      condition: { reason: 'Idle' },
+    });
+    const now = decideTraining({
+      model: model(
+        { versions: [v('v1')], training: idle },
+        { annotations: { 'rpsquest.dev/train-now': '42' } },
+      ),
+      jobs: [],
+      now: at(created),
+    });
+    expect(now).toMatchObject({
+      kind: 'start',
+      version: 'v2',
+      trigger: 'trainNow',
+      training: { lastTrainNow: '42' },
+    });
+    // the same annotation value again does nothing
+    expect(
+      decideTraining({
+        model: model(
+          { versions: [v('v1')], training: { ...idle, lastTrainNow: '42' } },
+          { annotations: { 'rpsquest.dev/train-now': '42' } },
+        ),
+        jobs: [],
+        now: at(created),
+      }).kind,
+    ).toBe('wait');
+    const changed = decideTraining({
+      model: model({ versions: [v('v1')], training: idle }, { spec: { hyperparameters: { epochs: 9 } } }),
+      jobs: [job('active', 'x', 'v7')],
+      now: at(created),
+    });
+    expect(changed).toMatchObject({ kind: 'wait', condition: { reason: 'JobRunning' } });
+    // versions only grow: past any version a Job names
+    const next = decideTraining({
+      model: model({ versions: [v('v1')], training: idle }, { spec: { hyperparameters: { epochs: 9 } } }),
+      jobs: [job('succeeded', 'x', 'v7')],
+      now: at(created),
+    });
+    expect(next).toMatchObject({ kind: 'start', version: 'v8', trigger: 'specChanged' });
+  });
+
+  it('suspend stops new Jobs and says so', () => {
+    const a = decideTraining({
+      model: model(
+        {},
+        { spec: { training: { suspend: true } }, annotations: { 'rpsquest.dev/train-now': '1' } },
+      ),
+      jobs: [],
+      now: at(created),
+    });
+    expect(a).toMatchObject({
+      kind: 'wait',
+      condition: { type: 'Training', status: 'False', reason: 'Suspended' },
+    });
+  });
+
+  it('on the schedule, asks for the data gates and trains only when they pass', () => {
+    const idle = { specHash: hash, lastTrainingTime: '2025-03-01T00:30:00.000Z' };
+    const m = model(
+      { versions: [v('v1')], training: idle },
+      { spec: { training: { schedule: '0 * * * *' } } },
+    );
+    const before = decideTraining({ model: m, jobs: [], now: at('2025-03-01T00:45:00.000Z') });
+    expect(before).toMatchObject({
+      kind: 'wait',
+      requeueAfterMs: 15 * 60_000,
+      training: { nextScheduleTime: '2025-03-01T01:00:00.000Z' },
+    });
+    const due = at('2025-03-01T01:00:05.000Z');
+    expect(decideTraining({ model: m, jobs: [], now: due })).toEqual({ kind: 'checkGates' });
+    expect(
+      decideTraining({ model: m, jobs: [], now: due, gates: { pass: true, message: 'ok' } }),
+    ).toMatchObject({
+      kind: 'start',
+      version: 'v2',
+      trigger: 'schedule',
+      training: { lastScheduleTime: due.toISOString() },
+    });
+    const skipped = decideTraining({
+      model: m,
+      jobs: [],
+      now: due,
+      gates: { pass: false, message: '3 new rounds, need 500' },
+    });
+    expect(skipped).toMatchObject({
+      kind: 'wait',
+      condition: { reason: 'WaitingForData' },
+      training: { lastScheduleTime: due.toISOString(), nextScheduleTime: '2025-03-01T02:00:00.000Z' },
+    });
+    expect(skipped.kind === 'wait' && skipped.condition.message).toContain('3 new rounds, need 500');
+  });
+
+  it('the spec hash ignores what does not change the trained model', () => {
+    expect(
+      trainingSpecHash({ ...spec, training: { ...spec.training, schedule: '@daily', suspend: true } }),
+    ).toBe(hash);
+    expect(trainingSpecHash({ ...spec, hyperparameters: { epochs: 4 } })).not.toBe(hash);
+    expect(trainingSpecHash({ ...spec, training: { ...spec.training, seed: 7 } })).not.toBe(hash);
+  });
+});
