@@ -1,0 +1,180 @@
+import { STATUS_CODES } from 'node:http';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, {
+  LogController,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyServerOptions,
+} from 'fastify';
+import { loadConfig, type AppConfig } from './config.ts';
+import { Checkpointer } from './db/checkpointer.ts';
+import { migrate, openDatabase, type Db } from './db/database.ts';
+import { GameStore } from './db/game-store.ts';
+import { InlineWriter, ThreadWriter, type GameWriter } from './db/move-writer.ts';
+import { GameService, HttpError } from './game-service.ts';
+import { createMetrics, type AppMetrics } from './metrics.ts';
+import { botsRoutes } from './routes/bots.ts';
+import { exportRoutes } from './routes/export.ts';
+import { gamesRoutes } from './routes/games.ts';
+import { modelsRoutes } from './routes/models.ts';
+import { opsRoutes } from './routes/ops.ts';
+import { statsRoutes } from './routes/stats.ts';
+import { webUiRoutes } from './routes/web-ui.ts';
+import { ManifestWatcher } from './serving/manifest-watcher.ts';
+import { ModelCache } from './serving/model-cache.ts';
+import { ModelRegistry, UnknownBotError } from './serving/model-registry.ts';
+import { describeValidationError } from './validation-message.ts';
+
+export interface BuildAppOptions {
+  /** merged over the defaults of `loadConfig({})`, except that the database defaults to `:memory:` */
+  config?: Partial<AppConfig>;
+  /** an open database (migrated here); by default `config.dbPath` is opened and closed with the app */
+  db?: Db;
+  /** gambit draws and A/B assignment (seed it in tests) */
+  random?: () => number;
+  clock?: () => number;
+  logger?: FastifyServerOptions['logger'];
+  /** wait for the first manifest scan before resolving (default true); `/readyz` says 503 until then */
+  waitForModels?: boolean;
+  /** process metrics (default true) */
+  processMetrics?: boolean;
+}
+
+/** What the routes are built from, for tests and the benchmark. */
+export interface AppParts {
+  config: AppConfig;
+  db: Db;
+  store: GameStore;
+  /** where moves are committed: a writer thread for a file database */
+  writer: GameWriter;
+  registry: ModelRegistry;
+  games: GameService;
+  metrics: AppMetrics;
+  watcher: ManifestWatcher | null;
+  /** resolves when the first manifest scan has been applied */
+  modelsLoaded: Promise<void>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    rps: AppParts;
+  }
+}
+
+/** Builds the game server: database, model serving, routes. Does not listen (`server.ts` does). */
+export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const config: AppConfig = { ...loadConfig({}), dbPath: ':memory:', ...options.config };
+  const serverOptions: FastifyServerOptions = {
+    logger: options.logger ?? { level: config.logLevel },
+    // a line per request is too much at thousands of moves per second; errors are still logged
+    logController: new LogController({
+      disableRequestLogging: !['debug', 'trace'].includes(config.logLevel),
+    }),
+    bodyLimit: 16 * 1024,
+    // fastify also takes a hop count, which its types leave out
+    trustProxy: config.trustProxy as FastifyServerOptions['trustProxy'],
+    ajv: { customOptions: { allErrors: true } },
+  };
+  const app = Fastify(serverOptions);
+
+  const ownDb = !options.db;
+  const db = options.db ?? openDatabase(config.dbPath);
+  if (!ownDb) migrate(db);
+  // a file database we own gets its WAL checkpoints off the request thread
+  const checkpointer =
+    ownDb && config.dbPath !== ':memory:' && config.dbPath !== ''
+      ? new Checkpointer(db, config.dbPath, app.log.child({ component: 'db' }))
+      : null;
+  const store = new GameStore(db);
+  const writer: GameWriter = checkpointer
+    ? new ThreadWriter(config.dbPath, store, app.log.child({ component: 'db' }))
+    : new InlineWriter(store);
+  const metrics = createMetrics({ processMetrics: options.processMetrics ?? true });
+  const cache = new ModelCache(config.modelCacheDir, config.artifactStore);
+  const registry = new ModelRegistry(cache, metrics, app.log.child({ component: 'serving' }));
+  const games = new GameService(store, writer, registry, metrics, app.log, options.random, options.clock);
+
+  const watcher = config.manifestDir
+    ? new ManifestWatcher(
+        config.manifestDir,
+        config.manifestPollMs,
+        (changes) => registry.apply(changes),
+        (err) => app.log.warn({ err: err.message, dir: config.manifestDir }, 'manifest directory'),
+      )
+    : null;
+  let ready = false;
+  const modelsLoaded = (watcher ? watcher.start() : Promise.resolve()).then(() => {
+    ready = true;
+  });
+  app.decorate('rps', { config, db, store, writer, registry, games, metrics, watcher, modelsLoaded });
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err.validation) {
+      return reply.code(400).send({
+        statusCode: 400,
+        error: 'Bad Request',
+        code: 'VALIDATION',
+        message: describeValidationError(err, req),
+      });
+    }
+    if (err instanceof HttpError || err instanceof UnknownBotError) {
+      const statusCode = err.statusCode;
+      const code = err instanceof HttpError ? err.code : 'UNKNOWN_BOT';
+      const details =
+        err instanceof HttpError ? err.details : { bots: registry.list().map((b) => b.displayName) };
+      return reply.code(statusCode).send({
+        statusCode,
+        error: STATUS_CODES[statusCode] ?? 'Error',
+        message: err.message,
+        ...(code ? { code } : {}),
+        ...details,
+      });
+    }
+    const gameCode = (err as { code?: string }).code;
+    if (gameCode === 'GAME_FINISHED' || gameCode === 'ROUND_OUT_OF_ORDER' || gameCode === 'INVALID_MOVE') {
+      const statusCode = gameCode === 'INVALID_MOVE' ? 400 : 409;
+      return reply
+        .code(statusCode)
+        .send({ statusCode, error: STATUS_CODES[statusCode], code: gameCode, message: err.message });
+    }
+    const statusCode = err.statusCode ?? 500;
+    if (statusCode >= 500) {
+      req.log.error({ err }, 'request failed');
+      return reply
+        .code(statusCode)
+        .send({ statusCode, error: STATUS_CODES[statusCode], message: 'internal error' });
+    }
+    return reply
+      .code(statusCode)
+      .send({ statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message: err.message });
+  });
+
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({
+      statusCode: 404,
+      error: 'Not Found',
+      message: `no route ${req.method} ${req.url.split('?')[0]}`,
+    }),
+  );
+
+  await app.register(rateLimit, { global: false });
+  const limit = { max: config.rateLimitPerMinute, timeWindow: '1 minute' };
+  await app.register(gamesRoutes, { games, rateLimit: limit });
+  await app.register(botsRoutes, { registry, store, rateLimit: limit });
+  await app.register(modelsRoutes, { registry, rateLimit: limit });
+  await app.register(statsRoutes, { store, internalToken: config.internalToken });
+  await app.register(exportRoutes, { store, internalToken: config.internalToken });
+  await app.register(opsRoutes, { db, metrics, isReady: () => ready });
+  await app.register(webUiRoutes);
+
+  app.addHook('onClose', async () => {
+    watcher?.close();
+    await registry.close();
+    await writer.close();
+    await checkpointer?.close();
+    if (ownDb) db.close();
+  });
+
+  if (options.waitForModels ?? true) await modelsLoaded;
+  return app;
+}

@@ -1,0 +1,353 @@
+import type {
+  Alias,
+  ExportedRound,
+  GambitName,
+  Move,
+  PlayedRound,
+  Probabilities,
+  RoundResult,
+  VersionStats,
+  Winner,
+} from '../../core/index.ts';
+import type { Db } from './database.ts';
+
+export interface GameRecord {
+  id: string;
+  bot: string;
+  gambit: GambitName;
+  /** null when no model was served at start (the bot plays uniform EV) */
+  alias: 'Production' | 'B' | null;
+  version: string | null;
+  player: string | null;
+  synthetic: boolean;
+  playerScore: number;
+  botScore: number;
+  roundsPlayed: number;
+  finished: boolean;
+  winner: Winner | null;
+  createdAt: number;
+  finishedAt: number | null;
+}
+
+export interface StoredRound extends PlayedRound {
+  id: number;
+  fallback: boolean;
+  createdAt: number;
+}
+
+export interface PredictionRecord {
+  version: string;
+  aliases: readonly Alias[];
+  probabilities: Probabilities;
+  predicted: Move;
+  correct: boolean;
+}
+
+export interface MoveRecord {
+  game: GameRecord;
+  round: PlayedRound;
+  fallback: boolean;
+  predictions: readonly PredictionRecord[];
+  finished: boolean;
+  winner: Winner | null;
+  at: number;
+}
+
+export interface BotRecord {
+  games: number;
+  botWins: number;
+  playerWins: number;
+  ties: number;
+}
+
+/** The move could not be stored: the round exists already or the game moved on meanwhile. */
+export class MoveConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MoveConflictError';
+  }
+}
+
+interface GameRow {
+  id: string;
+  bot: string;
+  gambit: string;
+  alias: string | null;
+  version: string | null;
+  player: string | null;
+  synthetic: number;
+  player_score: number;
+  bot_score: number;
+  rounds_played: number;
+  finished: number;
+  winner: string | null;
+  created_at: number;
+  finished_at: number | null;
+}
+
+interface RoundRow {
+  id: number;
+  round: number;
+  player_move: string;
+  bot_move: string;
+  value_rock: number;
+  value_paper: number;
+  value_scissors: number;
+  result: string;
+  player_score: number;
+  bot_score: number;
+  fallback: number;
+  created_at: number;
+}
+
+interface ExportRow extends RoundRow {
+  game_id: string;
+  bot: string;
+  synthetic: number;
+  player: string | null;
+  alias: string | null;
+  version: string | null;
+}
+
+function toGame(r: GameRow): GameRecord {
+  return {
+    id: r.id,
+    bot: r.bot,
+    gambit: r.gambit as GambitName,
+    alias: r.alias as GameRecord['alias'],
+    version: r.version,
+    player: r.player,
+    synthetic: r.synthetic === 1,
+    playerScore: r.player_score,
+    botScore: r.bot_score,
+    roundsPlayed: r.rounds_played,
+    finished: r.finished === 1,
+    winner: r.winner as Winner | null,
+    createdAt: r.created_at,
+    finishedAt: r.finished_at,
+  };
+}
+
+function toRound(r: RoundRow): StoredRound {
+  return {
+    id: r.id,
+    round: r.round,
+    playerMove: r.player_move as Move,
+    botMove: r.bot_move as Move,
+    values: { rock: r.value_rock, paper: r.value_paper, scissors: r.value_scissors },
+    result: r.result as RoundResult,
+    playerScore: r.player_score,
+    botScore: r.bot_score,
+    fallback: r.fallback === 1,
+    createdAt: r.created_at,
+  };
+}
+
+/** Natural order of version names: v2 before v10. */
+export function compareVersions(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true });
+}
+
+/** All SQL of the game server, as prepared statements. Every move is one transaction. */
+export class GameStore {
+  private readonly s;
+  private readonly recordMoveTx: (m: MoveRecord) => number;
+
+  constructor(readonly db: Db) {
+    this.s = {
+      insertGame: db.prepare(
+        `INSERT INTO games (id, bot, gambit, alias, version, player, synthetic, created_at)
+         VALUES (@id, @bot, @gambit, @alias, @version, @player, @synthetic, @createdAt)`,
+      ),
+      game: db.prepare('SELECT * FROM games WHERE id = ?'),
+      rounds: db.prepare('SELECT * FROM rounds WHERE game_id = ? ORDER BY round'),
+      advanceGame: db.prepare(
+        `UPDATE games SET player_score = @playerScore, bot_score = @botScore, rounds_played = @round,
+           finished = @finished, winner = @winner, finished_at = @finishedAt
+         WHERE id = @id AND rounds_played = @round - 1 AND finished = 0`,
+      ),
+      insertRound: db.prepare(
+        `INSERT INTO rounds (game_id, round, player_move, bot_move, value_rock, value_paper, value_scissors,
+           result, player_score, bot_score, fallback, created_at)
+         VALUES (@gameId, @round, @playerMove, @botMove, @rock, @paper, @scissors,
+           @result, @playerScore, @botScore, @fallback, @at)`,
+      ),
+      insertPrediction: db.prepare(
+        `INSERT INTO predictions (round_id, bot, version, aliases, p_rock, p_paper, p_scissors, predicted,
+           correct, synthetic, created_at)
+         VALUES (@roundId, @bot, @version, @aliases, @rock, @paper, @scissors, @predicted, @correct, @synthetic, @at)`,
+      ),
+      botRecords: db.prepare(
+        `SELECT bot, COUNT(*) AS games, SUM(winner = 'bot') AS botWins, SUM(winner = 'player') AS playerWins,
+           SUM(winner = 'tie') AS ties
+         FROM games WHERE finished = 1 AND synthetic = 0 GROUP BY bot`,
+      ),
+      versionGames: db.prepare(
+        `SELECT version, COUNT(*) AS games, SUM(winner = 'bot') AS botWins, SUM(winner = 'player') AS botLosses,
+           SUM(winner = 'tie') AS ties
+         FROM games
+         WHERE finished = 1 AND bot = @model AND version IS NOT NULL AND finished_at >= @since
+           AND (@excludeSynthetic = 0 OR synthetic = 0)
+         GROUP BY version`,
+      ),
+      versionPredictions: db.prepare(
+        `SELECT version, COUNT(*) AS predictions, SUM(correct) AS correct
+         FROM predictions
+         WHERE bot = @model AND created_at >= @since AND (@excludeSynthetic = 0 OR synthetic = 0)
+         GROUP BY version`,
+      ),
+      exportPage: db.prepare(
+        `SELECT r.*, g.bot, g.synthetic, g.player, g.alias, g.version
+         FROM rounds r JOIN games g ON g.id = r.game_id
+         WHERE r.id > @after AND r.id <= @until ORDER BY r.id LIMIT @limit`,
+      ),
+      exportEnd: db.prepare(
+        'SELECT MAX(id) AS until FROM (SELECT id FROM rounds WHERE id > @after ORDER BY id LIMIT @limit)',
+      ),
+    };
+
+    const s = this.s;
+    this.recordMoveTx = db.transaction((m: MoveRecord): number => {
+      const { game, round } = m;
+      const advanced = s.advanceGame.run({
+        id: game.id,
+        round: round.round,
+        playerScore: round.playerScore,
+        botScore: round.botScore,
+        finished: m.finished ? 1 : 0,
+        winner: m.winner,
+        finishedAt: m.finished ? m.at : null,
+      });
+      if (advanced.changes !== 1) {
+        throw new MoveConflictError(`game ${game.id} is no longer waiting for round ${round.round}`);
+      }
+      const roundId = Number(
+        s.insertRound.run({
+          gameId: game.id,
+          round: round.round,
+          playerMove: round.playerMove,
+          botMove: round.botMove,
+          rock: round.values.rock,
+          paper: round.values.paper,
+          scissors: round.values.scissors,
+          result: round.result,
+          playerScore: round.playerScore,
+          botScore: round.botScore,
+          fallback: m.fallback ? 1 : 0,
+          at: m.at,
+        }).lastInsertRowid,
+      );
+      for (const p of m.predictions) {
+        s.insertPrediction.run({
+          roundId,
+          bot: game.bot,
+          version: p.version,
+          aliases: p.aliases.join(','),
+          rock: p.probabilities[0],
+          paper: p.probabilities[1],
+          scissors: p.probabilities[2],
+          predicted: p.predicted,
+          correct: p.correct ? 1 : 0,
+          synthetic: game.synthetic ? 1 : 0,
+          at: m.at,
+        });
+      }
+      return roundId;
+    });
+  }
+
+  createGame(g: GameRecord): void {
+    this.s.insertGame.run({
+      id: g.id,
+      bot: g.bot,
+      gambit: g.gambit,
+      alias: g.alias,
+      version: g.version,
+      player: g.player,
+      synthetic: g.synthetic ? 1 : 0,
+      createdAt: g.createdAt,
+    });
+  }
+
+  getGame(id: string): GameRecord | null {
+    const row = this.s.game.get(id) as GameRow | undefined;
+    return row ? toGame(row) : null;
+  }
+
+  getRounds(gameId: string): StoredRound[] {
+    return (this.s.rounds.all(gameId) as RoundRow[]).map(toRound);
+  }
+
+  /** Stores the round, its predictions and the game's new score in one transaction; returns the round id. */
+  recordMove(m: MoveRecord): number {
+    try {
+      return this.recordMoveTx(m);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+        throw new MoveConflictError(`round ${m.round.round} of game ${m.game.id} is stored already`);
+      }
+      throw err;
+    }
+  }
+
+  /** Finished human games per bot (synthetic players excluded: these are the public win rates). */
+  botRecords(): Map<string, BotRecord> {
+    const rows = this.s.botRecords.all() as ({ bot: string } & BotRecord)[];
+    return new Map(rows.map(({ bot, ...r }) => [bot, r]));
+  }
+
+  /** Per version: finished games and outcomes since `sinceMs`, predictions and correct ones since `sinceMs`. */
+  versionStats(model: string, sinceMs: number, excludeSynthetic: boolean): VersionStats[] {
+    const params = { model, since: sinceMs, excludeSynthetic: excludeSynthetic ? 1 : 0 };
+    const byVersion = new Map<string, VersionStats>();
+    const entry = (version: string): VersionStats => {
+      let e = byVersion.get(version);
+      if (!e) {
+        e = { model, version, games: 0, botWins: 0, botLosses: 0, ties: 0, predictions: 0, correct: 0 };
+        byVersion.set(version, e);
+      }
+      return e;
+    };
+    type G = { version: string; games: number; botWins: number; botLosses: number; ties: number };
+    for (const r of this.s.versionGames.all(params) as G[]) {
+      Object.assign(entry(r.version), {
+        games: r.games,
+        botWins: r.botWins,
+        botLosses: r.botLosses,
+        ties: r.ties,
+      });
+    }
+    type P = { version: string; predictions: number; correct: number };
+    for (const r of this.s.versionPredictions.all(params) as P[]) {
+      Object.assign(entry(r.version), { predictions: r.predictions, correct: r.correct });
+    }
+    return [...byVersion.values()].sort((a, b) => compareVersions(a.version, b.version));
+  }
+
+  /** The id of the last round an export page of `limit` rounds after `after` ends with, or null when none. */
+  exportEnd(after: number, limit: number): number | null {
+    const row = this.s.exportEnd.get({ after, limit }) as { until: number | null };
+    return row.until;
+  }
+
+  /** Rounds with their game context, `after` < id ≤ `until`, in id order, at most `limit`. */
+  exportPage(after: number, until: number, limit: number): ExportedRound[] {
+    return (this.s.exportPage.all({ after, until, limit }) as ExportRow[]).map((r) => ({
+      id: r.id,
+      gameId: r.game_id,
+      bot: r.bot,
+      round: r.round,
+      playerMove: r.player_move as Move,
+      botMove: r.bot_move as Move,
+      values: { rock: r.value_rock, paper: r.value_paper, scissors: r.value_scissors },
+      result: r.result as RoundResult,
+      playerScore: r.player_score,
+      botScore: r.bot_score,
+      synthetic: r.synthetic === 1,
+      player: r.player,
+      alias: r.alias as GameRecord['alias'],
+      version: r.version,
+      createdAt: new Date(r.created_at).toISOString(),
+    }));
+  }
+}

@@ -1,0 +1,382 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import {
+  OPENING_ROUNDS,
+  SYNTHETIC_PLAYER_NAMES,
+  isSyntheticPlayerName,
+  moveOfClass,
+  botMove,
+  drawGambit,
+  features,
+  hp,
+  newGame,
+  playRound,
+  roundValues,
+  type GameState,
+  type Move,
+  type PlayedRound,
+  type Probabilities,
+  type RoundValues,
+  type Winner,
+} from '../core/index.ts';
+import { GameStore, MoveConflictError, type GameRecord, type PredictionRecord } from './db/game-store.ts';
+import type { GameWriter } from './db/move-writer.ts';
+import type { AppMetrics } from './metrics.ts';
+import type { ModelRegistry } from './serving/model-registry.ts';
+
+/** An error the HTTP layer turns into a JSON answer with this status. */
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+    readonly code?: string,
+    /** extra fields of the error body, e.g. the round a game expects */
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export interface StartGameInput {
+  bot: string;
+  player?: string | undefined;
+  synthetic?: boolean | undefined;
+}
+
+export interface StartedGame {
+  gameId: string;
+  bot: string;
+  displayName: string;
+  round: 1;
+  values: RoundValues;
+  playerScore: number;
+  botScore: number;
+  playerHp: number;
+  botHp: number;
+}
+
+export interface MoveOutcome {
+  gameId: string;
+  round: number;
+  playerMove: Move;
+  botMove: Move;
+  result: PlayedRound['result'];
+  playerGain: number;
+  botGain: number;
+  playerScore: number;
+  botScore: number;
+  playerHp: number;
+  botHp: number;
+  nextRound: number | null;
+  nextValues: RoundValues | null;
+  finished: boolean;
+  winner: Winner | null;
+  /** only once the game has finished: which alias and version played it (null: no model) */
+  alias?: string | null;
+  version?: string | null;
+}
+
+export interface RoundView extends PlayedRound {
+  playerGain: number;
+  botGain: number;
+}
+
+export interface GameView {
+  gameId: string;
+  bot: string;
+  displayName: string;
+  player: string | null;
+  synthetic: boolean;
+  round: number | null;
+  values: RoundValues | null;
+  playerScore: number;
+  botScore: number;
+  playerHp: number;
+  botHp: number;
+  finished: boolean;
+  winner: Winner | null;
+  rounds: RoundView[];
+  createdAt: string;
+  /** only once finished */
+  gambit?: string;
+  alias?: string | null;
+  version?: string | null;
+}
+
+interface LiveGame {
+  record: GameRecord;
+  state: GameState;
+  /** the values of the next round, once computed (they take two SHA-256s) */
+  nextValues?: RoundValues;
+}
+
+const CACHE_LIMIT = 20_000;
+
+function finishedError(gameId: string, winner: Winner | null): HttpError {
+  const who = winner === 'tie' ? 'a tie' : `${winner} won`;
+  return new HttpError(
+    409,
+    `game ${gameId} has finished (${who}); it accepts no more moves`,
+    'GAME_FINISHED',
+  );
+}
+
+function outOfOrderError(gameId: string, expected: number, got: number): HttpError {
+  return new HttpError(
+    409,
+    `round ${got} is out of order: game ${gameId} expects round ${expected}`,
+    'ROUND_OUT_OF_ORDER',
+    { expectedRound: expected },
+  );
+}
+
+/** What each side gained in a round (the winner its own move's value, 0.5 each on a draw). */
+export function gains(r: Pick<PlayedRound, 'result' | 'values' | 'playerMove' | 'botMove'>): {
+  playerGain: number;
+  botGain: number;
+} {
+  if (r.result === 'draw') return { playerGain: 0.5, botGain: 0.5 };
+  return r.result === 'win'
+    ? { playerGain: r.values[r.playerMove], botGain: 0 }
+    : { playerGain: 0, botGain: r.values[r.botMove] };
+}
+
+/** The move a probability vector names (ties go to rock, then paper). */
+export function predictedMove(p: Probabilities): Move {
+  let best = 0;
+  for (let i = 1; i < 3; i++) if (p[i]! > p[best]!) best = i;
+  return moveOfClass(best);
+}
+
+/**
+ * Plays games: the bot's move for round r is decided from rounds before r (and the models' predictions
+ * of the player's move) before the player's move is looked at; then the round is scored and stored,
+ * with every alias's prediction, in one transaction.
+ */
+export class GameService {
+  /** recently used games, so a move does not re-read the whole game (the database stays authoritative) */
+  private readonly live = new Map<string, LiveGame>();
+
+  constructor(
+    private readonly store: GameStore,
+    private readonly writer: GameWriter,
+    private readonly registry: ModelRegistry,
+    private readonly metrics: AppMetrics,
+    private readonly log: FastifyBaseLogger,
+    private readonly random: () => number = Math.random,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async startGame(input: StartGameInput): Promise<StartedGame> {
+    const bot = this.registry.resolve(input.bot);
+    const synthetic = input.synthetic ?? false;
+    const player = input.player?.trim() || null;
+    if (synthetic && !isSyntheticPlayerName(player)) {
+      throw new HttpError(
+        400,
+        `a synthetic player must be named one of ${SYNTHETIC_PLAYER_NAMES.join(', ')} (got ${player === null ? 'no name' : `"${player}"`})`,
+      );
+    }
+    const gameId = randomUUID();
+    const gambit = drawGambit(this.random);
+    const { alias, version } = this.registry.assign(bot.model, this.random);
+    const record: GameRecord = {
+      id: gameId,
+      bot: bot.model,
+      gambit,
+      alias,
+      version,
+      player,
+      synthetic,
+      playerScore: 0,
+      botScore: 0,
+      roundsPlayed: 0,
+      finished: false,
+      winner: null,
+      createdAt: this.clock(),
+      finishedAt: null,
+    };
+    await this.writer.createGame(record);
+    const values = roundValues(gameId, 1);
+    this.remember({ record, state: newGame(gameId, gambit), nextValues: values });
+    this.metrics.gamesStarted.inc({ bot: bot.model, alias: alias ?? 'none', version: version ?? 'none' });
+    return {
+      gameId,
+      bot: bot.model,
+      displayName: bot.displayName,
+      round: 1,
+      values,
+      playerScore: 0,
+      botScore: 0,
+      playerHp: hp(0),
+      botHp: hp(0),
+    };
+  }
+
+  getGame(gameId: string): GameView {
+    const game = this.load(gameId, true);
+    const { record, state } = game;
+    const next = state.finished ? null : state.rounds.length + 1;
+    return {
+      gameId,
+      bot: record.bot,
+      displayName: this.registry.find(record.bot)?.displayName ?? record.bot,
+      player: record.player,
+      synthetic: record.synthetic,
+      round: next,
+      values: next === null ? null : roundValues(gameId, next),
+      playerScore: state.playerScore,
+      botScore: state.botScore,
+      playerHp: hp(state.botScore),
+      botHp: hp(state.playerScore),
+      finished: state.finished,
+      winner: state.winner,
+      rounds: state.rounds.map((r) => ({ ...r, ...gains(r) })),
+      createdAt: new Date(record.createdAt).toISOString(),
+      ...(state.finished ? { gambit: record.gambit, alias: record.alias, version: record.version } : {}),
+    };
+  }
+
+  async playMove(gameId: string, round: number, readMove: () => Move): Promise<MoveOutcome> {
+    const started = performance.now();
+    const game = this.load(gameId, false);
+    const { record, state } = game;
+
+    if (round <= state.rounds.length) return this.outcome(game, round); // an idempotent retry
+    if (state.finished) throw finishedError(gameId, state.winner);
+    const expected = state.rounds.length + 1;
+    if (round !== expected) throw outOfOrderError(gameId, expected, round);
+
+    // the bot commits to its move from earlier rounds only ...
+    const values = game.nextValues ?? roundValues(gameId, round);
+    let playing: Probabilities | null = null;
+    let byVersion: { version: string; aliases: PredictionRecord['aliases']; probabilities: Probabilities }[] =
+      [];
+    let fallbackReason: string | null = null;
+    if (round > OPENING_ROUNDS) {
+      const x = features(state.rounds, round, values);
+      const p = await this.registry.predict(record.bot, x, record.version);
+      playing = p.playing;
+      byVersion = p.byVersion;
+      fallbackReason = p.fallbackReason;
+    }
+    const decision = botMove(state, round, values, () => playing);
+
+    // ... and only then is the player's move read
+    const move = readMove();
+    const after = playRound(state, round, move, decision.move);
+    const played = after.rounds[after.rounds.length - 1]!;
+    const predictions: PredictionRecord[] = byVersion.map((p) => {
+      const predicted = predictedMove(p.probabilities);
+      return { ...p, predicted, correct: predicted === move };
+    });
+
+    try {
+      await this.writer.recordMove({
+        game: record,
+        round: played,
+        fallback: decision.fallback,
+        predictions,
+        finished: after.finished,
+        winner: after.winner,
+        at: this.clock(),
+      });
+    } catch (err) {
+      if (!(err instanceof MoveConflictError)) throw err;
+      // a concurrent request stored this round (or moved the game on) first: answer from the database
+      this.live.delete(gameId);
+      const fresh = this.load(gameId, false);
+      if (round <= fresh.state.rounds.length) return this.outcome(fresh, round);
+      if (fresh.state.finished) throw finishedError(gameId, fresh.state.winner);
+      throw outOfOrderError(gameId, fresh.state.rounds.length + 1, round);
+    }
+
+    const updated: LiveGame = {
+      record: {
+        ...record,
+        playerScore: after.playerScore,
+        botScore: after.botScore,
+        roundsPlayed: round,
+        finished: after.finished,
+        winner: after.winner,
+      },
+      state: after,
+    };
+    const response = this.outcome(updated, round);
+    if (after.finished) this.live.delete(gameId);
+    else this.remember({ ...updated, nextValues: response.nextValues! });
+
+    const labels = { bot: record.bot, alias: record.alias ?? 'none', version: record.version ?? 'none' };
+    this.metrics.moves.inc(labels);
+    if (decision.fallback) {
+      this.metrics.fallbacks.inc({ bot: record.bot, reason: fallbackReason ?? 'unusable_probabilities' });
+    }
+    for (const p of predictions) {
+      for (const alias of p.aliases) {
+        this.metrics.predictions.inc({ bot: record.bot, alias, version: p.version });
+        if (p.correct) this.metrics.correctPredictions.inc({ bot: record.bot, alias, version: p.version });
+      }
+    }
+    if (after.finished) this.metrics.gamesFinished.inc({ ...labels, outcome: after.winner ?? 'tie' });
+    this.metrics.moveDuration.observe({ bot: record.bot }, (performance.now() - started) / 1000);
+    if (after.finished) {
+      this.log.debug(
+        { gameId, bot: record.bot, winner: after.winner, version: record.version },
+        'game finished',
+      );
+    }
+    return response;
+  }
+
+  /** The stored result of `round` as a move response. */
+  private outcome(game: LiveGame, round: number): MoveOutcome {
+    const { record, state } = game;
+    const r = state.rounds[round - 1]!;
+    const isLast = round === state.rounds.length;
+    const finished = state.finished && isLast;
+    const next = finished ? null : round + 1;
+    return {
+      gameId: record.id,
+      round,
+      playerMove: r.playerMove,
+      botMove: r.botMove,
+      result: r.result,
+      ...gains(r),
+      playerScore: r.playerScore,
+      botScore: r.botScore,
+      playerHp: hp(r.botScore),
+      botHp: hp(r.playerScore),
+      nextRound: next,
+      nextValues: next === null ? null : roundValues(record.id, next),
+      finished,
+      winner: finished ? state.winner : null,
+      ...(finished ? { alias: record.alias, version: record.version } : {}),
+    };
+  }
+
+  private load(gameId: string, fresh: boolean): LiveGame {
+    const cached = fresh ? undefined : this.live.get(gameId);
+    if (cached) return cached;
+    const record = this.store.getGame(gameId);
+    if (!record) throw new HttpError(404, `no game with id "${gameId}"`, 'GAME_NOT_FOUND');
+    const rounds = this.store.getRounds(gameId);
+    const state: GameState = {
+      ...newGame(gameId, record.gambit),
+      rounds: rounds.map(({ id: _id, fallback: _f, createdAt: _c, ...r }) => r),
+      playerScore: record.playerScore,
+      botScore: record.botScore,
+      finished: record.finished,
+      winner: record.winner,
+    };
+    const game = { record, state };
+    if (!record.finished) this.remember(game);
+    return game;
+  }
+
+  private remember(game: LiveGame): void {
+    this.live.delete(game.record.id);
+    this.live.set(game.record.id, game);
+    if (this.live.size > CACHE_LIMIT) this.live.delete(this.live.keys().next().value!);
+  }
+}

@@ -1,0 +1,54 @@
+import { Readable } from 'node:stream';
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import type { GameStore } from '../db/game-store.ts';
+import { requireBearer } from './internal-auth.ts';
+
+export const MAX_EXPORT_LIMIT = 100_000;
+const PAGE = 1000;
+
+export const ExportQuery = Type.Object({
+  since: Type.Optional(Type.Integer({ minimum: 0, default: 0, description: 'the last id already read' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_EXPORT_LIMIT, default: 10_000 })),
+});
+type ExportQuery = Static<typeof ExportQuery>;
+
+export interface ExportRoutesOptions {
+  store: GameStore;
+  internalToken: string | null;
+}
+
+/**
+ * GET /api/v1/export/events: NDJSON of played rounds with their game context, ordered by id, at most
+ * `limit` after `since`. `X-Next-Since` is the cursor for the next page (unchanged when nothing is new).
+ * The page's end is fixed before streaming, so rounds stored meanwhile go to the next page.
+ */
+export const exportRoutes: FastifyPluginAsync<ExportRoutesOptions> = async (
+  app,
+  { store, internalToken },
+) => {
+  app.get<{ Querystring: ExportQuery }>(
+    '/api/v1/export/events',
+    { preHandler: requireBearer(internalToken), schema: { querystring: ExportQuery } },
+    async (req, reply) => {
+      const since = req.query.since ?? 0;
+      const limit = req.query.limit ?? 10_000;
+      const until = store.exportEnd(since, limit);
+      reply
+        .header('content-type', 'application/x-ndjson; charset=utf-8')
+        .header('x-next-since', String(until ?? since))
+        .header('cache-control', 'no-store');
+      if (until === null) return reply.send('');
+      async function* lines(): AsyncGenerator<string> {
+        let after = since;
+        while (after < until!) {
+          const rows = store.exportPage(after, until!, PAGE);
+          if (!rows.length) break;
+          yield rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+          after = rows[rows.length - 1]!.id;
+        }
+      }
+      return reply.send(Readable.from(lines()));
+    },
+  );
+};

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../app/config.ts';
+
+describe('loadConfig', () => {
+  it('has defaults for running without Kubernetes', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      dbPath: 'rps-quest.db',
+      manifestDir: null,
+      internalToken: null,
+      artifactStore: null,
+      rateLimitPerMinute: 1200,
+      logLevel: 'info',
+      trustProxy: false,
+    });
+  });
+
+  it('reads the environment', () => {
+    const c = loadConfig({
+      PORT: '9090',
+      HOST: '127.0.0.1',
+      RPS_DB: '/data/games.db',
+      RPS_MANIFEST_DIR: '/etc/rps-quest/models',
+      RPS_INTERNAL_TOKEN: 'a-long-enough-internal-token',
+      S3_ENDPOINT: 'http://minio:9000',
+      S3_ACCESS_KEY: 'ak',
+      S3_SECRET_KEY: 'sk',
+      RPS_RATE_LIMIT: '60',
+      RPS_TRUST_PROXY: '1',
+    });
+    expect(c).toMatchObject({
+      port: 9090,
+      host: '127.0.0.1',
+      dbPath: '/data/games.db',
+      manifestDir: '/etc/rps-quest/models',
+      internalToken: 'a-long-enough-internal-token',
+      artifactStore: {
+        endpoint: 'http://minio:9000',
+        accessKey: 'ak',
+        secretKey: 'sk',
+        bucket: 'rps-models',
+      },
+      rateLimitPerMinute: 60,
+      trustProxy: 1,
+    });
+    expect(loadConfig({ RPS_TRUST_PROXY: '10.0.0.0/8' }).trustProxy).toBe('10.0.0.0/8');
+  });
+
+  it('lists every problem at once, with the value and what is allowed', () => {
+    let error: ConfigError | undefined;
+    try {
+      loadConfig({
+        PORT: 'eighty',
+        LOG_LEVEL: 'loud',
+        RPS_INTERNAL_TOKEN: 'short',
+        S3_ENDPOINT: 'http://minio:9000',
+      });
+    } catch (err) {
+      error = err as ConfigError;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error!.problems).toEqual([
+      'PORT="eighty" must be an integer from 0 to 65535',
+      'LOG_LEVEL="loud" must be one of fatal, error, warn, info, debug, trace, silent',
+      'RPS_INTERNAL_TOKEN must be at least 16 characters (it guards /stats and /export)',
+      'missing environment: S3_ACCESS_KEY, S3_SECRET_KEY (the object store settings)',
+    ]);
+  });
+});
