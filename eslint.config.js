@@ -13,6 +13,17 @@ export default tseslint.config(
   },
   {
     files: ['app/public/**/*.js'],
-    languageOptions: { globals: { window: 'readonly', document: 'readonly', fetch: 'readonly', console: 'readonly', setTimeout: 'readonly', setInterval: 'readonly', EventSource: 'readonly', localStorage: 'readonly' } },
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        fetch: 'readonly',
+        console: 'readonly',
+        setTimeout: 'readonly',
+        setInterval: 'readonly',
+        EventSource: 'readonly',
+        localStorage: 'readonly',
+      },
+    },
   },
 );

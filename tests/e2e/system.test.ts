@@ -149,8 +149,8 @@ describe('make dev', () => {
           body: JSON.stringify({ round, move: m }),
         },
       );
-    let reply = await move(1, 'rock');
-    reply = await move(2, 'paper');
+    await move(1, 'rock');
+    let reply = await move(2, 'paper');
 
     const versionsBefore = (
       JSON.parse(stack.kubectl('get', 'rpsm', 'logan', '-o', 'json')) as RpsModelList['items'][0]

@@ -313,9 +313,10 @@ describe('informer on the real API server', () => {
       labelSelector: 'informer-test=yes',
       retryMs: 50,
       list: async () =>
-        (await kube.core.listNamespacedConfigMap({ namespace: NS, labelSelector: 'informer-test=yes' })) as ListResult<
-          V1ConfigMap & { metadata: { name: string } }
-        >,
+        (await kube.core.listNamespacedConfigMap({
+          namespace: NS,
+          labelSelector: 'informer-test=yes',
+        })) as ListResult<V1ConfigMap & { metadata: { name: string } }>,
     });
     informer.on((event, obj) => seen.push(`${event} ${obj.metadata.name}`));
     const cm = (name: string, data: Record<string, string>) => ({
