@@ -91,3 +91,14 @@ export {
   type ValidationResult,
   type VersionStats,
 } from './schemas.ts';
+export {
+  DEFAULT_DRIFT_MIN_ROWS,
+  DEFAULT_DRIFT_THRESHOLD,
+  DRIFT_FEATURES,
+  chiSquareSurvival,
+  chiSquareTest,
+  driftReport,
+  populationStabilityIndex,
+  referenceStats,
+  type DriftReport,
+} from './drift.ts';

@@ -73,6 +73,17 @@ export const ReferenceStatisticsSchema = Type.Object({
   featureStd: Type.Array(Type.Number({ minimum: 0 }), { minItems: FEATURE_COUNT, maxItems: FEATURE_COUNT }),
   /** the player's move shares, rock, paper, scissors */
   moveShares: Type.Array(Type.Number({ minimum: 0, maximum: 1 }), { minItems: 3, maxItems: 3 }),
+  /** quantile histograms of the features the drift check bins (see core/drift.ts) */
+  histograms: Type.Optional(
+    Type.Array(
+      Type.Object({
+        feature: Type.String(),
+        /** inner bin edges, ascending: bin i holds x < edges[i] (the last bin the rest) */
+        edges: Type.Array(Type.Number()),
+        shares: Type.Array(Type.Number({ minimum: 0, maximum: 1 })),
+      }),
+    ),
+  ),
 });
 export type ReferenceStatistics = Static<typeof ReferenceStatisticsSchema>;
 

@@ -7,11 +7,11 @@ import {
   OPENING_ROUNDS,
   assertValid,
   featureBatch,
+  referenceStats,
   seededRandom,
   type Algorithm,
   type ArtifactMetadata,
   type ExportedRound,
-  type ReferenceStatistics,
 } from '../core/index.ts';
 import { sha256Hex } from '../lib/artifact-store.ts';
 import { trainGbdtModel } from './algorithms/gbdt.ts';
@@ -105,20 +105,6 @@ export async function trainAlgorithm(
         log,
       );
   }
-}
-
-/** What the drift check compares live traffic with: the training rows' features and moves. */
-export function referenceStatistics(train: Rows): ReferenceStatistics {
-  const s = fitStandardizer(train.x, train.rows, FEATURE_COUNT);
-  const counts = new Array<number>(MOVES.length).fill(0);
-  for (let r = 0; r < train.rows; r++) counts[train.y[r]!]!++;
-  const round6 = (v: number) => Math.round(v * 1e6) / 1e6;
-  return {
-    rows: train.rows,
-    featureMean: Array.from(s.mean, round6),
-    featureStd: Array.from(s.std, round6),
-    moveShares: counts.map((c) => round6(train.rows ? c / train.rows : 0)),
-  };
 }
 
 export interface VersionRequest {
@@ -244,7 +230,8 @@ export async function trainVersion(
       createdAt: new Date(clock()).toISOString(),
       trigger: request.trigger,
       training: { ...trained.training, parityMaxAbsDiff: parity.maxAbsDiff },
-      reference: referenceStatistics(train),
+      // what the game server's drift check compares live traffic with (core, so both bin alike)
+      reference: referenceStats(train),
     },
     'metadata.json',
   );
