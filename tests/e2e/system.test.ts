@@ -5,8 +5,9 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/browser.ts';
 import { isAlive, repo, startDevStack, type DevStack } from '../support/dev-stack.ts';
 
 const RESULTS = path.join(repo, 'test-results');
@@ -63,19 +64,7 @@ beforeAll(async () => {
   mkdirSync(RESULTS, { recursive: true });
   dir = mkdtempSync(path.join(tmpdir(), 'rps-dev-'));
   stack = await startDevStack(dir);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
