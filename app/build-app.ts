@@ -11,9 +11,11 @@ import { Checkpointer } from './db/checkpointer.ts';
 import { migrate, openDatabase, type Db } from './db/database.ts';
 import { GameStore } from './db/game-store.ts';
 import { InlineWriter, ThreadWriter, type GameWriter } from './db/move-writer.ts';
+import { DriftMonitor } from './drift-monitor.ts';
 import { GameService, HttpError } from './game-service.ts';
 import { createMetrics, type AppMetrics } from './metrics.ts';
 import { botsRoutes } from './routes/bots.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
 import { exportRoutes } from './routes/export.ts';
 import { gamesRoutes } from './routes/games.ts';
 import { modelsRoutes } from './routes/models.ts';
@@ -38,6 +40,8 @@ export interface BuildAppOptions {
   waitForModels?: boolean;
   /** process metrics (default true) */
   processMetrics?: boolean;
+  /** check drift in the background every `config.driftIntervalMs` (default true) */
+  driftMonitor?: boolean;
 }
 
 /** What the routes are built from, for tests and the benchmark. */
@@ -50,6 +54,7 @@ export interface AppParts {
   registry: ModelRegistry;
   games: GameService;
   metrics: AppMetrics;
+  drift: DriftMonitor;
   watcher: ManifestWatcher | null;
   /** resolves when the first manifest scan has been applied */
   modelsLoaded: Promise<void>;
@@ -91,8 +96,35 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
     : new InlineWriter(store);
   const metrics = createMetrics({ processMetrics: options.processMetrics ?? true });
   const cache = new ModelCache(config.modelCacheDir, config.artifactStore);
-  const registry = new ModelRegistry(cache, metrics, app.log.child({ component: 'serving' }));
-  const games = new GameService(store, writer, registry, metrics, app.log, options.random, options.clock);
+  const clock = options.clock ?? Date.now;
+  const registry = new ModelRegistry(
+    cache,
+    metrics,
+    app.log.child({ component: 'serving' }),
+    (model, versions) => {
+      for (const c of store.recordServedVersions(model, versions, clock())) {
+        app.log.info(
+          { bot: model, alias: c.alias, version: c.version, previous: c.previous },
+          'alias changed',
+        );
+      }
+    },
+    clock,
+  );
+  const games = new GameService(store, writer, registry, metrics, app.log, options.random, clock);
+  const drift = new DriftMonitor(
+    store,
+    registry,
+    metrics,
+    {
+      windowRounds: config.driftWindowRounds,
+      threshold: config.driftThreshold,
+      minRows: config.driftMinRows,
+      intervalMs: config.driftIntervalMs,
+    },
+    app.log.child({ component: 'drift' }),
+    clock,
+  );
 
   const watcher = config.manifestDir
     ? new ManifestWatcher(
@@ -105,8 +137,9 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   let ready = false;
   const modelsLoaded = (watcher ? watcher.start() : Promise.resolve()).then(() => {
     ready = true;
+    if (options.driftMonitor ?? true) drift.start();
   });
-  app.decorate('rps', { config, db, store, writer, registry, games, metrics, watcher, modelsLoaded });
+  app.decorate('rps', { config, db, store, writer, registry, games, metrics, drift, watcher, modelsLoaded });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err.validation) {
@@ -162,13 +195,15 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   await app.register(gamesRoutes, { games, rateLimit: limit });
   await app.register(botsRoutes, { registry, store, rateLimit: limit });
   await app.register(modelsRoutes, { registry, rateLimit: limit });
-  await app.register(statsRoutes, { store, internalToken: config.internalToken });
+  await app.register(statsRoutes, { store, drift, internalToken: config.internalToken });
   await app.register(exportRoutes, { store, internalToken: config.internalToken });
   await app.register(opsRoutes, { db, metrics, isReady: () => ready });
+  await app.register(dashboardRoutes, { store, registry, drift, clock });
   await app.register(webUiRoutes);
 
   app.addHook('onClose', async () => {
     watcher?.close();
+    await drift.close();
     await registry.close();
     await writer.close();
     await checkpointer?.close();

@@ -1,5 +1,6 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_DRIFT_MIN_ROWS, DEFAULT_DRIFT_THRESHOLD } from '../core/index.ts';
 import { artifactStoreConfigFromEnv, type ArtifactStoreConfig } from '../lib/artifact-store.ts';
 
 /** Everything the game server reads from its environment, validated in one place. */
@@ -29,6 +30,14 @@ export interface AppConfig {
    * behind an ingress): unset/false = nobody, true = any, a number = that many hops, else addresses/CIDRs
    */
   trustProxy: boolean | number | string;
+  /** RPS_DRIFT_WINDOW_ROUNDS: how many of a bot's latest model rounds (round 4 on) the drift check compares, default 1000 (500 gave false alarms on unchanged players) */
+  driftWindowRounds: number;
+  /** RPS_DRIFT_THRESHOLD: the population stability index from which a bot counts as drifted, default 0.2 */
+  driftThreshold: number;
+  /** RPS_DRIFT_MIN_ROWS: fewer recent rounds than this conclude nothing (insufficientData), default 200 */
+  driftMinRows: number;
+  /** RPS_DRIFT_INTERVAL_MS: how often the drift metrics are recomputed in the background, default 30000 */
+  driftIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -58,6 +67,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const port = integer('PORT', 8080, 0, 65535);
   const manifestPollMs = integer('RPS_MANIFEST_POLL_MS', 2000, 100, 3_600_000);
   const rateLimitPerMinute = integer('RPS_RATE_LIMIT', 1200, 1, 10_000_000);
+  const driftWindowRounds = integer('RPS_DRIFT_WINDOW_ROUNDS', 1000, 10, 100_000);
+  const driftMinRows = integer('RPS_DRIFT_MIN_ROWS', DEFAULT_DRIFT_MIN_ROWS, 1, 100_000);
+  const driftIntervalMs = integer('RPS_DRIFT_INTERVAL_MS', 30_000, 1000, 3_600_000);
+  let driftThreshold = DEFAULT_DRIFT_THRESHOLD;
+  const rawThreshold = env.RPS_DRIFT_THRESHOLD;
+  if (rawThreshold !== undefined && rawThreshold !== '') {
+    driftThreshold = Number(rawThreshold);
+    if (!Number.isFinite(driftThreshold) || driftThreshold <= 0 || driftThreshold > 10) {
+      problems.push(`RPS_DRIFT_THRESHOLD="${rawThreshold}" must be a number above 0 and at most 10 (PSI)`);
+      driftThreshold = DEFAULT_DRIFT_THRESHOLD;
+    }
+  }
 
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LOG_LEVELS.includes(logLevel))
@@ -105,5 +126,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rateLimitPerMinute,
     logLevel,
     trustProxy,
+    driftWindowRounds,
+    driftThreshold,
+    driftMinRows,
+    driftIntervalMs,
   };
 }

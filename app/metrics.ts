@@ -14,6 +14,8 @@ export interface AppMetrics {
   modelLoadFailures: Counter<'bot' | 'reason'>;
   modelLoadDuration: Histogram<'bot'>;
   servedModels: Gauge<'bot' | 'alias' | 'version'>;
+  driftScore: Gauge<'bot' | 'version'>;
+  driftDetected: Gauge<'bot'>;
 }
 
 export function createMetrics(options: { processMetrics?: boolean } = {}): AppMetrics {
@@ -88,6 +90,18 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): AppMe
       name: 'rpsq_served_model_info',
       help: 'The version each alias serves (value 1)',
       labelNames: ['bot', 'alias', 'version'],
+      registers,
+    }),
+    driftScore: new Gauge({
+      name: 'rps_drift_score',
+      help: "Largest population stability index between a bot's recent rounds and its Production version's training rows",
+      labelNames: ['bot', 'version'],
+      registers,
+    }),
+    driftDetected: new Gauge({
+      name: 'rps_drift_detected',
+      help: 'Whether the drift score of a bot is at or above the threshold on enough recent rounds (1) or not (0)',
+      labelNames: ['bot'],
       registers,
     }),
   };

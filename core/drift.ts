@@ -179,7 +179,7 @@ export function driftReport(
   const minRows = options.minRows ?? DEFAULT_DRIFT_MIN_ROWS;
   const recentShares = moveShares(recent);
   const counts = recentShares.map((s) => Math.round(s * recent.rows));
-  const chi = chiSquareTest(counts, reference.moveShares);
+  const chi = recent.rows ? chiSquareTest(counts, reference.moveShares) : { statistic: 0, df: 2, pValue: 1 };
   const movePsi = populationStabilityIndex(reference.moveShares, recentShares);
   const features = (reference.histograms ?? [])
     .map((h) => ({
@@ -197,8 +197,9 @@ export function driftReport(
   })
     .sort((a, b) => b.z - a.z)
     .slice(0, 5);
-  const score = Math.max(movePsi, ...features.map((f) => f.psi));
-  const insufficientData = recent.rows < minRows;
+  const insufficientData = recent.rows < minRows || recent.rows === 0;
+  // no rows: every share is 0, which says nothing about the players
+  const score = recent.rows === 0 ? 0 : Math.max(movePsi, ...features.map((f) => f.psi));
   return {
     rows: recent.rows,
     insufficientData,

@@ -60,6 +60,24 @@ export interface BotRecord {
   ties: number;
 }
 
+/** An alias of a bot started serving another version (`version` null: it stopped serving). */
+export interface AliasChange {
+  id: number;
+  bot: string;
+  alias: Alias;
+  version: string | null;
+  previous: string | null;
+  at: number;
+}
+
+/** Finished games of one version in one time bucket (`bucket` counts from the start of the range). */
+export interface GameBucket {
+  version: string;
+  bucket: number;
+  games: number;
+  botWins: number;
+}
+
 /** The move could not be stored: the round exists already or the game moved on meanwhile. */
 export class MoveConflictError extends Error {
   constructor(message: string) {
@@ -201,6 +219,43 @@ export class GameStore {
          FROM rounds r JOIN games g ON g.id = r.game_id
          WHERE r.id > @after AND r.id <= @until ORDER BY r.id LIMIT @limit`,
       ),
+      recentGameIds: db.prepare(
+        `SELECT id FROM games
+         WHERE bot = @bot AND rounds_played >= @minRounds AND (@excludeSynthetic = 0 OR synthetic = 0)
+         ORDER BY created_at DESC, rowid DESC LIMIT @limit`,
+      ),
+      lastAliasVersion: db.prepare(
+        `SELECT version FROM alias_changes WHERE bot = @bot AND alias = @alias ORDER BY id DESC LIMIT 1`,
+      ),
+      insertAliasChange: db.prepare(
+        `INSERT INTO alias_changes (bot, alias, version, previous, created_at)
+         VALUES (@bot, @alias, @version, @previous, @at)`,
+      ),
+      aliasChanges: db.prepare(
+        `SELECT id, bot, alias, version, previous, created_at AS at FROM alias_changes
+         WHERE bot = @bot ORDER BY id DESC LIMIT @limit`,
+      ),
+      pairSince: db.prepare(
+        `SELECT MAX(created_at) AS since FROM alias_changes WHERE bot = @bot AND alias IN ('Production', 'B')`,
+      ),
+      recentPredictions: db.prepare(
+        `SELECT created_at AS at, correct FROM predictions
+         WHERE bot = @bot AND version = @version AND (@excludeSynthetic = 0 OR synthetic = 0)
+         ORDER BY created_at DESC LIMIT @limit`,
+      ),
+      firstFinished: db.prepare(
+        `SELECT MIN(finished_at) AS first FROM games
+         WHERE finished = 1 AND bot = @bot AND version IN (@a, @b) AND finished_at >= @since
+           AND (@excludeSynthetic = 0 OR synthetic = 0)`,
+      ),
+      gameBuckets: db.prepare(
+        `SELECT version, (finished_at - @start) / @bucketMs AS bucket, COUNT(*) AS games,
+           SUM(winner = 'bot') AS botWins
+         FROM games
+         WHERE finished = 1 AND bot = @bot AND version IN (@a, @b) AND finished_at >= @start
+           AND (@excludeSynthetic = 0 OR synthetic = 0)
+         GROUP BY version, bucket ORDER BY bucket`,
+      ),
       exportEnd: db.prepare(
         'SELECT MAX(id) AS until FROM (SELECT id FROM rounds WHERE id > @after ORDER BY id LIMIT @limit)',
       ),
@@ -322,6 +377,90 @@ export class GameStore {
       Object.assign(entry(r.version), { predictions: r.predictions, correct: r.correct });
     }
     return [...byVersion.values()].sort((a, b) => compareVersions(a.version, b.version));
+  }
+
+  /** A bot's latest games (newest first) that have reached `minRounds` rounds, at most `limit`. */
+  recentGameIds(bot: string, minRounds: number, limit: number, excludeSynthetic: boolean): string[] {
+    const rows = this.s.recentGameIds.all({
+      bot,
+      minRounds,
+      limit,
+      excludeSynthetic: excludeSynthetic ? 1 : 0,
+    }) as { id: string }[];
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Records which version each alias of a bot serves, as changes against the last recorded state
+   * (so a restart that serves the same versions records nothing); returns the new changes.
+   */
+  recordServedVersions(bot: string, versions: Partial<Record<Alias, string>>, at: number): AliasChange[] {
+    return this.db
+      .transaction(() => {
+        const changes: AliasChange[] = [];
+        for (const alias of ['Production', 'B', 'Shadow1', 'Shadow2'] as const) {
+          const last = this.s.lastAliasVersion.get({ bot, alias }) as { version: string | null } | undefined;
+          const previous = last?.version ?? null;
+          const version = versions[alias] ?? null;
+          if (version === previous) continue;
+          const id = Number(
+            this.s.insertAliasChange.run({ bot, alias, version, previous, at }).lastInsertRowid,
+          );
+          changes.push({ id, bot, alias, version, previous, at });
+        }
+        return changes;
+      })
+      .immediate();
+  }
+
+  /** A bot's alias changes, newest first. */
+  aliasChanges(bot: string, limit: number): AliasChange[] {
+    return this.s.aliasChanges.all({ bot, limit }) as AliasChange[];
+  }
+
+  /** When Production or B of a bot last changed (epoch ms), or null when never recorded. */
+  pairSince(bot: string): number | null {
+    return (this.s.pairSince.get({ bot }) as { since: number | null }).since;
+  }
+
+  /** The latest predictions of one version, newest first: when, and whether it named the player's move. */
+  recentPredictions(
+    bot: string,
+    version: string,
+    limit: number,
+    excludeSynthetic: boolean,
+  ): { at: number; correct: 0 | 1 }[] {
+    return this.s.recentPredictions.all({
+      bot,
+      version,
+      limit,
+      excludeSynthetic: excludeSynthetic ? 1 : 0,
+    }) as { at: number; correct: 0 | 1 }[];
+  }
+
+  /** When the first game of versions `a` or `b` finished at or after `since`, or null. */
+  firstFinished(bot: string, a: string, b: string, since: number, excludeSynthetic: boolean): number | null {
+    const row = this.s.firstFinished.get({ bot, a, b, since, excludeSynthetic: excludeSynthetic ? 1 : 0 });
+    return (row as { first: number | null }).first;
+  }
+
+  /** Finished games and bot wins of versions `a` and `b` per `bucketMs` from `start`. */
+  gameBuckets(
+    bot: string,
+    a: string,
+    b: string,
+    start: number,
+    bucketMs: number,
+    excludeSynthetic: boolean,
+  ): GameBucket[] {
+    return this.s.gameBuckets.all({
+      bot,
+      a,
+      b,
+      start,
+      bucketMs,
+      excludeSynthetic: excludeSynthetic ? 1 : 0,
+    }) as GameBucket[];
   }
 
   /** The id of the last round an export page of `limit` rounds after `after` ends with, or null when none. */

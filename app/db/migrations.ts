@@ -69,4 +69,24 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX predictions_by_version ON predictions (bot, version, created_at);
     `,
   },
+  {
+    version: 2,
+    name: 'served alias changes; recent games per bot',
+    sql: `
+      -- what the server observed in its manifests: one row each time an alias of a bot starts
+      -- serving another version (or stops serving); the dashboard's "recent promotions"
+      CREATE TABLE alias_changes (
+        id          INTEGER PRIMARY KEY,
+        bot         TEXT NOT NULL,
+        alias       TEXT NOT NULL CHECK (alias IN ('Production', 'B', 'Shadow1', 'Shadow2')),
+        version     TEXT,  -- null: the alias was removed
+        previous    TEXT,  -- null: the alias was empty before
+        created_at  INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX alias_changes_by_bot ON alias_changes (bot, alias, id);
+
+      -- the drift check reads a bot's latest games first
+      CREATE INDEX games_by_bot_created ON games (bot, created_at);
+    `,
+  },
 ];

@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { VersionStatsSchema } from '../../core/index.ts';
 import type { GameStore } from '../db/game-store.ts';
+import type { DriftMonitor } from '../drift-monitor.ts';
 import { HttpError } from '../game-service.ts';
 import { requireBearer } from './internal-auth.ts';
 
@@ -21,6 +22,38 @@ export const VersionStatsReply = Type.Object({
   versions: Type.Array(VersionStatsSchema),
 });
 
+export const DriftQuery = Type.Object({
+  model: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  excludeSynthetic: Type.Optional(Type.Boolean({ default: false })),
+});
+type DriftQuery = Static<typeof DriftQuery>;
+
+const Shares = Type.Array(Type.Number(), { minItems: 3, maxItems: 3 });
+
+export const BotDriftSchema = Type.Object({
+  model: Type.String(),
+  version: Type.Union([Type.String(), Type.Null()]),
+  drifted: Type.Boolean(),
+  insufficientData: Type.Boolean(),
+  score: Type.Number({ description: 'the largest PSI' }),
+  threshold: Type.Number(),
+  statistic: Type.Literal('psi'),
+  rows: Type.Integer({ minimum: 0 }),
+  moveDistribution: Type.Object({
+    reference: Shares,
+    recent: Shares,
+    psi: Type.Number(),
+    chiSquare: Type.Number(),
+    pValue: Type.Number(),
+  }),
+  features: Type.Array(Type.Object({ name: Type.String(), psi: Type.Number() })),
+});
+
+export const DriftReplySchema = Type.Union([
+  BotDriftSchema,
+  Type.Object({ bots: Type.Array(BotDriftSchema) }),
+]);
+
 /** `since` as epoch ms: digits are epoch milliseconds, anything else must parse as an ISO 8601 time. */
 export function parseSince(since: string | undefined): number {
   if (since === undefined) return 0;
@@ -36,11 +69,18 @@ export function parseSince(since: string | undefined): number {
 
 export interface StatsRoutesOptions {
   store: GameStore;
+  drift: DriftMonitor;
   internalToken: string | null;
 }
 
-/** GET /api/v1/stats/versions: per version results and prediction accuracy (read by the operator). */
-export const statsRoutes: FastifyPluginAsync<StatsRoutesOptions> = async (app, { store, internalToken }) => {
+/**
+ * GET /api/v1/stats/versions: per version results and prediction accuracy; GET /api/v1/stats/drift:
+ * recent players against the Production version's training reference (both read by the operator).
+ */
+export const statsRoutes: FastifyPluginAsync<StatsRoutesOptions> = async (
+  app,
+  { store, drift, internalToken },
+) => {
   app.get<{ Querystring: VersionStatsQuery }>(
     '/api/v1/stats/versions',
     {
@@ -56,6 +96,19 @@ export const statsRoutes: FastifyPluginAsync<StatsRoutesOptions> = async (app, {
         excludeSynthetic,
         versions: store.versionStats(req.query.model, since, excludeSynthetic),
       };
+    },
+  );
+
+  app.get<{ Querystring: DriftQuery }>(
+    '/api/v1/stats/drift',
+    {
+      preHandler: requireBearer(internalToken),
+      schema: { querystring: DriftQuery, response: { 200: DriftReplySchema } },
+    },
+    async (req) => {
+      const excludeSynthetic = req.query.excludeSynthetic ?? false;
+      if (req.query.model !== undefined) return drift.check(req.query.model, excludeSynthetic);
+      return { bots: await drift.checkAll(excludeSynthetic) };
     },
   );
 };

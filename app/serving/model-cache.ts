@@ -1,5 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ArtifactMetadataSchema, validate, type ArtifactMetadata } from '../../core/index.ts';
 import {
   ArtifactStore,
   parseArtifactUri,
@@ -10,7 +11,12 @@ import {
 /** Why a model could not be fetched; `reason` is the metric label. */
 export class ModelFetchError extends Error {
   constructor(
-    readonly reason: 'artifact_missing' | 'sha256_mismatch' | 'store_unavailable' | 'store_not_configured',
+    readonly reason:
+      | 'artifact_missing'
+      | 'sha256_mismatch'
+      | 'store_unavailable'
+      | 'store_not_configured'
+      | 'invalid_metadata',
     message: string,
   ) {
     super(message);
@@ -34,6 +40,40 @@ export class ModelCache {
 
   pathFor(sha256: string): string {
     return join(this.dir, `${sha256}.onnx`);
+  }
+
+  /** Where the metadata of the model with this sha256 is kept on disk. */
+  metadataPathFor(sha256: string): string {
+    return join(this.dir, `${sha256}.metadata.json`);
+  }
+
+  /**
+   * The `metadata.json` next to the model at `modelUri` (`…/<version>/model.onnx`), which must
+   * describe the model with this sha256 (its `artifact.sha256`). Cached on disk next to the model.
+   */
+  async fetchMetadata(modelUri: string, sha256: string): Promise<ArtifactMetadata> {
+    const cached = await readFile(this.metadataPathFor(sha256), 'utf8').catch(() => null);
+    if (cached !== null) {
+      const parsed = parseMetadata(cached, sha256, this.metadataPathFor(sha256));
+      if (parsed.ok) return parsed.value;
+    }
+    const uri = metadataUri(modelUri);
+    const { bucket, key } = parseArtifactUri(uri);
+    const store = this.storeFor(bucket, uri);
+    let bytes: Buffer | null;
+    try {
+      bytes = await store.get(key);
+    } catch (err) {
+      throw new ModelFetchError('store_unavailable', `cannot download ${uri}: ${(err as Error).message}`);
+    }
+    if (!bytes) throw new ModelFetchError('artifact_missing', `${uri} does not exist in the object store`);
+    const parsed = parseMetadata(bytes.toString('utf8'), sha256, uri);
+    if (!parsed.ok) throw new ModelFetchError('invalid_metadata', parsed.error);
+    await mkdir(this.dir, { recursive: true });
+    const tmp = `${this.metadataPathFor(sha256)}.${process.pid}.${Date.now()}.tmp`;
+    await writeFile(tmp, bytes);
+    await rename(tmp, this.metadataPathFor(sha256));
+    return parsed.value;
   }
 
   /** The verified bytes of the artifact at `uri` whose sha256 must be `sha256`. */
@@ -89,4 +129,31 @@ export class ModelCache {
     }
     return store;
   }
+}
+
+/** `s3://bucket/<model>/<version>/metadata.json` for `s3://bucket/<model>/<version>/model.onnx`. */
+export function metadataUri(modelUri: string): string {
+  return modelUri.replace(/[^/]*$/, 'metadata.json');
+}
+
+function parseMetadata(
+  text: string,
+  sha256: string,
+  where: string,
+): { ok: true; value: ArtifactMetadata } | { ok: false; error: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, error: `${where} is not valid JSON (${(err as Error).message})` };
+  }
+  const result = validate<ArtifactMetadata>(ArtifactMetadataSchema, json);
+  if (!result.ok) return { ok: false, error: `${where}: ${result.errors.join('; ')}` };
+  if (result.value.artifact.sha256 !== sha256) {
+    return {
+      ok: false,
+      error: `${where} describes a model with sha256 ${result.value.artifact.sha256}, not the served ${sha256}`,
+    };
+  }
+  return result;
 }

@@ -6,7 +6,9 @@ import {
   validate,
   type Alias,
   type Algorithm,
+  type ArtifactMetadata,
   type Probabilities,
+  type ReferenceStatistics,
   type ServingManifest,
 } from '../../core/index.ts';
 import type { AppMetrics } from '../metrics.ts';
@@ -34,12 +36,38 @@ const DEFAULT_SPLIT = { Production: 50, B: 50 } as const;
 const RETIRED_PER_BOT = 8;
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 30_000;
+/** a version's metadata.json that could not be read is tried again after this long (when asked for) */
+const METADATA_RETRY_MS = 60_000;
 
-interface ServedAlias {
+/** A version's metadata.json, shared by every alias serving that version. */
+interface VersionMetadata {
+  value: ArtifactMetadata | null;
+  /** why `value` is null */
+  problem: string | null;
+  retryAt: number;
+  fetching: Promise<void> | null;
+}
+
+interface LoadedVersion {
+  model: OnnxModel;
+  metadata: VersionMetadata;
+}
+
+interface ServedAlias extends LoadedVersion {
   version: string;
   sha256: string;
   uri: string;
-  model: OnnxModel;
+}
+
+/** The alias → version table a bot serves after a manifest was applied (empty: none). */
+export type ServedVersions = Partial<Record<Alias, string>>;
+
+/** The training reference of the version a bot's Production alias serves, for the drift check. */
+export interface ProductionReference {
+  version: string | null;
+  reference: ReferenceStatistics | null;
+  /** why `reference` is null */
+  problem: string | null;
 }
 
 interface BotState {
@@ -49,7 +77,7 @@ interface BotState {
   trafficSplit: { Production: number; B: number };
   aliases: Partial<Record<Alias, ServedAlias>>;
   /** sha256 → model no alias serves any more, oldest first */
-  retired: Map<string, { version: string; model: OnnxModel }>;
+  retired: Map<string, LoadedVersion & { version: string }>;
   lastError: string | null;
   queue: Promise<void>;
   retryTimer: NodeJS.Timeout | null;
@@ -108,12 +136,16 @@ export class UnknownBotError extends Error {
  */
 export class ModelRegistry {
   private readonly bots = new Map<string, BotState>();
+  private readonly metadataFetches = new Set<Promise<void>>();
   private closed = false;
 
   constructor(
     private readonly cache: ModelCache,
     private readonly metrics: AppMetrics,
     private readonly log: FastifyBaseLogger,
+    /** told the versions a bot serves after each manifest application (and removal) */
+    private readonly onServed: (model: string, versions: ServedVersions) => void = () => {},
+    private readonly clock: () => number = Date.now,
   ) {
     for (const def of DEFAULT_BOTS) this.bots.set(def.model, this.emptyState(def, true));
   }
@@ -272,6 +304,7 @@ export class ModelRegistry {
     bot.lastError = null;
     bot.failedContent = null;
     this.metrics.servedModels.remove({ bot: model });
+    this.notifyServed(model, {});
     const def = DEFAULT_BOTS.find((d) => d.model === model);
     if (def) {
       bot.definition = def;
@@ -306,7 +339,7 @@ export class ModelRegistry {
       const ref = manifest.aliases[alias];
       return ref ? [{ alias, ...ref }] : [];
     });
-    const loading = new Map<string, Promise<OnnxModel>>();
+    const loading = new Map<string, Promise<LoadedVersion>>();
     const errors: string[] = [];
     const next: Partial<Record<Alias, ServedAlias>> = {};
     await Promise.all(
@@ -317,7 +350,7 @@ export class ModelRegistry {
             p = this.modelFor(bot, w.sha256, w.version, w.uri);
             loading.set(w.sha256, p);
           }
-          next[w.alias] = { version: w.version, sha256: w.sha256, uri: w.uri, model: await p };
+          next[w.alias] = { version: w.version, sha256: w.sha256, uri: w.uri, ...(await p) };
         } catch (err) {
           const reason =
             err instanceof ModelFetchError
@@ -355,6 +388,7 @@ export class ModelRegistry {
         this.metrics.modelLoads.inc({ bot: model, alias, version: s.version });
     }
     this.metrics.modelLoadDuration.observe({ bot: model }, (performance.now() - started) / 1000);
+    this.notifyServed(model, next);
 
     if (errors.length) {
       bot.lastError = errors.join('; ');
@@ -371,13 +405,86 @@ export class ModelRegistry {
     }
   }
 
-  /** The loaded model with this sha256 (already served or retired), or a newly fetched and verified one. */
-  private async modelFor(bot: BotState, sha256: string, version: string, uri: string): Promise<OnnxModel> {
-    for (const s of Object.values(bot.aliases)) if (s?.sha256 === sha256) return s.model;
+  private notifyServed(model: string, aliases: Partial<Record<Alias, ServedAlias>>): void {
+    const versions: ServedVersions = {};
+    for (const alias of ALIASES) if (aliases[alias]) versions[alias] = aliases[alias].version;
+    try {
+      this.onServed(model, versions);
+    } catch (err) {
+      this.log.warn({ bot: model, err: (err as Error).message }, 'cannot record the served versions');
+    }
+  }
+
+  /**
+   * The loaded model with this sha256 (already served or retired), or a newly fetched and verified
+   * one. Its metadata.json is fetched alongside but not waited for: it does not hold up serving.
+   */
+  private async modelFor(
+    bot: BotState,
+    sha256: string,
+    version: string,
+    uri: string,
+  ): Promise<LoadedVersion> {
+    for (const s of Object.values(bot.aliases)) if (s?.sha256 === sha256) return s;
     const retired = bot.retired.get(sha256);
-    if (retired) return retired.model; // leaves the retired set at the swap
+    if (retired) return retired; // leaves the retired set at the swap
+    const metadata: VersionMetadata = { value: null, problem: null, retryAt: 0, fetching: null };
+    void this.fetchMetadata(bot.definition.model, version, uri, sha256, metadata);
     const bytes = await this.cache.fetch(uri, sha256);
-    return OnnxModel.load(bytes, version, sha256);
+    return { model: await OnnxModel.load(bytes, version, sha256), metadata };
+  }
+
+  private fetchMetadata(
+    model: string,
+    version: string,
+    uri: string,
+    sha256: string,
+    into: VersionMetadata,
+  ): Promise<void> {
+    if (into.fetching) return into.fetching;
+    const fetching = this.cache
+      .fetchMetadata(uri, sha256)
+      .then(
+        (value) => {
+          Object.assign(into, { value, problem: null, retryAt: 0 });
+        },
+        (err: Error) => {
+          Object.assign(into, { problem: err.message, retryAt: this.clock() + METADATA_RETRY_MS });
+          this.log.warn(
+            { bot: model, version, err: err.message },
+            'no metadata.json for this version; drift cannot be checked against it',
+          );
+        },
+      )
+      .finally(() => {
+        into.fetching = null;
+        this.metadataFetches.delete(fetching);
+      });
+    into.fetching = fetching;
+    this.metadataFetches.add(fetching);
+    return fetching;
+  }
+
+  /**
+   * The version Production serves and the training reference in its metadata.json; metadata that
+   * could not be read is fetched again here (at most once a minute).
+   */
+  async productionReference(model: string): Promise<ProductionReference> {
+    const served = this.bots.get(model)?.aliases.Production;
+    if (!served) return { version: null, reference: null, problem: 'no Production version is served' };
+    const m = served.metadata;
+    if (!m.value && (m.fetching || this.clock() >= m.retryAt)) {
+      await this.fetchMetadata(model, served.version, served.uri, served.sha256, m);
+    }
+    if (!m.value) return { version: served.version, reference: null, problem: m.problem };
+    if (!m.value.reference) {
+      return {
+        version: served.version,
+        reference: null,
+        problem: `metadata.json of ${model} ${served.version} has no training reference statistics`,
+      };
+    }
+    return { version: served.version, reference: m.value.reference, problem: null };
   }
 
   private serves(bot: BotState, sha256: string): boolean {
@@ -393,7 +500,7 @@ export class ModelRegistry {
     const kept = new Set(Object.values(after).map((s) => s!.sha256));
     for (const s of Object.values(before)) {
       if (!s || kept.has(s.sha256) || bot.retired.has(s.sha256)) continue;
-      bot.retired.set(s.sha256, { version: s.version, model: s.model });
+      bot.retired.set(s.sha256, { version: s.version, model: s.model, metadata: s.metadata });
     }
     for (const sha of kept) bot.retired.delete(sha);
     while (bot.retired.size > RETIRED_PER_BOT) {
@@ -426,6 +533,7 @@ export class ModelRegistry {
     this.closed = true;
     for (const bot of this.bots.values()) if (bot.retryTimer) clearTimeout(bot.retryTimer);
     await this.settled();
+    await Promise.all(this.metadataFetches);
     const models = new Set<OnnxModel>();
     for (const bot of this.bots.values()) {
       for (const s of Object.values(bot.aliases)) if (s) models.add(s.model);

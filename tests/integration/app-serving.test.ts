@@ -7,7 +7,13 @@ import { ALIASES, seededRandom, type Alias } from '../../core/index.ts';
 import { buildApp } from '../../app/build-app.ts';
 import { ArtifactStore } from '../../lib/artifact-store.ts';
 import { startMinio, type MinioServer } from '../../hack/harness/index.ts';
-import { servingManifest, writeManifest, type ModelVersion } from '../support/app-fixtures.ts';
+import {
+  artifactMetadata,
+  playerReference,
+  servingManifest,
+  writeManifest,
+  type ModelVersion,
+} from '../support/app-fixtures.ts';
 import { tinyOnnxModel } from '../support/tiny-onnx.ts';
 
 const BOTS = ['brian', 'forrest', 'logan'] as const;
@@ -183,6 +189,31 @@ describe('serving models from MinIO', () => {
     expect(m.aliases.Production!.version).toBe('v1');
     expect(m.lastError).toContain('s3://rps-models/brian/v99/model.onnx does not exist in the object store');
     expect((await app.inject('/metrics')).body).toMatch(/reason="artifact_missing"\} [1-9]/);
+  });
+
+  it('reads metadata.json next to the model for the drift reference, and serves without one', async () => {
+    const v1 = version('logan', 1);
+    const v2 = version('logan', 2);
+    const reference = playerReference('Gus', 30, 5);
+    const metadata = artifactMetadata('logan', v1, reference, 'logistic');
+    await store.put('logan/v1/metadata.json', Buffer.from(JSON.stringify(metadata)));
+    const manifests = join(dir, 'meta-manifests');
+    writeManifest(manifests, servingManifest('logan', { Production: v1, B: v2 }));
+    const app = await build('meta');
+    const withReference = await app.rps.drift.check('logan');
+    expect(readdirSync(join(dir, 'meta-cache'))).toContain(`${metadata.artifact.sha256}.metadata.json`);
+    expect(withReference).toMatchObject({ version: 'v1', rows: 0, insufficientData: true });
+    expect(withReference.moveDistribution.reference).toEqual(reference.moveShares);
+
+    // v2 has no metadata.json: it serves all the same, and drift has nothing to compare with
+    writeManifest(manifests, servingManifest('logan', { Production: v2, B: v1 }));
+    await rescan(app);
+    const m = await served(app, 'logan');
+    expect(m.aliases.Production!.version).toBe('v2');
+    expect(m.lastError).toBeUndefined();
+    const without = await app.rps.drift.check('logan');
+    expect(without).toMatchObject({ version: 'v2', insufficientData: true, drifted: false });
+    expect(without.moveDistribution.reference).toEqual([0, 0, 0]);
   });
 
   it('keeps serving while MinIO is down, and starts from the disk cache without it', async () => {

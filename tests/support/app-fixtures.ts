@@ -1,7 +1,24 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import { sha256Hex } from '../../lib/artifact-store.ts';
-import { FEATURE_SET, type Alias, type Algorithm, type ServingManifest } from '../../core/index.ts';
+import {
+  FEATURE_SET,
+  MOVES,
+  createSyntheticPlayer,
+  featureBatch,
+  referenceStats,
+  seededRandom,
+  simulateGame,
+  type Alias,
+  type Algorithm,
+  type ArtifactMetadata,
+  type PlayedRound,
+  type ReferenceStatistics,
+  type RoundValues,
+  type ServingManifest,
+  type SyntheticPlayerName,
+} from '../../core/index.ts';
 
 export interface ModelVersion {
   version: string;
@@ -52,4 +69,119 @@ export function writeManifest(dir: string, manifest: ServingManifest | string, m
 export function seedModelCache(cacheDir: string, ...models: Buffer[]): void {
   mkdirSync(cacheDir, { recursive: true });
   for (const bytes of models) writeFileSync(join(cacheDir, `${sha256Hex(bytes)}.onnx`), bytes);
+}
+
+/** A valid metadata.json for the model `bytes`, with an optional training reference. */
+export function artifactMetadata(
+  model: string,
+  v: ModelVersion,
+  reference?: ReferenceStatistics,
+  algorithm: Algorithm = 'mlp',
+): ArtifactMetadata {
+  return {
+    schemaVersion: 1,
+    model,
+    version: v.version,
+    algorithm,
+    featureSet: FEATURE_SET,
+    classes: [...MOVES],
+    hyperparameters: {},
+    metrics: { accuracy: 0.5, logLoss: 1, baselineAccuracy: 0.34, rows: reference?.rows ?? 0 },
+    dataset: {
+      events: 0,
+      games: 0,
+      humanEvents: 0,
+      syntheticEvents: 0,
+      from: null,
+      to: null,
+      sha256: '0'.repeat(64),
+    },
+    artifact: { sha256: sha256Hex(v.bytes), bytes: v.bytes.length },
+    trainerVersion: '0.1.0',
+    seed: 1,
+    durationMs: 1,
+    createdAt: '2025-01-01T00:00:00.000Z',
+    ...(reference ? { reference } : {}),
+  };
+}
+
+/** Puts a version's metadata.json into the app's disk cache next to its model. */
+export function seedMetadataCache(cacheDir: string, metadata: ArtifactMetadata): void {
+  mkdirSync(cacheDir, { recursive: true });
+  writeFileSync(join(cacheDir, `${metadata.artifact.sha256}.metadata.json`), JSON.stringify(metadata));
+}
+
+/**
+ * A training reference as the trainer computes it: core's statistics of the rows (round 4 on) of
+ * games one synthetic player played against uniform-EV bots.
+ */
+export function playerReference(
+  player: SyntheticPlayerName,
+  games: number,
+  seed: number,
+): ReferenceStatistics {
+  const random = seededRandom(seed);
+  const played = Array.from(
+    { length: games },
+    (_, i) =>
+      simulateGame({
+        gameId: `ref-${player}-${seed}-${i}`,
+        player: createSyntheticPlayer(player, random),
+        predictor: () => null,
+        random,
+      }).rounds,
+  );
+  return referenceStats(featureBatch(played, { fromRound: 4 }));
+}
+
+/** Plays one whole game through the API with a synthetic player's strategy; returns the rounds played. */
+export async function playGameAs(
+  app: FastifyInstance,
+  name: SyntheticPlayerName,
+  random: () => number,
+  options: { bot?: string; synthetic?: boolean } = {},
+): Promise<PlayedRound[]> {
+  const strategy = createSyntheticPlayer(name, random);
+  const synthetic = options.synthetic ?? true;
+  const start = await app.inject({
+    method: 'POST',
+    url: '/api/v1/games',
+    payload: { bot: options.bot ?? 'brian', player: synthetic ? name : `${name} (person)`, synthetic },
+  });
+  if (start.statusCode !== 201) throw new Error(`cannot start a game: ${start.body}`);
+  const { gameId } = start.json() as { gameId: string };
+  let values = (start.json() as { values: RoundValues }).values;
+  const previous: PlayedRound[] = [];
+  for (let round = 1; round < 200; round++) {
+    const last = previous[previous.length - 1];
+    const view = {
+      round,
+      values,
+      previous,
+      playerScore: last?.playerScore ?? 0,
+      botScore: last?.botScore ?? 0,
+    };
+    const res = await app.inject({
+      method: 'POST',
+      url: `/api/v1/games/${gameId}/moves`,
+      payload: { round, move: strategy.next(view) },
+    });
+    if (res.statusCode !== 200) throw new Error(`move ${round} failed: ${res.body}`);
+    const r = res.json() as Omit<PlayedRound, 'values'> & {
+      finished: boolean;
+      nextValues: RoundValues | null;
+    };
+    previous.push({
+      round,
+      playerMove: r.playerMove,
+      botMove: r.botMove,
+      values,
+      result: r.result,
+      playerScore: r.playerScore,
+      botScore: r.botScore,
+    });
+    if (r.finished) return previous;
+    values = r.nextValues!;
+  }
+  throw new Error('the game did not end');
 }

@@ -14,6 +14,10 @@ describe('loadConfig', () => {
       rateLimitPerMinute: 1200,
       logLevel: 'info',
       trustProxy: false,
+      driftWindowRounds: 1000,
+      driftThreshold: 0.2,
+      driftMinRows: 200,
+      driftIntervalMs: 30_000,
     });
   });
 
@@ -29,6 +33,10 @@ describe('loadConfig', () => {
       S3_SECRET_KEY: 'sk',
       RPS_RATE_LIMIT: '60',
       RPS_TRUST_PROXY: '1',
+      RPS_DRIFT_WINDOW_ROUNDS: '1000',
+      RPS_DRIFT_THRESHOLD: '0.25',
+      RPS_DRIFT_MIN_ROWS: '100',
+      RPS_DRIFT_INTERVAL_MS: '60000',
     });
     expect(c).toMatchObject({
       port: 9090,
@@ -44,6 +52,10 @@ describe('loadConfig', () => {
       },
       rateLimitPerMinute: 60,
       trustProxy: 1,
+      driftWindowRounds: 1000,
+      driftThreshold: 0.25,
+      driftMinRows: 100,
+      driftIntervalMs: 60_000,
     });
     expect(loadConfig({ RPS_TRUST_PROXY: '10.0.0.0/8' }).trustProxy).toBe('10.0.0.0/8');
   });
@@ -56,6 +68,7 @@ describe('loadConfig', () => {
         LOG_LEVEL: 'loud',
         RPS_INTERNAL_TOKEN: 'short',
         S3_ENDPOINT: 'http://minio:9000',
+        RPS_DRIFT_THRESHOLD: 'high',
       });
     } catch (err) {
       error = err as ConfigError;
@@ -63,6 +76,7 @@ describe('loadConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect(error!.problems).toEqual([
       'PORT="eighty" must be an integer from 0 to 65535',
+      'RPS_DRIFT_THRESHOLD="high" must be a number above 0 and at most 10 (PSI)',
       'LOG_LEVEL="loud" must be one of fatal, error, warn, info, debug, trace, silent',
       'RPS_INTERNAL_TOKEN must be at least 16 characters (it guards /stats and /export)',
       'missing environment: S3_ACCESS_KEY, S3_SECRET_KEY (the object store settings)',

@@ -19,13 +19,15 @@ import {
 /** Rows of `games` games of the given synthetic players against uniform-EV bots. */
 function population(players: SyntheticPlayerName[], games: number, seed: number): FeatureBatch {
   const random = seededRandom(seed);
-  const played = Array.from({ length: games }, (_, i) =>
-    simulateGame({
-      gameId: `g-${seed}-${i}`,
-      player: createSyntheticPlayer(players[i % players.length]!, random),
-      predictor: () => UNIFORM,
-      random,
-    }).rounds,
+  const played = Array.from(
+    { length: games },
+    (_, i) =>
+      simulateGame({
+        gameId: `g-${seed}-${i}`,
+        player: createSyntheticPlayer(players[i % players.length]!, random),
+        predictor: () => UNIFORM,
+        random,
+      }).rounds,
   );
   return featureBatch(played);
 }
@@ -107,6 +109,14 @@ describe('drift report', () => {
     expect(report.insufficientData).toBe(true);
     expect(report.drifted).toBe(false);
     expect(report.rows).toBe(few.rows);
+  });
+
+  it('reports no rows as insufficient data with finite numbers', () => {
+    const report = driftReport(reference, { x: new Float32Array(0), y: new Uint8Array(0), rows: 0 });
+    expect(report.insufficientData).toBe(true);
+    expect(report.drifted).toBe(false);
+    expect(report.score).toBe(0);
+    expect(report.moveDistribution.pValue).toBe(1);
   });
 
   it('uses the threshold it is given', () => {

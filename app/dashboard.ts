@@ -1,0 +1,216 @@
+import { ALIASES, type Alias, type Algorithm } from '../core/index.ts';
+import { twoProportionZTest } from '../operator/decisions/two-proportion-test.ts';
+import type { AliasChange, GameStore } from './db/game-store.ts';
+import type { DriftMonitor, DriftReply } from './drift-monitor.ts';
+import type { ModelRegistry } from './serving/model-registry.ts';
+
+/** predictions read per version for the accuracy chart */
+const ACCURACY_ROWS = 1500;
+const ACCURACY_BUCKET_MAX = 50;
+const ACCURACY_BUCKET_MIN = 10;
+const ACCURACY_POINTS = 24;
+/** versions charted per bot: the served ones, then the ones that served most recently */
+const ACCURACY_VERSIONS = 6;
+const AB_POINTS = 40;
+const AB_BUCKET_MIN_MS = 1000;
+const ALIAS_CHANGES = 12;
+
+export interface AccuracyPoint {
+  /** epoch ms of the bucket's last prediction */
+  t: number;
+  accuracy: number;
+  predictions: number;
+}
+
+export interface AccuracySeries {
+  version: string;
+  /** the aliases serving it now (empty: it served before) */
+  aliases: Alias[];
+  predictions: number;
+  correct: number;
+  points: AccuracyPoint[];
+}
+
+export interface AbPoint {
+  /** epoch ms of the bucket's end */
+  t: number;
+  productionGames: number;
+  productionRate: number;
+  bGames: number;
+  bRate: number;
+  /** one-sided pooled two-proportion z-test that B's bot win rate exceeds Production's */
+  pValue: number;
+}
+
+export interface AbTest {
+  production: string;
+  b: string;
+  /** when the pair was assigned, as this server observed it (null: before any record) */
+  since: number | null;
+  productionGames: number;
+  productionWins: number;
+  bGames: number;
+  bWins: number;
+  z: number;
+  pValue: number;
+  points: AbPoint[];
+}
+
+export interface DashboardBot {
+  model: string;
+  displayName: string;
+  algorithm: Algorithm;
+  trafficSplit: { Production: number; B: number };
+  aliases: { alias: Alias; version: string | null }[];
+  accuracy: { bucketSize: number; series: AccuracySeries[] };
+  abTest: AbTest | null;
+  drift: {
+    current: DriftReply;
+    history: { t: number; score: number | null }[];
+  };
+  aliasChanges: { at: number; alias: Alias; version: string | null; previous: string | null }[];
+}
+
+export interface DashboardData {
+  generatedAt: number;
+  excludeSynthetic: boolean;
+  bots: DashboardBot[];
+}
+
+/** Versions to chart: the served ones first, then the ones that recently stopped serving. */
+function chartedVersions(served: Map<string, Alias[]>, changes: readonly AliasChange[]): string[] {
+  const versions = [...served.keys()];
+  for (const c of changes) {
+    for (const v of [c.version, c.previous]) {
+      if (v && !versions.includes(v) && versions.length < ACCURACY_VERSIONS) versions.push(v);
+    }
+  }
+  return versions;
+}
+
+function accuracy(
+  store: GameStore,
+  bot: string,
+  versions: readonly string[],
+  served: Map<string, Alias[]>,
+  excludeSynthetic: boolean,
+): DashboardBot['accuracy'] {
+  const rows = versions.map((v) =>
+    store.recentPredictions(bot, v, ACCURACY_ROWS, excludeSynthetic).reverse(),
+  );
+  const most = Math.max(0, ...rows.map((r) => r.length));
+  // 50 predictions a point once there is data enough; fewer while there is not, so a chart shows a line
+  const bucketSize = Math.min(
+    ACCURACY_BUCKET_MAX,
+    Math.max(ACCURACY_BUCKET_MIN, Math.ceil(most / ACCURACY_POINTS)),
+  );
+  const series = versions.map((version, i): AccuracySeries => {
+    const list = rows[i]!;
+    const points: AccuracyPoint[] = [];
+    let correct = 0;
+    for (let start = 0; start < list.length; start += bucketSize) {
+      const bucket = list.slice(start, start + bucketSize);
+      const hits = bucket.reduce((n, p) => n + p.correct, 0);
+      correct += hits;
+      // a last bucket under half full would be mostly noise
+      if (bucket.length * 2 < bucketSize) continue;
+      points.push({
+        t: bucket[bucket.length - 1]!.at,
+        accuracy: hits / bucket.length,
+        predictions: bucket.length,
+      });
+    }
+    return { version, aliases: served.get(version) ?? [], predictions: list.length, correct, points };
+  });
+  return { bucketSize, series };
+}
+
+function abTest(
+  store: GameStore,
+  bot: string,
+  production: string,
+  b: string,
+  now: number,
+  excludeSynthetic: boolean,
+): AbTest {
+  const since = store.pairSince(bot);
+  const first = store.firstFinished(bot, production, b, since ?? 0, excludeSynthetic);
+  const totals = { productionGames: 0, productionWins: 0, bGames: 0, bWins: 0 };
+  const points: AbPoint[] = [];
+  if (first !== null) {
+    const bucketMs = Math.max(AB_BUCKET_MIN_MS, Math.ceil((now - first + 1) / AB_POINTS));
+    const buckets = store.gameBuckets(bot, production, b, first, bucketMs, excludeSynthetic);
+    for (let i = 0; i < buckets.length;) {
+      const index = buckets[i]!.bucket;
+      for (; i < buckets.length && buckets[i]!.bucket === index; i++) {
+        const g = buckets[i]!;
+        if (g.version === production) {
+          totals.productionGames += g.games;
+          totals.productionWins += g.botWins;
+        } else {
+          totals.bGames += g.games;
+          totals.bWins += g.botWins;
+        }
+      }
+      const test = twoProportionZTest(
+        totals.productionWins,
+        totals.productionGames,
+        totals.bWins,
+        totals.bGames,
+      );
+      points.push({
+        t: Math.min(now, first + (index + 1) * bucketMs),
+        productionGames: totals.productionGames,
+        productionRate: test.rateA,
+        bGames: totals.bGames,
+        bRate: test.rateB,
+        pValue: test.pValue,
+      });
+    }
+  }
+  const test = twoProportionZTest(totals.productionWins, totals.productionGames, totals.bWins, totals.bGames);
+  return { production, b, since, ...totals, z: test.z, pValue: test.pValue, points };
+}
+
+/** Everything the public dashboard shows, per bot; nothing secret (no URIs, no tokens). */
+export async function dashboardData(
+  store: GameStore,
+  registry: ModelRegistry,
+  drift: DriftMonitor,
+  now: number,
+  excludeSynthetic: boolean,
+): Promise<DashboardData> {
+  const bots: DashboardBot[] = [];
+  for (const report of registry.report()) {
+    const bot = report.model;
+    const served = new Map<string, Alias[]>();
+    for (const alias of ALIASES) {
+      const v = report.aliases[alias]?.version;
+      if (v) served.set(v, [...(served.get(v) ?? []), alias]);
+    }
+    const changes = store.aliasChanges(bot, ALIAS_CHANGES);
+    const production = report.aliases.Production?.version;
+    const b = report.aliases.B?.version;
+    bots.push({
+      model: bot,
+      displayName: report.displayName,
+      algorithm: report.algorithm,
+      trafficSplit: report.trafficSplit,
+      aliases: ALIASES.map((alias) => ({ alias, version: report.aliases[alias]?.version ?? null })),
+      accuracy: accuracy(store, bot, chartedVersions(served, changes), served, excludeSynthetic),
+      abTest:
+        production && b && production !== b ? abTest(store, bot, production, b, now, excludeSynthetic) : null,
+      drift: {
+        current: await drift.current(bot),
+        history: drift.samples(bot).map((s) => ({ t: s.t, score: s.score })),
+      },
+      aliasChanges: changes.map((c) => ({
+        at: c.at,
+        alias: c.alias,
+        version: c.version,
+        previous: c.previous,
+      })),
+    });
+  }
+  return { generatedAt: now, excludeSynthetic, bots };
+}

@@ -1,0 +1,48 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import { dashboardData, type DashboardData } from '../dashboard.ts';
+import type { GameStore } from '../db/game-store.ts';
+import type { DriftMonitor } from '../drift-monitor.ts';
+import type { ModelRegistry } from '../serving/model-registry.ts';
+
+export const DashboardQuery = Type.Object({
+  excludeSynthetic: Type.Optional(Type.Boolean({ default: false })),
+});
+type DashboardQuery = Static<typeof DashboardQuery>;
+
+/** however many people watch, the data is computed at most this often */
+const CACHE_MS = 2000;
+
+export interface DashboardRoutesOptions {
+  store: GameStore;
+  registry: ModelRegistry;
+  drift: DriftMonitor;
+  clock: () => number;
+}
+
+/** GET /api/v1/dashboard: the live dashboard's data; public and read-only, so cached and rate-limited. */
+export const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async (
+  app,
+  { store, registry, drift, clock },
+) => {
+  const cache = new Map<boolean, { at: number; data: Promise<DashboardData> }>();
+  app.get<{ Querystring: DashboardQuery }>(
+    '/api/v1/dashboard',
+    {
+      config: { rateLimit: { max: 120, timeWindow: '1 minute' } },
+      schema: { querystring: DashboardQuery },
+    },
+    async (req, reply) => {
+      const excludeSynthetic = req.query.excludeSynthetic ?? false;
+      const now = clock();
+      let entry = cache.get(excludeSynthetic);
+      if (!entry || now - entry.at >= CACHE_MS) {
+        entry = { at: now, data: dashboardData(store, registry, drift, now, excludeSynthetic) };
+        cache.set(excludeSynthetic, entry);
+        entry.data.catch(() => cache.delete(excludeSynthetic));
+      }
+      reply.header('cache-control', 'no-cache');
+      return entry.data;
+    },
+  );
+};
