@@ -145,13 +145,15 @@ export async function humanGamesSince(
 
 const help = `usage: rpsq simulate [options]
   --url URL                  game server (default $RPS_GAME_URL or http://127.0.0.1:8080)
-  --games N                  games to play (default 24)
+  --games N                  games to play (default $RPS_SIMULATE_GAMES or 24)
   --bots a,b                 bots by model name (default brian,forrest,logan)
   --players Ace,Bob          synthetic players (default all eight: ${SYNTHETIC_PLAYER_NAMES.join(', ')})
   --seed N                   seed of the players' random choices
   --concurrency N            games at once (default 4)
   --min-human-games N        play only when fewer than N human games finished in the window
-  --window-minutes M         the window for --min-human-games (default 60); needs $RPS_INTERNAL_TOKEN`;
+                             (default $RPS_MIN_HUMAN_GAMES; unset: always play)
+  --window-minutes M         the window for --min-human-games (default $RPS_WINDOW_MINUTES or 60);
+                             needs $RPS_INTERNAL_TOKEN`;
 
 export async function main(argv: string[]): Promise<number> {
   let args;
@@ -191,10 +193,19 @@ export async function main(argv: string[]): Promise<number> {
     const unknown = players.filter((p) => !SYNTHETIC_PLAYER_NAMES.includes(p as SyntheticPlayerName));
     if (unknown.length)
       throw new Error(`unknown player ${unknown.join(', ')}; allowed: ${SYNTHETIC_PLAYER_NAMES.join(', ')}`);
-    const games = int('games', args.games, 24, 1, 100_000);
-    if (args['min-human-games'] !== undefined) {
-      const min = int('min-human-games', args['min-human-games'], 0, 0, 1_000_000);
-      const windowMinutes = int('window-minutes', args['window-minutes'], 60, 1, 7 * 24 * 60);
+    // flags win; the CronJob sets the same knobs as environment variables
+    const env = (name: string) => process.env[name] || undefined;
+    const games = int('games', args.games ?? env('RPS_SIMULATE_GAMES'), 24, 1, 100_000);
+    const minHuman = args['min-human-games'] ?? env('RPS_MIN_HUMAN_GAMES');
+    if (minHuman !== undefined) {
+      const min = int('min-human-games', minHuman, 0, 0, 1_000_000);
+      const windowMinutes = int(
+        'window-minutes',
+        args['window-minutes'] ?? env('RPS_WINDOW_MINUTES'),
+        60,
+        1,
+        7 * 24 * 60,
+      );
       const token = process.env.RPS_INTERNAL_TOKEN;
       if (!token)
         throw new Error('--min-human-games needs RPS_INTERNAL_TOKEN (the stats endpoint is internal)');
