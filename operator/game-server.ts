@@ -26,6 +26,8 @@ const VersionStatsReplySchema = Type.Object({
 });
 type VersionStatsReply = Static<typeof VersionStatsReplySchema>;
 
+import type { DriftObservation } from './decisions/drift-trigger.ts';
+
 export class GameServerError extends Error {
   constructor(message: string) {
     super(message);
@@ -100,6 +102,27 @@ export class GameServerClient {
       'GET /api/v1/stats/versions reply',
     );
     return body.versions.filter((v) => v.model === model);
+  }
+
+  /** The drift check of one bot (GET /api/v1/stats/drift), the fields the drift trigger reads. */
+  async drift(model: string): Promise<DriftObservation> {
+    const res = await this.get(`/api/v1/stats/drift?model=${encodeURIComponent(model)}`, true);
+    const body = (await res.json()) as Partial<DriftObservation>;
+    const number = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : NaN);
+    const observation: DriftObservation = {
+      version: typeof body.version === 'string' ? body.version : null,
+      drifted: body.drifted === true,
+      insufficientData: body.insufficientData === true,
+      score: number(body.score),
+      threshold: number(body.threshold),
+      rows: number(body.rows),
+    };
+    if (Number.isNaN(observation.score) || Number.isNaN(observation.rows)) {
+      throw new GameServerError(
+        `GET /api/v1/stats/drift?model=${model}: reply lacks a numeric score or rows`,
+      );
+    }
+    return observation;
   }
 
   /** Rounds stored after event id `since`, counted up to `atLeast` (enough for a gate). */

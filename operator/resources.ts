@@ -68,6 +68,8 @@ export interface RpsModelSpec {
     retryDelaySeconds?: number;
     maxRetryDelaySeconds?: number;
     resources?: ResourceRequirements;
+    /** what else starts training besides creation, spec changes, train-now and the schedule */
+    triggers?: { type: 'drift'; threshold?: number }[];
   };
   retention?: { keepVersions?: number; deleteArtifactsOnDelete?: boolean };
   serving?: { deploymentName?: string };
@@ -75,7 +77,7 @@ export interface RpsModelSpec {
 }
 
 /** Why a training Job runs (RPS_TRIGGER); a retry keeps the trigger of the first attempt. */
-export type TrainingTrigger = 'created' | 'specChanged' | 'schedule' | 'trainNow';
+export type TrainingTrigger = 'created' | 'specChanged' | 'schedule' | 'trainNow' | 'drift';
 
 export interface VersionRecord {
   name: string;
@@ -120,6 +122,8 @@ export interface TrainingStatus {
   lastFailureMessage?: string;
   nextRetryTime?: string;
   lastTrainNow?: string;
+  /** the Production version a drift-triggered run was started for (one run per drift episode) */
+  lastDriftProduction?: string;
   lastScheduleTime?: string;
   lastTrainingTime?: string;
   nextScheduleTime?: string;

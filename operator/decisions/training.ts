@@ -72,6 +72,8 @@ export interface TrainingInput {
   now: Date;
   /** the verdict of the data gates, once asked for with `checkGates` */
   gates?: { pass: boolean; message: string };
+  /** drift asks for a run: the Production version that drifts (see decideDrift) */
+  driftOf?: string;
 }
 
 /** The Training condition message (and Event note) of a failed attempt. */
@@ -126,6 +128,7 @@ export function decideTraining(input: TrainingInput): TrainingAction {
       attempts: keepAttempts ? (t.attempts ?? 0) : 0,
       ...(trainNow ? { lastTrainNow: trainNow } : {}),
       ...(trigger === 'schedule' ? { lastScheduleTime: nowIso } : {}),
+      ...(trigger === 'drift' ? { lastDriftProduction: input.driftOf } : {}),
       nextRetryTime: undefined,
     },
     ...(replaceJob ? { replaceJob: { name: replaceJob.name, uid: replaceJob.uid } } : {}),
@@ -209,6 +212,7 @@ export function decideTraining(input: TrainingInput): TrainingAction {
   if (versions.length === 0 && t.specHash === undefined) return start(next, 'created', false);
   if (trainNowPending) return start(next, 'trainNow', false);
   if (specChanged) return start(next, 'specChanged', false);
+  if (input.driftOf !== undefined) return start(next, 'drift', false);
 
   const latest = versions[versions.length - 1]?.name;
   const idle: ConditionInput = {

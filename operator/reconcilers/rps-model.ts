@@ -18,6 +18,7 @@ import {
   ALIAS_HISTORY_LIMIT,
 } from '../decisions/aliases.ts';
 import { setCondition, type ConditionInput } from '../decisions/conditions.ts';
+import { DRIFT_POLL_MS, decideDrift, driftTrigger } from '../decisions/drift-trigger.ts';
 import {
   evaluationOutcome,
   policySettings,
@@ -330,9 +331,16 @@ class ModelReconcile {
     const jobs = modelJobs(this.ctx, this.model);
     const views = jobs.map(jobView);
     const current = (): RpsModel => ({ ...this.model, status: this.status });
-    let action: TrainingAction = decideTraining({ model: current(), jobs: views, now: this.now });
+    const driftOf = await this.drift();
+    let action: TrainingAction = decideTraining({ model: current(), jobs: views, now: this.now, driftOf });
     if (action.kind === 'checkGates') {
-      action = decideTraining({ model: current(), jobs: views, now: this.now, gates: await this.gates() });
+      action = decideTraining({
+        model: current(),
+        jobs: views,
+        now: this.now,
+        driftOf,
+        gates: await this.gates(),
+      });
     }
     switch (action.kind) {
       case 'wait':
@@ -358,6 +366,31 @@ class ModelReconcile {
       default:
         return false;
     }
+  }
+
+  /**
+   * With a drift trigger: asks the game server, sets DriftDetected, and returns the drifting
+   * Production version when drift should start a run (once per drift episode).
+   */
+  private async drift(): Promise<string | undefined> {
+    const trigger = driftTrigger(this.model.spec);
+    if (!trigger) {
+      if (this.status.conditions?.some((c) => c.type === 'DriftDetected')) {
+        this.status.conditions = this.status.conditions.filter((c) => c.type !== 'DriftDetected');
+      }
+      return undefined;
+    }
+    const observation = await this.ctx.game.drift(this.model.metadata.name).catch((err: Error) => err);
+    const production = this.status.aliases?.Production;
+    const decision = decideDrift({
+      threshold: trigger.threshold,
+      observation,
+      production,
+      lastDriftProduction: this.status.training?.lastDriftProduction,
+    });
+    this.condition(decision.condition);
+    this.requeue(DRIFT_POLL_MS);
+    return decision.train ? production : undefined;
   }
 
   private async gates(): Promise<{ pass: boolean; message: string }> {
@@ -445,6 +478,10 @@ class ModelReconcile {
       ...(this.status.training?.lastScheduleTime
         ? { lastScheduleTime: this.status.training.lastScheduleTime }
         : {}),
+      // one drift-triggered run per drift episode, remembered past the registration
+      ...(this.status.training?.lastDriftProduction
+        ? { lastDriftProduction: this.status.training.lastDriftProduction }
+        : {}),
       lastTrainingTime: this.nowIso,
       attempts: 0,
     };
@@ -520,6 +557,18 @@ class ModelReconcile {
     }
     if (await this.createJob(action.version, action.trigger)) {
       await this.ctx.events.record('Normal', this.model, 'TrainingStarted', 'Train', note);
+      if (action.trigger === 'drift') {
+        // the evidence: the drift check that fired
+        const evidence = this.status.conditions?.find((c) => c.type === 'DriftDetected')?.message ?? '';
+        const drifting = action.training.lastDriftProduction;
+        await this.ctx.events.record(
+          'Normal',
+          this.model,
+          'TrainingTriggered',
+          'Train',
+          `drift of ${drifting}: ${evidence}`,
+        );
+      }
     }
   }
 

@@ -56,6 +56,8 @@ export class StubGameServer {
   stats = new Map<string, VersionStats[]>();
   statsQueries: { model: string; since: string; excludeSynthetic: string }[] = [];
   events: ExportedRound[] = [];
+  /** GET /api/v1/stats/drift replies per model (absent: 404) */
+  drift = new Map<string, object>();
 
   constructor(private readonly kube: Kube) {
     this.app = Fastify();
@@ -94,6 +96,11 @@ export class StubGameServer {
         excludeSynthetic: excludeSynthetic === 'true',
         versions: this.stats.get(model) ?? [],
       };
+    });
+    this.app.get<{ Querystring: Record<string, string> }>('/api/v1/stats/drift', async (req, reply) => {
+      if (!auth(req.headers.authorization)) return reply.code(401).send({ error: 'token' });
+      const body = this.drift.get(req.query.model ?? '');
+      return body ?? reply.code(404).send({ message: `no drift check for ${req.query.model}` });
     });
     this.app.get<{ Querystring: Record<string, string> }>('/api/v1/export/events', async (req, reply) => {
       if (!auth(req.headers.authorization)) return reply.code(401).send({ error: 'token' });

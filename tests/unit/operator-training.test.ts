@@ -282,3 +282,42 @@ describe('training decisions', () => {
     expect(trainingSpecHash({ ...spec, training: { ...spec.training, seed: 7 } })).not.toBe(hash);
   });
 });
+
+describe('drift-triggered training', () => {
+  const idle = model({
+    versions: [v('v1')],
+    aliases: { Production: 'v1' },
+    training: { specHash: hash, attempts: 0 },
+  });
+
+  it('starts the next version with trigger drift and remembers the drifting Production', () => {
+    const action = decideTraining({ model: idle, jobs: [], now: at('2025-03-02T00:00:00Z'), driftOf: 'v1' });
+    expect(action).toMatchObject({ kind: 'start', version: 'v2', trigger: 'drift' });
+    expect(action.kind === 'start' && action.training.lastDriftProduction).toBe('v1');
+  });
+
+  it('waits for a running Job before acting on drift', () => {
+    const running = model({
+      versions: [v('v1')],
+      training: { specHash: hash, version: 'v2', job: 'logan-train-v2' },
+    });
+    const action = decideTraining({
+      model: running,
+      jobs: [job('active', 'j2', 'v2')],
+      now: at('2025-03-02T00:00:00Z'),
+      driftOf: 'v1',
+    });
+    expect(action.kind).toBe('wait');
+  });
+
+  it('does not start on drift while suspended', () => {
+    const suspended = model(idle.status, { spec: { training: { suspend: true } } });
+    const action = decideTraining({
+      model: suspended,
+      jobs: [],
+      now: at('2025-03-02T00:00:00Z'),
+      driftOf: 'v1',
+    });
+    expect(action).toMatchObject({ kind: 'wait', condition: { reason: 'Suspended' } });
+  });
+});
