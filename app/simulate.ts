@@ -106,6 +106,7 @@ async function playOne(
 
 /** Plays `games` games, spreading them over the bots and the synthetic players round-robin. */
 export async function simulate(options: SimulateOptions): Promise<SimulateSummary> {
+  if (options.bots.length === 0) throw new Error('no bots to play against');
   const players = options.players?.length ? options.players : [...SYNTHETIC_PLAYER_NAMES];
   const random = seededRandom(options.seed ?? Date.now() % 2 ** 31);
   const summary: SimulateSummary = { games: 0, rounds: 0, byBot: {} };
@@ -189,6 +190,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const url = (args.url ?? process.env.RPS_GAME_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
     const bots = (args.bots ?? 'brian,forrest,logan').split(',').filter(Boolean);
+    if (bots.length === 0 || bots.some((b) => !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(b)))
+      throw new Error(`--bots must name models (lowercase, comma-separated), got "${args.bots}"`);
     const players = (args.players ?? '').split(',').filter(Boolean);
     const unknown = players.filter((p) => !SYNTHETIC_PLAYER_NAMES.includes(p as SyntheticPlayerName));
     if (unknown.length)

@@ -1,11 +1,21 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dump, load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { binary, startControlPlane, type ControlPlane } from '../../hack/harness/index.ts';
+import { buildApp } from '../../app/build-app.ts';
+import { SYNTHETIC_PLAYER_NAMES, seededRandom, type ExportedRound } from '../../core/index.ts';
+import { binary, startControlPlane, startPodExecutor, type ControlPlane } from '../../hack/harness/index.ts';
 
 // Every manifest under config/ against a real kube-apiserver: the CRDs installed for real, then
 // `kubectl apply --dry-run=server` of each kustomization (schema, CEL rules and admission all run),
@@ -108,6 +118,7 @@ describe('kubectl apply --dry-run=server', () => {
       'deployment.apps/rps-quest-operator',
       'statefulset.apps/rps-quest-minio',
       'job.batch/rps-quest-minio-bucket',
+      'cronjob.batch/rps-quest-simulate',
       'role.rbac.authorization.k8s.io/rps-quest-operator',
       'secret/rps-quest-internal',
       'secret/rps-quest-s3',
@@ -238,6 +249,126 @@ describe('the RBAC, as the API server authorizes it', () => {
       ['get', 'rpsmodels.rpsquest.dev'],
     ]) {
       expect(can(game, verb!, resource!), `${verb} ${resource}`).toBe(false);
+    }
+  });
+});
+
+describe('the synthetic-traffic CronJob, run once', () => {
+  // A real game server in this process; the CronJob applied for real through an overlay whose
+  // strategic-merge patch changes the URL and the thresholds (as docs/deploy.md shows); a Job created
+  // from it, whose pod the executor runs as `rpsq simulate` with the token from the Secret.
+  const token = (
+    load(readFileSync(path.join(repo, 'config/default/internal-token.yaml'), 'utf8')) as {
+      stringData: { token: string };
+    }
+  ).stringData.token;
+  let app: Awaited<ReturnType<typeof buildApp>>;
+  let url: string;
+
+  beforeAll(async () => {
+    const appDir = path.join(dir, 'game');
+    mkdirSync(path.join(appDir, 'manifests'), { recursive: true });
+    app = await buildApp({
+      logger: false,
+      processMetrics: false,
+      random: seededRandom(5),
+      config: {
+        internalToken: token,
+        modelCacheDir: path.join(appDir, 'cache'),
+        manifestDir: path.join(appDir, 'manifests'),
+      },
+    });
+    url = (await app.listen({ port: 0, host: '127.0.0.1' })).replace('localhost', '127.0.0.1');
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('plays the configured number of synthetic games through the game server API', async () => {
+    const overlay = path.join(dir, 'simulate-overlay');
+    mkdirSync(overlay, { recursive: true });
+    writeFileSync(
+      path.join(overlay, 'kustomization.yaml'),
+      dump({
+        apiVersion: 'kustomize.config.k8s.io/v1beta1',
+        kind: 'Kustomization',
+        namespace: NAMESPACE,
+        resources: [path.relative(overlay, path.join(repo, 'config/simulate'))],
+        patches: [
+          {
+            patch: dump({
+              apiVersion: 'batch/v1',
+              kind: 'CronJob',
+              metadata: { name: 'rps-quest-simulate' },
+              spec: {
+                jobTemplate: {
+                  spec: {
+                    template: {
+                      spec: {
+                        containers: [
+                          {
+                            name: 'simulate',
+                            env: [
+                              { name: 'RPS_GAME_URL', value: url },
+                              { name: 'RPS_SIMULATE_GAMES', value: '3' },
+                              { name: 'RPS_MIN_HUMAN_GAMES', value: '1' },
+                              { name: 'RPS_WINDOW_MINUTES', value: '15' },
+                            ],
+                          },
+                        ],
+                      },
+                    },
+                  },
+                },
+              },
+            }),
+          },
+        ],
+      }),
+    );
+    kubectl(['apply', '-n', NAMESPACE, '-f', path.join(repo, 'config/default/internal-token.yaml')]);
+    kubectl(['apply', '-k', overlay]);
+    const executor = await startPodExecutor({
+      kubeConfig: cp.kubeConfig,
+      namespace: NAMESPACE,
+      logDir: path.join(dir, 'pod-logs'),
+      labelSelector: 'app.kubernetes.io/component=simulate',
+    });
+    try {
+      kubectl(['create', 'job', '-n', NAMESPACE, 'simulate-once', '--from=cronjob/rps-quest-simulate']);
+      // poll without blocking: the game server and the pod executor run in this process
+      type JobStatus = { status?: { succeeded?: number; failed?: number } };
+      let job: JobStatus = {};
+      for (let i = 0; i < 240 && !job.status?.succeeded && !job.status?.failed; i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        job = JSON.parse(
+          kubectl(['get', 'job', '-n', NAMESPACE, 'simulate-once', '-o', 'json']),
+        ) as JobStatus;
+      }
+      const pods = JSON.parse(
+        kubectl(['get', 'pods', '-n', NAMESPACE, '-l', 'job-name=simulate-once', '-o', 'json']),
+      ) as { items: { metadata: { name: string } }[] };
+      const logs = pods.items.map((p) => executor.logs(NAMESPACE, p.metadata.name)).join('\n');
+      expect(job.status?.succeeded, logs).toBe(1);
+      // no human game in the window: it played, and said what it played
+      expect(logs).toContain('"games":3');
+    } finally {
+      await executor.stop();
+    }
+
+    const res = await fetch(`${url}/api/v1/export/events?since=0`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(200);
+    const rounds = (await res.text())
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as ExportedRound);
+    expect(new Set(rounds.map((r) => r.gameId)).size).toBe(3);
+    for (const r of rounds) {
+      expect(r.synthetic).toBe(true);
+      expect(SYNTHETIC_PLAYER_NAMES).toContain(r.player);
     }
   });
 });

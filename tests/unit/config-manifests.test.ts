@@ -7,6 +7,7 @@ import type {
   V1ClusterRoleBinding,
   V1ConfigMap,
   V1Container,
+  V1CronJob,
   V1Deployment,
   V1EnvVar,
   V1Job,
@@ -69,8 +70,10 @@ function find<T>(objects: K8sObject[], kind: string, name: string): T {
 const all = <T>(objects: K8sObject[], kind: string): T[] =>
   objects.filter((o) => o.kind === kind) as unknown as T[];
 
-const podSpec = (w: V1Deployment | V1StatefulSet | V1Job): V1PodSpec => w.spec!.template.spec!;
-const container = (w: V1Deployment | V1StatefulSet | V1Job, name: string): V1Container => {
+type Workload = V1Deployment | V1StatefulSet | V1Job | V1CronJob;
+const podSpec = (w: Workload): V1PodSpec =>
+  'jobTemplate' in w.spec! ? w.spec.jobTemplate.spec!.template.spec! : w.spec!.template.spec!;
+const container = (w: Workload, name: string): V1Container => {
   const c = podSpec(w).containers.find((x) => x.name === name);
   if (!c) throw new Error(`no container ${name}`);
   return c;
@@ -104,6 +107,7 @@ describe('every kustomization under config/', () => {
       'config/manager',
       'config/game',
       'config/minio',
+      'config/simulate',
       'config/default',
       'config/samples',
       'config/prometheus',
@@ -142,7 +146,7 @@ describe('config/default', () => {
     }
   });
 
-  it('includes both CRDs, the operator, the game server, MinIO and the internal token', () => {
+  it('includes both CRDs, the operator, the game server, MinIO, the synthetic traffic and the internal token', () => {
     find(objects, 'CustomResourceDefinition', 'rpsmodels.rpsquest.dev');
     find(objects, 'CustomResourceDefinition', 'promotionpolicies.rpsquest.dev');
     find(objects, 'Deployment', 'rps-quest-operator');
@@ -152,6 +156,7 @@ describe('config/default', () => {
     find(objects, 'StatefulSet', 'rps-quest-minio');
     find(objects, 'Service', 'rps-quest-minio');
     find(objects, 'Job', 'rps-quest-minio-bucket');
+    find(objects, 'CronJob', 'rps-quest-simulate');
     const token = find<V1Secret>(objects, 'Secret', 'rps-quest-internal');
     expect(token.stringData?.token?.length).toBeGreaterThanOrEqual(16);
     const s3 = find<V1Secret>(objects, 'Secret', 'rps-quest-s3');
@@ -321,13 +326,61 @@ describe('config/default', () => {
     });
   });
 
+  describe('the synthetic-traffic CronJob', () => {
+    const cron = find<V1CronJob>(objects, 'CronJob', 'rps-quest-simulate');
+    const spec = podSpec(cron);
+    const c = container(cron, 'simulate');
+
+    it('runs every 30 minutes, never two at once, and does not pile up missed runs', () => {
+      expect(cron.spec?.concurrencyPolicy).toBe('Forbid');
+      const from = new Date('2025-03-01T12:07:00Z');
+      const first = nextCronTime(cron.spec!.schedule, from);
+      if (!first.ok) throw new Error(first.error);
+      const second = nextCronTime(cron.spec!.schedule, first.time);
+      if (!second.ok) throw new Error(second.error);
+      expect(first.time.toISOString()).toBe('2025-03-01T12:30:00.000Z');
+      expect(second.time.getTime() - first.time.getTime()).toBe(30 * 60_000);
+      expect(cron.spec?.startingDeadlineSeconds).toBeGreaterThan(0);
+      expect(cron.spec?.jobTemplate.spec?.activeDeadlineSeconds).toBeLessThanOrEqual(30 * 60);
+      expect(spec.restartPolicy).toBe('Never');
+    });
+
+    it('runs `rpsq simulate` from the game server image against the game server Service', () => {
+      const game = container(find<V1Deployment>(objects, 'Deployment', 'rps-quest-game'), 'game');
+      expect(c.command).toEqual(['rpsq', 'simulate']);
+      expect(c.image).toBe(game.image);
+      find<V1Service>(objects, 'Service', 'rps-quest-game');
+      expect(env(c, 'RPS_GAME_URL')?.value).toBe('http://rps-quest-game');
+    });
+
+    it('plays 24 games only when fewer human games than the configurable threshold arrived in the window', () => {
+      expect(env(c, 'RPS_SIMULATE_GAMES')?.value).toBe('24');
+      expect(Number(env(c, 'RPS_MIN_HUMAN_GAMES')?.value)).toBeGreaterThan(0);
+      expect(Number(env(c, 'RPS_WINDOW_MINUTES')?.value)).toBeGreaterThanOrEqual(30);
+      expect(env(c, 'RPS_INTERNAL_TOKEN')?.valueFrom?.secretKeyRef).toMatchObject({
+        name: 'rps-quest-internal',
+        key: 'token',
+      });
+    });
+
+    it('needs no API access and writes only to /tmp', () => {
+      expect(spec.automountServiceAccountToken).toBe(false);
+      expect(spec.securityContext?.runAsNonRoot).toBe(true);
+      expect(spec.securityContext?.runAsUser).not.toBe(0);
+      expect(c.securityContext?.capabilities?.drop).toEqual(['ALL']);
+      expect(c.resources?.limits?.cpu).toBeTruthy();
+      expect((c.volumeMounts ?? []).map((m) => m.mountPath)).toEqual(['/tmp']);
+    });
+  });
+
   it('hardens every workload container: non-root, read-only root, no escalation, resources', () => {
     const workloads = [
       ...all<V1Deployment>(objects, 'Deployment'),
       ...all<V1StatefulSet>(objects, 'StatefulSet'),
       ...all<V1Job>(objects, 'Job'),
+      ...all<V1CronJob>(objects, 'CronJob'),
     ];
-    expect(workloads.length).toBe(4);
+    expect(workloads.length).toBe(5);
     for (const w of workloads) {
       const spec = podSpec(w);
       for (const c of spec.containers) {
@@ -345,8 +398,8 @@ describe('config/default', () => {
   it('refers only to Secret keys it ships', () => {
     const secrets = all<V1Secret>(objects, 'Secret');
     const refs = objects
-      .filter((o) => ['Deployment', 'StatefulSet', 'Job'].includes(o.kind))
-      .flatMap((w) => podSpec(w as V1Deployment).containers.flatMap((c) => c.env ?? []))
+      .filter((o) => ['Deployment', 'StatefulSet', 'Job', 'CronJob'].includes(o.kind))
+      .flatMap((w) => podSpec(w as Workload).containers.flatMap((c) => c.env ?? []))
       .map((e) => e.valueFrom?.secretKeyRef)
       .filter((r) => r !== undefined);
     expect(refs.length).toBeGreaterThan(0);
@@ -359,7 +412,7 @@ describe('config/default', () => {
     }
   });
 
-  it('sets only environment variables that the game server and the operator read', () => {
+  it('sets only environment variables that the game server, the operator and `rpsq simulate` read', () => {
     const game = container(find<V1Deployment>(objects, 'Deployment', 'rps-quest-game'), 'game');
     const gameReads = envNamesIn('app/config.ts', 'lib/artifact-store.ts');
     for (const e of game.env ?? []) expect(gameReads.has(e.name), `game server: ${e.name}`).toBe(true);
@@ -368,6 +421,10 @@ describe('config/default', () => {
     const operatorReads = envNamesIn('operator/config.ts', 'lib/artifact-store.ts');
     for (const e of operator.env ?? []) expect(operatorReads.has(e.name), `operator: ${e.name}`).toBe(true);
     expect(env(operator, 'NAMESPACE')?.valueFrom?.fieldRef?.fieldPath).toBe('metadata.namespace');
+
+    const simulate = container(find<V1CronJob>(objects, 'CronJob', 'rps-quest-simulate'), 'simulate');
+    const simulateReads = envNamesIn('app/simulate.ts');
+    for (const e of simulate.env ?? []) expect(simulateReads.has(e.name), `simulate: ${e.name}`).toBe(true);
   });
 
   it('wires the game server, the operator and the bucket Job to the same MinIO and bucket', () => {
@@ -518,16 +575,20 @@ describe('config/grafana', () => {
       ]),
     );
     const used = new Set(
-      exprs.flatMap((e) => [...e.matchAll(/\b(rpsq_[a-z_]+|rpsquest_operator_[a-z_]+)/g)].map((m) => m[1]!)),
+      exprs.flatMap((e) =>
+        [...e.matchAll(/\b(rpsq_[a-z_]+|rps_[a-z_]+|rpsquest_operator_[a-z_]+)/g)].map((m) => m[1]!),
+      ),
     );
     expect(used.size).toBeGreaterThan(5);
     for (const name of used) expect(exported.has(name), name).toBe(true);
   });
 
-  it('shows alias versions, accuracy per version, Production vs B with the p-value, training jobs and move latency', () => {
+  it('shows alias versions, accuracy per version, drift, Production vs B with the p-value, training jobs and move latency', () => {
     const uses = (metric: string) => exprs.some((e) => e.includes(metric));
     expect(uses('rpsq_served_model_info')).toBe(true);
     expect(uses('rpsq_predictions_correct_total')).toBe(true);
+    expect(uses('rps_drift_score')).toBe(true);
+    expect(uses('rps_drift_detected')).toBe(true);
     expect(exprs.some((e) => e.includes('rpsq_games_finished_total') && e.includes('Production|B'))).toBe(
       true,
     );

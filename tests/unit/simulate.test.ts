@@ -32,6 +32,32 @@ describe('rpsq simulate arguments', () => {
     expect(err).toContain('--min-human-games needs RPS_INTERNAL_TOKEN');
   });
 
+  it('refuses an empty or malformed bot list', async () => {
+    for (const bots of [',', 'Brian']) {
+      const { code, err } = await run(['--bots', bots]);
+      expect(code).toBe(1);
+      expect(err).toContain(`--bots must name models (lowercase, comma-separated), got "${bots}"`);
+    }
+  });
+
+  it('validates the thresholds from the environment as it validates the flags', async () => {
+    const saved = { ...process.env };
+    try {
+      process.env.RPS_MIN_HUMAN_GAMES = 'ten';
+      let { code, err } = await run([]);
+      expect(code).toBe(1);
+      expect(err).toContain('--min-human-games must be an integer in [0, 1000000], got "ten"');
+
+      process.env.RPS_MIN_HUMAN_GAMES = '5';
+      process.env.RPS_WINDOW_MINUTES = '0';
+      ({ code, err } = await run([]));
+      expect(code).toBe(1);
+      expect(err).toContain('--window-minutes must be an integer in [1, 10080], got "0"');
+    } finally {
+      process.env = saved;
+    }
+  });
+
   it('refuses an unknown flag with the usage', async () => {
     const { code, err } = await run(['--gmaes', '3']);
     expect(code).toBe(2);
