@@ -6,6 +6,7 @@ import {
   resolveHyperparameters,
   type HyperparametersOf,
 } from './config.ts';
+import { DEFAULT_EVAL_ROWS } from './evaluation.ts';
 
 export const TRIGGERS = ['created', 'specChanged', 'schedule', 'trainNow', 'drift', 'accuracyDrop'] as const;
 export type Trigger = (typeof TRIGGERS)[number];
@@ -25,6 +26,11 @@ export interface JobConfig {
   syntheticStride: number;
   bootstrapGames: number;
   trigger: Trigger;
+  /** held-out rows of the offline evaluation */
+  evalRows: number;
+  /** the current Production version to compare with (both set by the operator, or neither) */
+  compareVersion: string | null;
+  compareUri: string | null;
   /** write the version to this directory instead of the object store */
   outDir: string | null;
   s3: ArtifactStoreConfig | null;
@@ -76,6 +82,21 @@ export const SETTINGS = {
     help: 'cold-start corpus size (default 200)',
   },
   trigger: { flag: 'trigger', env: 'RPS_TRIGGER', help: `${TRIGGERS.join(' | ')} (default trainNow)` },
+  evalRows: {
+    flag: 'eval-rows',
+    env: 'RPS_EVAL_ROWS',
+    help: `newest test rows the evaluation scores (default ${DEFAULT_EVAL_ROWS})`,
+  },
+  compareVersion: {
+    flag: 'compare-version',
+    env: 'RPS_COMPARE_VERSION',
+    help: 'Production version to score on the same rows, e.g. v3',
+  },
+  compareUri: {
+    flag: 'compare-uri',
+    env: 'RPS_COMPARE_URI',
+    help: 'its model, s3://<bucket>/<model>/<version>/model.onnx',
+  },
   outDir: {
     flag: 'out',
     env: 'RPS_OUTPUT_DIR',
@@ -224,6 +245,10 @@ export function readJobConfig(argv: readonly string[], env: NodeJS.ProcessEnv): 
     syntheticStride: integer(SETTINGS.syntheticStride.env, get(SETTINGS.syntheticStride), 1, 1, 1_000_000),
     bootstrapGames: integer(SETTINGS.bootstrapGames.env, get(SETTINGS.bootstrapGames), 200, 0, 100_000),
     trigger: trigger as Trigger,
+    evalRows: integer(SETTINGS.evalRows.env, get(SETTINGS.evalRows), DEFAULT_EVAL_ROWS, 1, 1_000_000),
+    // not checked here: a bad comparison is recorded in metadata.evaluation, it never stops training
+    compareVersion: get(SETTINGS.compareVersion) ?? null,
+    compareUri: get(SETTINGS.compareUri) ?? null,
     outDir,
     s3,
     terminationLog: get(SETTINGS.terminationLog) ?? '/dev/termination-log',

@@ -4,6 +4,7 @@ import type { ExportedRound } from '../core/index.ts';
 import { ArtifactStore, artifactUri } from '../lib/artifact-store.ts';
 import { ConfigError } from './config.ts';
 import { readEventsFromFile, readEventsFromServer } from './dataset.ts';
+import { compareLoader, type CompareSource } from './evaluation.ts';
 import { SETTINGS, parseFlags, readJobConfig, usage, type JobConfig } from './job-config.ts';
 import { TRAINER_VERSION, trainVersion } from './train.ts';
 import {
@@ -48,6 +49,22 @@ async function readEvents(config: JobConfig, log: pino.Logger): Promise<Exported
 }
 
 /**
+ * Where the compare model is read: the object store the version goes to (another bucket through
+ * the same endpoint and keys), or with --out the directory, when the URI names its bucket.
+ */
+function compareSource(config: JobConfig, store: VersionStore): CompareSource {
+  const stores = new Map<string, VersionStore>([[store.bucket, store]]);
+  return {
+    get: async (bucket, key) => {
+      let source = stores.get(bucket);
+      if (!source && config.s3) stores.set(bucket, (source = new ArtifactStore({ ...config.s3, bucket })));
+      if (!source) throw new Error(`bucket ${bucket} is not the output directory's (${store.bucket})`);
+      return source.get(key);
+    },
+  };
+}
+
+/**
  * `rpsq train`: trains one version per the Job contract and uploads it. Exit 0 once model.onnx,
  * dataset.ndjson.gz and metadata.json are stored (or were already, complete), 2 for invalid
  * settings or hyperparameters, 1 for any other failure; a one-line JSON summary goes to the
@@ -60,7 +77,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const log = pino(
     { name: 'trainer', base: { component: 'trainer' } },
-    pino.destination({ fd: 2, sync: true }),
+    pino.destination({ fd: 1, sync: true }),
   );
   let terminationLog = process.env[SETTINGS.terminationLog.env] || '/dev/termination-log';
   // what the summary names even when the settings turn out invalid
@@ -83,6 +100,7 @@ export async function main(argv: string[]): Promise<number> {
     jobLog.info(
       {
         trigger: config.trigger,
+        compareVersion: config.compareVersion,
         hyperparameters: config.hyperparameters,
         seed: config.seed,
         trainerVersion: TRAINER_VERSION,
@@ -135,6 +153,13 @@ export async function main(argv: string[]): Promise<number> {
         hyperparameters: config.hyperparameters,
         seed: config.seed,
         trigger: config.trigger,
+        evaluation: {
+          maxRows: config.evalRows,
+          compare: compareLoader(
+            { version: config.compareVersion, uri: config.compareUri },
+            compareSource(config, store),
+          ),
+        },
         dataset: {
           maxEvents: config.maxEvents,
           minTotalEvents: config.minTotalEvents,
@@ -149,8 +174,19 @@ export async function main(argv: string[]): Promise<number> {
         jobLog.info(rest, typeof msg === 'string' ? msg : 'progress');
       },
     );
+    if (result.evaluation.error !== undefined) {
+      jobLog.warn(
+        {
+          compareVersion: config.compareVersion,
+          compareUri: config.compareUri,
+          error: result.evaluation.error,
+        },
+        'no comparison with Production: evaluation.production is null',
+      );
+    }
     const keys = await uploadVersion(store, config.model, config.version, result);
     const m = result.metadata;
+    const ev = result.evaluation;
     jobLog.info({ keys, uri: modelUri }, 'version uploaded');
     writeSummary(terminationLog, {
       ...context,
@@ -164,6 +200,14 @@ export async function main(argv: string[]): Promise<number> {
       rows: m.metrics.rows,
       events: m.dataset.events,
       durationMs: m.durationMs,
+      evaluation: {
+        rows: ev.rows,
+        candidateAccuracy: ev.candidate.accuracy,
+        productionVersion: ev.production?.version ?? null,
+        productionAccuracy: ev.production?.accuracy ?? null,
+        accuracyDelta: ev.accuracyDelta,
+        ...(ev.error !== undefined ? { error: ev.error.slice(0, 500) } : {}),
+      },
     });
     return EXIT.ok;
   } catch (err) {

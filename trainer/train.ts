@@ -25,6 +25,13 @@ import type {
   MlpHyperparameters,
 } from './config.ts';
 import { buildDataset, datasetFile, type DatasetGame, type DatasetOptions } from './dataset.ts';
+import {
+  DEFAULT_EVAL_ROWS,
+  evaluateVersions,
+  heldOutRows,
+  type CompareLoader,
+  type Evaluation,
+} from './evaluation.ts';
 import { evaluate, majorityClass, type Metrics } from './metrics.ts';
 import { checkParity, type ParityReport } from './parity.ts';
 import { splitByGame, type Rows, type Split } from './split.ts';
@@ -115,6 +122,8 @@ export interface VersionRequest {
   seed: number;
   trigger: string;
   dataset: DatasetOptions;
+  /** the offline evaluation: held-out rows scored (default 2000) and the Production model, if any */
+  evaluation?: { maxRows?: number; compare?: CompareLoader | null };
 }
 
 export interface TrainedVersion {
@@ -123,6 +132,7 @@ export interface TrainedVersion {
   dataset: Buffer;
   metrics: Metrics;
   parity: ParityReport;
+  evaluation: Evaluation;
 }
 
 /** From exported events to a version's three artifacts, checked (parity, metadata schema). */
@@ -171,6 +181,28 @@ export async function trainVersion(
   });
   const parity = await checkParity(onnx, test.x, test.rows, probabilities);
   log({ msg: 'parity', rows: parity.rows, maxAbsDiff: parity.maxAbsDiff });
+
+  const maxRows = request.evaluation?.maxRows ?? DEFAULT_EVAL_ROWS;
+  const evaluation = await evaluateVersions({
+    candidate: { version: request.version, model: onnx },
+    rows: heldOutRows(split.games.test, maxRows, FIRST_MODEL_ROUND),
+    maxRows,
+    compare: request.evaluation?.compare ?? null,
+  });
+  log({
+    msg: 'evaluation',
+    rows: evaluation.rows,
+    candidate: evaluation.candidate,
+    production: evaluation.production
+      ? {
+          version: evaluation.production.version,
+          accuracy: evaluation.production.accuracy,
+          logLoss: evaluation.production.logLoss,
+        }
+      : null,
+    accuracyDelta: evaluation.accuracyDelta,
+    ...(evaluation.error !== undefined ? { error: evaluation.error } : {}),
+  });
 
   const file = datasetFile(dataset);
   const s = dataset.summary;
@@ -232,8 +264,10 @@ export async function trainVersion(
       training: { ...trained.training, parityMaxAbsDiff: parity.maxAbsDiff },
       // what the game server's drift check compares live traffic with (core, so both bin alike)
       reference: referenceStats(train),
+      // the new version and the current Production scored on the same newest held-out rounds
+      evaluation,
     },
     'metadata.json',
   );
-  return { model: onnx, metadata, dataset: file.bytes, metrics, parity };
+  return { model: onnx, metadata, dataset: file.bytes, metrics, parity, evaluation };
 }

@@ -17,6 +17,7 @@ import {
 } from '../../core/index.ts';
 import { startMinio, type MinioServer } from '../../hack/harness/index.ts';
 import { ArtifactStore, sha256Hex } from '../../lib/artifact-store.ts';
+import type { Evaluation } from '../../trainer/evaluation.ts';
 import { main } from '../../trainer/main.ts';
 import { asExportedRounds, repeaterGames } from '../unit/trainer-fixtures.ts';
 
@@ -214,14 +215,28 @@ describe('recovery and failures', () => {
       S3_SECRET_KEY: minio.secretKey,
       RPS_TERMINATION_LOG: termination,
     };
+    let stdout = '';
     const code = await new Promise<number>((resolve) => {
       const child = execFile(process.execPath, ['--import', 'tsx', path.join(repo, 'cli.ts'), 'train'], {
         env,
         cwd: repo,
       });
+      child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
       child.on('exit', (c) => resolve(c ?? -1));
     });
     expect(code).toBe(0);
+    // a living job in `kubectl logs`: one JSON line per logged boosting round, with its losses
+    const logLines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rounds = logLines.filter((l) => l.msg === 'round');
+    expect(rounds.length).toBeGreaterThan(1);
+    expect(rounds[0]).toMatchObject({ round: 1, model: 'it-job', version: 'v1' });
+    for (const key of ['trainLogLoss', 'validLogLoss', 'validAccuracy']) {
+      expect(typeof rounds[0]![key]).toBe('number');
+    }
+    expect(logLines.map((l) => l.msg)).toEqual(expect.arrayContaining(['evaluation', 'version uploaded']));
     const summary = JSON.parse(readFileSync(termination, 'utf8')) as Record<string, unknown>;
     expect(summary).toMatchObject({ model: 'it-job', version: 'v1', status: 'trained', events: 600 });
     const meta = await metadataOf('it-job/v1/');
@@ -243,5 +258,65 @@ describe('recovery and failures', () => {
       algorithm: 'gbdt',
       error: 'hyperparameter depth=0 is invalid: allowed is an integer in [1, 12]',
     });
+  });
+});
+
+describe('offline evaluation against the Production version', () => {
+  const model = 'it-eval';
+  const v1Uri = () => `s3://${minio.bucket}/${model}/v1/model.onnx`;
+
+  async function evaluationOf(version: string): Promise<Evaluation> {
+    return ((await metadataOf(`${model}/${version}/`)) as ArtifactMetadata & { evaluation: Evaluation })
+      .evaluation;
+  }
+
+  it('scores the new version and Production (fetched from the store) on the same newest test rounds', async () => {
+    expect((await train(flags(model, 'v1', 'gbdt', ['--eval-rows', '100']))).code).toBe(0);
+    const v1 = await metadataOf(`${model}/v1/`);
+    expect(await evaluationOf('v1')).toMatchObject({ production: null, accuracyDelta: null, rows: 100 });
+
+    // the same data, seed and settings train the same trees: on the same rows both score alike
+    const { code, summary } = await train(
+      flags(model, 'v2', 'gbdt', [
+        ...['--eval-rows', '100', '--trigger', 'accuracyDrop'],
+        ...['--compare-version', 'v1', '--compare-uri', v1Uri()],
+      ]),
+    );
+    expect(code).toBe(0);
+    const ev = await evaluationOf('v2');
+    expect(ev.error).toBeUndefined();
+    expect(ev).toMatchObject({
+      heldOut: 'test',
+      rows: 100,
+      humanRows: 100,
+      coldStartRows: 0,
+      lastEventId: events.at(-1)!.id,
+      candidate: { version: 'v2' },
+      production: { version: 'v1', uri: v1Uri(), sha256: v1.artifact.sha256, rowsAfterItsData: 0 },
+      accuracyDelta: 0,
+    });
+    expect(ev.production!.accuracy).toBe(ev.candidate.accuracy);
+    expect(ev.production!.logLoss).toBeCloseTo(ev.candidate.logLoss, 6);
+    expect(await metadataOf(`${model}/v2/`)).toMatchObject({ trigger: 'accuracyDrop' });
+    expect(summary.evaluation).toMatchObject({ rows: 100, productionVersion: 'v1', accuracyDelta: 0 });
+  });
+
+  it('a compare model that cannot be fetched leaves production null with the reason, and training succeeds', async () => {
+    const cases: [string, string, RegExp][] = [
+      ['v3', 'not-a-uri', /artifact URI "not-a-uri" is not of the form s3:\/\/<bucket>\/<key>/],
+      ['v4', `s3://${minio.bucket}/${model}/v9/model.onnx`, /it-eval\/v9\/model\.onnx does not exist/],
+      ['v5', `s3://no-such-bucket/${model}/v1/model.onnx`, /^cannot fetch s3:\/\/no-such-bucket\//],
+    ];
+    for (const [version, uri, error] of cases) {
+      const { code, summary } = await train(
+        flags(model, version, 'gbdt', ['--compare-version', 'v1', '--compare-uri', uri]),
+      );
+      expect(code).toBe(0);
+      expect(summary.status).toBe('trained');
+      const ev = await evaluationOf(version);
+      expect(ev).toMatchObject({ production: null, accuracyDelta: null, candidate: { version } });
+      expect(ev.rows).toBeGreaterThan(0);
+      expect(ev.error).toMatch(error);
+    }
   });
 });

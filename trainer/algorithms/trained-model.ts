@@ -11,5 +11,5 @@ export interface TrainedModel {
   training: Record<string, number | boolean>;
 }
 
-/** Progress lines on stderr, so `kubectl logs` shows a living job. */
+/** Progress lines on stdout, so `kubectl logs` shows a living job. */
 export type ProgressLog = (fields: Record<string, unknown>) => void;
