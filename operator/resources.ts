@@ -88,6 +88,15 @@ export interface VersionRecord {
   job?: string;
   trigger?: string;
   metrics?: { accuracy: number; logLoss: number; baselineAccuracy: number; rows: number };
+  /** the trainer's offline evaluation against the Production of its time, on the same held-out rounds */
+  evaluation?: {
+    rows: number;
+    accuracy: number;
+    productionVersion?: string;
+    productionAccuracy?: number;
+    accuracyDelta?: number;
+    error?: string;
+  };
   dataset?: {
     events: number;
     games: number;

@@ -46,6 +46,17 @@ export interface TrainingJobSettings {
   s3Bucket: string;
 }
 
+/** RPS_COMPARE_VERSION / RPS_COMPARE_URI: the current Production version, when there is one. */
+export function compareWith(model: RpsModel): { name: string; value: string }[] {
+  const production = model.status?.aliases?.Production;
+  const record = model.status?.versions?.find((v) => v.name === production);
+  if (!production || !record) return [];
+  return [
+    { name: 'RPS_COMPARE_VERSION', value: production },
+    { name: 'RPS_COMPARE_URI', value: record.uri },
+  ];
+}
+
 /** The Job of the trainer contract for one version of a model. */
 export function trainingJob(
   model: RpsModel,
@@ -69,6 +80,8 @@ export function trainingJob(
     { name: 'RPS_SYNTHETIC_STRIDE', value: String(training.syntheticStride ?? 1) },
     { name: 'RPS_BOOTSTRAP_GAMES', value: String(training.bootstrapGames ?? 200) },
     { name: 'RPS_TRIGGER', value: trigger },
+    // the offline evaluation: the trainer scores the current Production on the same held-out rounds
+    ...compareWith(model),
     { name: 'S3_ENDPOINT', value: settings.s3Endpoint },
     { name: 'S3_BUCKET', value: settings.s3Bucket },
     { name: 'S3_ACCESS_KEY', valueFrom: { secretKeyRef: { name: S3_SECRET, key: 'accessKey' } } },

@@ -178,6 +178,30 @@ async function readArtifacts(
   return { ok: true, metadata: md, uri: artifactUri(ctx.store.bucket, `${prefix}model.onnx`) };
 }
 
+/** The bounded summary of metadata.evaluation kept in status (absent in metadata from older trainers). */
+function evaluationOf(md: ArtifactMetadata): Pick<VersionRecord, 'evaluation'> {
+  const e = (md as { evaluation?: unknown }).evaluation as
+    | {
+        rows?: number;
+        candidate?: { accuracy?: number };
+        production?: { version?: string; accuracy?: number } | null;
+        accuracyDelta?: number | null;
+        error?: string;
+      }
+    | undefined;
+  if (!e || typeof e.rows !== 'number' || typeof e.candidate?.accuracy !== 'number') return {};
+  return {
+    evaluation: {
+      rows: e.rows,
+      accuracy: e.candidate.accuracy,
+      ...(e.production?.version ? { productionVersion: e.production.version } : {}),
+      ...(typeof e.production?.accuracy === 'number' ? { productionAccuracy: e.production.accuracy } : {}),
+      ...(typeof e.accuracyDelta === 'number' ? { accuracyDelta: e.accuracyDelta } : {}),
+      ...(e.error ? { error: e.error.slice(0, 300) } : {}),
+    },
+  };
+}
+
 function versionRecord(
   md: ArtifactMetadata,
   uri: string,
@@ -193,6 +217,7 @@ function versionRecord(
     trainedAt: md.createdAt ?? now,
     ...(job ? { job } : {}),
     ...(trigger ? { trigger } : {}),
+    ...evaluationOf(md),
     metrics: {
       accuracy: md.metrics.accuracy,
       logLoss: md.metrics.logLoss,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decideTraining, trainingSpecHash, type JobView } from '../../operator/decisions/training.ts';
+import { compareWith } from '../../operator/decisions/training-job.ts';
 import type { RpsModel, RpsModelSpec, RpsModelStatus } from '../../operator/resources.ts';
 
 const created = '2025-03-01T00:00:00.000Z';
@@ -319,5 +320,19 @@ describe('drift-triggered training', () => {
       driftOf: 'v1',
     });
     expect(action).toMatchObject({ kind: 'wait', condition: { reason: 'Suspended' } });
+  });
+});
+
+describe('the offline evaluation inputs of a training Job', () => {
+  it('names the current Production and its model for the trainer to score beside the new version', () => {
+    const m = model({ versions: [v('v1'), v('v2')], aliases: { Production: 'v2', B: 'v1' } });
+    expect(compareWith(m)).toEqual([
+      { name: 'RPS_COMPARE_VERSION', value: 'v2' },
+      { name: 'RPS_COMPARE_URI', value: 's3://b/logan/v2/model.onnx' },
+    ]);
+  });
+
+  it('names nothing before the first version', () => {
+    expect(compareWith(model())).toEqual([]);
   });
 });
