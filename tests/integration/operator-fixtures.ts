@@ -167,9 +167,13 @@ export interface OperatorEnv {
   stop(): Promise<void>;
 }
 
-export async function startOperatorEnv(
-  opts: { executorEnv?: Record<string, string> } = {},
-): Promise<OperatorEnv> {
+export interface OperatorEnvOptions {
+  executorEnv?: Record<string, string>;
+  /** which trainer pods the pod executor runs (default all); the others stay Pending */
+  executorLabelSelector?: string;
+}
+
+export async function startOperatorEnv(opts: OperatorEnvOptions = {}): Promise<OperatorEnv> {
   const dir = mkdtempSync(path.join(tmpdir(), 'rps-operator-'));
   const started = await Promise.allSettled([startControlPlane({ dir, fsync: false }), startMinio({ dir })]);
   const [cpResult, minioResult] = started;
@@ -194,7 +198,7 @@ async function prepareEnv(
   dir: string,
   cp: ControlPlane,
   minio: MinioServer,
-  opts: { executorEnv?: Record<string, string> },
+  opts: OperatorEnvOptions,
 ): Promise<OperatorEnv> {
   const kube = makeKube(cp.kubeConfig);
   const kubectl = async (args: string[], input?: string) => {
@@ -229,6 +233,7 @@ async function prepareEnv(
     namespace: NAMESPACE,
     logDir: path.join(dir, 'pods'),
     env: { RPS_S3_RETRIES: '2', ...opts.executorEnv },
+    ...(opts.executorLabelSelector ? { labelSelector: opts.executorLabelSelector } : {}),
   });
   const game = new StubGameServer(kube);
   await game.start();
