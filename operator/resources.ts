@@ -68,16 +68,59 @@ export interface RpsModelSpec {
     retryDelaySeconds?: number;
     maxRetryDelaySeconds?: number;
     resources?: ResourceRequirements;
-    /** what else starts training besides creation, spec changes, train-now and the schedule */
-    triggers?: { type: 'drift'; threshold?: number }[];
+    /** what starts training besides creation, spec changes and train-now (absent: the schedule alone) */
+    triggers?: TriggerSpec[];
   };
   retention?: { keepVersions?: number; deleteArtifactsOnDelete?: boolean };
   serving?: { deploymentName?: string };
   aliases?: AliasMap;
 }
 
+/** One entry of spec.training.triggers (the API server fills no defaults: see decisions/). */
+export type TriggerSpec =
+  | { type: 'schedule' }
+  | { type: 'drift'; threshold?: number }
+  | { type: 'accuracyDrop'; points?: number; minPredictions?: number; window?: string };
+
 /** Why a training Job runs (RPS_TRIGGER); a retry keeps the trigger of the first attempt. */
-export type TrainingTrigger = 'created' | 'specChanged' | 'schedule' | 'trainNow' | 'drift';
+export type TrainingTrigger = 'created' | 'specChanged' | 'schedule' | 'trainNow' | 'drift' | 'accuracyDrop';
+
+/** The triggers that watch the served model and fire once per episode. */
+export type EpisodeTrigger = 'drift' | 'accuracyDrop';
+
+/**
+ * A stretch of time in which a trigger fires for one Production version: it begins when the
+ * trigger is first seen firing for that version and ends when it is seen not firing. One training
+ * run per episode.
+ */
+export interface TriggerEpisode {
+  production: string;
+  since: string;
+  /** the version whose training run this episode started */
+  trainedBy?: string;
+}
+
+/** The entry gate's verdict on a version (the governing PromotionPolicy's spec.entryGate). */
+export interface GateVerdict {
+  passed: boolean;
+  reason: 'GatePassed' | 'GateBlocked' | 'NoComparison';
+  message: string;
+  maxAccuracyDeficit: number;
+}
+
+/** metadata.evaluation as kept in status: the version and the Production of its time on the same held-out rounds. */
+export interface VersionEvaluation {
+  rows: number;
+  heldOut: string;
+  candidate: { version: string; accuracy: number; logLoss: number };
+  production: { version: string; accuracy: number; logLoss: number } | null;
+  /** candidate accuracy − Production accuracy (a fraction); null without Production */
+  accuracyDelta: number | null;
+  /** why Production could not be scored (training still succeeded) */
+  error?: string;
+  /** the entry gate's verdict when the version was registered */
+  gate?: GateVerdict;
+}
 
 export interface VersionRecord {
   name: string;
@@ -87,16 +130,11 @@ export interface VersionRecord {
   trainedAt: string;
   job?: string;
   trigger?: string;
+  /** what made the trigger fire (drift score, accuracy drop, data gates) */
+  triggerEvidence?: string;
   metrics?: { accuracy: number; logLoss: number; baselineAccuracy: number; rows: number };
   /** the trainer's offline evaluation against the Production of its time, on the same held-out rounds */
-  evaluation?: {
-    rows: number;
-    accuracy: number;
-    productionVersion?: string;
-    productionAccuracy?: number;
-    accuracyDelta?: number;
-    error?: string;
-  };
+  evaluation?: VersionEvaluation;
   dataset?: {
     events: number;
     games: number;
@@ -131,8 +169,8 @@ export interface TrainingStatus {
   lastFailureMessage?: string;
   nextRetryTime?: string;
   lastTrainNow?: string;
-  /** the Production version a drift-triggered run was started for (one run per drift episode) */
-  lastDriftProduction?: string;
+  /** what made the trigger of the current run fire */
+  triggerEvidence?: string;
   lastScheduleTime?: string;
   lastTrainingTime?: string;
   nextScheduleTime?: string;
@@ -148,6 +186,8 @@ export interface RpsModelStatus {
   challenge?: { production?: string; b?: string; since?: string };
   versions?: VersionRecord[];
   training?: TrainingStatus;
+  /** the current episode of each episode trigger (drift, accuracyDrop) */
+  triggers?: Partial<Record<EpisodeTrigger, TriggerEpisode>>;
   serving?: {
     configMap?: string;
     key?: string;
@@ -192,6 +232,8 @@ export interface PromotionPolicySpec {
   trafficSplit?: { Production?: number; B?: number };
   shadowRanking?: { minPredictions?: number };
   newVersionAlias?: EntryAlias;
+  /** a new version enters B only within this many accuracy points of Production (offline evaluation) */
+  entryGate?: { maxAccuracyDeficit: number };
 }
 
 export type Decision = 'Promote' | 'Keep' | 'InsufficientData' | 'NoChallenger';
@@ -211,6 +253,8 @@ export interface RankingEntry {
   correct: number;
   accuracy: number;
   ranked: boolean;
+  /** GateBlocked: the entry gate keeps it out of B */
+  gate?: 'GateBlocked';
 }
 
 export interface Evaluation {

@@ -24,20 +24,28 @@ export function normalizeAliases(aliases: AliasMap | undefined): AliasMap {
  * Where a newly registered version goes. The first version fills every alias. Later ones enter
  * at `entry`; but while an alias is empty or repeats the version of an alias before it (fewer
  * than four distinct versions yet), the new version fills that alias instead of replacing a
- * distinct one: the entry alias when it is such a slot, else the last such slot.
+ * distinct one: the entry alias when it is such a slot, else the last such slot. A version the
+ * entry gate keeps out of B (`mayEnterB` false) enters the shadows only (Shadow2 for entry B).
  */
-export function enterNewVersion(aliases: AliasMap, version: string, entry: EntryAlias): AliasMap {
+export function enterNewVersion(
+  aliases: AliasMap,
+  version: string,
+  entry: EntryAlias,
+  options: { mayEnterB?: boolean } = {},
+): AliasMap {
   const next = normalizeAliases(aliases);
   const empty = ALIASES.filter((a) => !next[a]);
   if (empty.length) {
     for (const a of empty) next[a] = version;
     return next;
   }
-  const repeated = CHALLENGER_SLOTS.filter((slot) => {
+  const allowed = options.mayEnterB === false ? CHALLENGER_SLOTS.filter((s) => s !== 'B') : CHALLENGER_SLOTS;
+  const target: EntryAlias = allowed.includes(entry) ? entry : 'Shadow2';
+  const repeated = allowed.filter((slot) => {
     const before = ALIASES.slice(0, ALIASES.indexOf(slot));
     return before.some((a) => next[a] === next[slot]);
   });
-  const slot = repeated.length === 0 || repeated.includes(entry) ? entry : repeated[repeated.length - 1]!;
+  const slot = repeated.length === 0 || repeated.includes(target) ? target : repeated[repeated.length - 1]!;
   next[slot] = version;
   return next;
 }
@@ -69,8 +77,9 @@ export interface AccuracyStats {
  * Production joins the candidates; then the candidates (the versions of the unpinned challenger
  * aliases, without Production's version) fill B, Shadow1, Shadow2 in order: first those with at
  * least `minPredictions` predictions by accuracy (ties keep the current order), then the rest in
- * their current order. Aliases left over repeat Production's version. Pinned aliases keep their
- * version and are not ranked.
+ * their current order. B takes the first candidate `mayEnterB` admits (the entry gate); the
+ * others keep the order in the shadows. Aliases left over repeat Production's version. Pinned
+ * aliases keep their version and are not ranked.
  */
 export function rankChallengers(options: {
   aliases: AliasMap;
@@ -78,8 +87,10 @@ export function rankChallengers(options: {
   accuracy: ReadonlyMap<string, AccuracyStats>;
   minPredictions: number;
   pinned?: ReadonlySet<Alias>;
+  mayEnterB?: (version: string) => boolean;
 }): { target: AliasMap; ranking: RankingEntry[] } {
   const { aliases, promote, accuracy, minPredictions } = options;
+  const admits = options.mayEnterB ?? (() => true);
   const pinned = options.pinned ?? new Set<Alias>();
   const production = promote ? aliases.B : aliases.Production;
   const target: AliasMap = normalizeAliases(aliases);
@@ -106,11 +117,14 @@ export function rankChallengers(options: {
     };
   });
   const ranked = ranking.filter((r) => r.ranked).sort((a, b) => b.accuracy - a.accuracy);
-  const order = [...ranked, ...ranking.filter((r) => !r.ranked)].map((r) => r.version);
-  slots.forEach((slot, i) => {
-    target[slot] = order[i] ?? production;
-  });
-  return { target, ranking: [...ranked, ...ranking.filter((r) => !r.ranked)] };
+  const ordered = [...ranked, ...ranking.filter((r) => !r.ranked)];
+  const bChoice = slots.includes('B') ? ordered.find((r) => admits(r.version)) : undefined;
+  for (const r of ordered) if (slots.includes('B') && !admits(r.version)) r.gate = 'GateBlocked';
+  const rest = ordered.filter((r) => r !== bChoice).map((r) => r.version);
+  for (const slot of slots) {
+    target[slot] = slot === 'B' ? (bChoice?.version ?? production) : (rest.shift() ?? production);
+  }
+  return { target, ranking: ordered };
 }
 
 /** The alias changes from `from` to `to`, each with the reason to record. */

@@ -1,5 +1,5 @@
 import type { RpsModelSpec } from '../resources.ts';
-import type { ConditionInput } from './conditions.ts';
+import type { TriggerObservation } from './trigger-episode.ts';
 
 /** What the game server's GET /api/v1/stats/drift says about one bot. */
 export interface DriftObservation {
@@ -12,8 +12,6 @@ export interface DriftObservation {
 }
 
 export const DEFAULT_DRIFT_TRIGGER_THRESHOLD = 0.2;
-/** How often a model with a drift trigger asks the game server. */
-export const DRIFT_POLL_MS = 60_000;
 
 /** The model's drift trigger, if `spec.training.triggers` lists one. */
 export function driftTrigger(spec: RpsModelSpec): { threshold: number } | null {
@@ -22,63 +20,47 @@ export function driftTrigger(spec: RpsModelSpec): { threshold: number } | null {
 }
 
 /**
- * The DriftDetected condition, and whether drift should start a training run: once per drift
- * episode, i.e. not again while the same Production version is the one drifting.
+ * One drift check: the DriftDetected condition, and whether the trigger fires (null when nothing
+ * can be concluded: the game server is unreachable, no version is served, too few rounds).
  */
-export function decideDrift(input: {
+export function observeDrift(input: {
   threshold: number;
   observation: DriftObservation | Error;
-  production: string | undefined;
-  lastDriftProduction: string | undefined;
-}): { condition: ConditionInput; train: boolean } {
+}): TriggerObservation {
   const { threshold, observation } = input;
   if (observation instanceof Error) {
+    const message = `could not read drift: ${observation.message}`;
     return {
-      condition: {
-        type: 'DriftDetected',
-        status: 'Unknown',
-        reason: 'GameServerUnreachable',
-        message: `could not read drift: ${observation.message}`,
-      },
-      train: false,
+      condition: { type: 'DriftDetected', status: 'Unknown', reason: 'GameServerUnreachable', message },
+      firing: null,
+      evidence: message,
     };
   }
   if (observation.insufficientData || observation.version === null) {
+    const message =
+      observation.version === null
+        ? 'no served version with training statistics to compare with'
+        : `${observation.rows} recent rounds are too few to judge drift`;
     return {
-      condition: {
-        type: 'DriftDetected',
-        status: 'Unknown',
-        reason: 'InsufficientData',
-        message:
-          observation.version === null
-            ? 'no served version with training statistics to compare with'
-            : `${observation.rows} recent rounds are too few to judge drift`,
-      },
-      train: false,
+      condition: { type: 'DriftDetected', status: 'Unknown', reason: 'InsufficientData', message },
+      firing: null,
+      evidence: message,
     };
   }
   const score = observation.score.toFixed(3);
+  const against = `on ${observation.rows} recent rounds against ${observation.version}'s training rows`;
   if (observation.score < threshold) {
+    const message = `PSI ${score} < ${threshold} ${against}`;
     return {
-      condition: {
-        type: 'DriftDetected',
-        status: 'False',
-        reason: 'NoDrift',
-        message: `PSI ${score} < ${threshold} on ${observation.rows} recent rounds against ${observation.version}'s training rows`,
-      },
-      train: false,
+      condition: { type: 'DriftDetected', status: 'False', reason: 'NoDrift', message },
+      firing: false,
+      evidence: message,
     };
   }
-  const alreadyTrained = input.production !== undefined && input.lastDriftProduction === input.production;
+  const message = `PSI ${score} ≥ ${threshold} ${against}`;
   return {
-    condition: {
-      type: 'DriftDetected',
-      status: 'True',
-      reason: 'Drift',
-      message:
-        `PSI ${score} ≥ ${threshold} on ${observation.rows} recent rounds against ${observation.version}'s training rows` +
-        (alreadyTrained ? '; a version was already trained for this drift' : ''),
-    },
-    train: input.production !== undefined && !alreadyTrained,
+    condition: { type: 'DriftDetected', status: 'True', reason: 'Drift', message },
+    firing: true,
+    evidence: message,
   };
 }

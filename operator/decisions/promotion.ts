@@ -8,8 +8,10 @@ import type {
   EvaluationOutcome,
   PolicyMode,
   PromotionPolicySpec,
+  VersionRecord,
 } from '../resources.ts';
 import { aliasesEqual, normalizeAliases, rankChallengers, type AccuracyStats } from './aliases.ts';
+import { mayEnterB, type EntryGate } from './entry-gate.ts';
 import { parseDuration } from './schedule.ts';
 import { twoProportionZTest } from './two-proportion-test.ts';
 
@@ -27,6 +29,8 @@ export interface PolicySettings {
   trafficSplit: { Production: number; B: number };
   minPredictions: number;
   newVersionAlias: EntryAlias;
+  /** spec.entryGate, null when the policy has none */
+  entryGate: EntryGate | null;
 }
 
 export const DEFAULT_TRAFFIC_SPLIT = { Production: 0.5, B: 0.5 } as const;
@@ -49,6 +53,7 @@ export function policySettings(spec: PromotionPolicySpec): PolicySettings {
     },
     minPredictions: spec.shadowRanking?.minPredictions ?? 200,
     newVersionAlias: spec.newVersionAlias ?? DEFAULT_ENTRY_ALIAS,
+    entryGate: spec.entryGate ? { maxAccuracyDeficit: spec.entryGate.maxAccuracyDeficit } : null,
   };
 }
 
@@ -83,6 +88,8 @@ export interface EvaluateInput {
   stats: readonly VersionStats[];
   settings: PolicySettings;
   now: string;
+  /** the model's registered versions, whose offline evaluations the entry gate reads */
+  versions?: readonly VersionRecord[];
 }
 
 /**
@@ -110,7 +117,14 @@ export function evaluate(input: EvaluateInput): Evaluation {
     Object.keys(input.pins ?? {}).filter((k) => input.pins?.[k as Alias]) as Alias[],
   );
   const rank = (promote: boolean) =>
-    rankChallengers({ aliases, promote, accuracy, minPredictions: settings.minPredictions, pinned });
+    rankChallengers({
+      aliases,
+      promote,
+      accuracy,
+      minPredictions: settings.minPredictions,
+      pinned,
+      mayEnterB: mayEnterB(input.versions ?? [], settings.entryGate, aliases),
+    });
 
   const P = aliases.Production;
   const B = aliases.B;

@@ -1,8 +1,15 @@
 import { createHash } from 'node:crypto';
-import type { RpsModel, RpsModelSpec, TrainingStatus, TrainingTrigger } from '../resources.ts';
+import type {
+  EpisodeTrigger,
+  RpsModel,
+  RpsModelSpec,
+  TrainingStatus,
+  TrainingTrigger,
+} from '../resources.ts';
 import { TRAIN_NOW_ANNOTATION } from '../resources.ts';
 import type { ConditionInput } from './conditions.ts';
 import { backoffDelay, nextCronTime } from './schedule.ts';
+import { scheduleEnabled } from './trigger-episode.ts';
 import { nextVersion } from './versions.ts';
 
 /** A training Job as the decision sees it. */
@@ -72,8 +79,8 @@ export interface TrainingInput {
   now: Date;
   /** the verdict of the data gates, once asked for with `checkGates` */
   gates?: { pass: boolean; message: string };
-  /** drift asks for a run: the Production version that drifts (see decideDrift) */
-  driftOf?: string;
+  /** an episode trigger (drift, accuracyDrop) asks for a run, with its evidence (see decideTriggers) */
+  triggered?: { trigger: EpisodeTrigger; evidence: string };
 }
 
 /** The Training condition message (and Event note) of a failed attempt. */
@@ -115,6 +122,7 @@ export function decideTraining(input: TrainingInput): TrainingAction {
     trigger: TrainingTrigger,
     keepAttempts: boolean,
     replaceJob?: JobView,
+    evidence?: string,
   ): TrainingAction => ({
     kind: 'start',
     version,
@@ -128,7 +136,8 @@ export function decideTraining(input: TrainingInput): TrainingAction {
       attempts: keepAttempts ? (t.attempts ?? 0) : 0,
       ...(trainNow ? { lastTrainNow: trainNow } : {}),
       ...(trigger === 'schedule' ? { lastScheduleTime: nowIso } : {}),
-      ...(trigger === 'drift' ? { lastDriftProduction: input.driftOf } : {}),
+      // a retry (keepAttempts) keeps the evidence of the first attempt
+      triggerEvidence: evidence ?? (keepAttempts ? t.triggerEvidence : undefined),
       nextRetryTime: undefined,
     },
     ...(replaceJob ? { replaceJob: { name: replaceJob.name, uid: replaceJob.uid } } : {}),
@@ -212,7 +221,9 @@ export function decideTraining(input: TrainingInput): TrainingAction {
   if (versions.length === 0 && t.specHash === undefined) return start(next, 'created', false);
   if (trainNowPending) return start(next, 'trainNow', false);
   if (specChanged) return start(next, 'specChanged', false);
-  if (input.driftOf !== undefined) return start(next, 'drift', false);
+  if (input.triggered) {
+    return start(next, input.triggered.trigger, false, undefined, input.triggered.evidence);
+  }
 
   const latest = versions[versions.length - 1]?.name;
   const idle: ConditionInput = {
@@ -222,7 +233,7 @@ export function decideTraining(input: TrainingInput): TrainingAction {
     message: latest ? `${latest} is the latest version` : 'no version yet',
   };
   const schedule = spec.training?.schedule;
-  if (!schedule) return { kind: 'wait', condition: idle };
+  if (!schedule || !scheduleEnabled(spec)) return { kind: 'wait', condition: idle };
 
   const base = new Date(t.lastScheduleTime ?? t.lastTrainingTime ?? model.metadata.creationTimestamp);
   const due = nextCronTime(schedule, base);
@@ -244,7 +255,7 @@ export function decideTraining(input: TrainingInput): TrainingAction {
     };
   }
   if (!input.gates) return { kind: 'checkGates' };
-  if (input.gates.pass) return start(next, 'schedule', false);
+  if (input.gates.pass) return start(next, 'schedule', false, undefined, input.gates.message);
   // this slot is skipped; the next one checks again
   const after = nextCronTime(schedule, now);
   const nextTime = after.ok ? after.time : new Date(now.getTime() + 3600_000);

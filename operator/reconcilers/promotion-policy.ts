@@ -134,6 +134,7 @@ export async function reconcilePromotionPolicy(ctx: OperatorContext, key: string
           stats,
           settings,
           now: nowIso,
+          versions: model.status?.versions ?? [],
         });
         ev.outcome = evaluationOutcome(ev, settings.mode, settings.approve, aliases);
         entry = {

@@ -18,7 +18,9 @@ import {
   ALIAS_HISTORY_LIMIT,
 } from '../decisions/aliases.ts';
 import { setCondition, type ConditionInput } from '../decisions/conditions.ts';
-import { DRIFT_POLL_MS, decideDrift, driftTrigger } from '../decisions/drift-trigger.ts';
+import { accuracyDropTrigger, observeAccuracyDrop } from '../decisions/accuracy-drop.ts';
+import { observeDrift, driftTrigger } from '../decisions/drift-trigger.ts';
+import { gateVerdict, versionEvaluation } from '../decisions/entry-gate.ts';
 import {
   evaluationOutcome,
   policySettings,
@@ -42,6 +44,12 @@ import {
   type JobView,
   type TrainingAction,
 } from '../decisions/training.ts';
+import {
+  DEFAULT_TRIGGER_POLL_MS,
+  decideTriggers,
+  markTrained,
+  type TriggerObservation,
+} from '../decisions/trigger-episode.ts';
 import { addVersion, retainVersions, versionPrefix } from '../decisions/versions.ts';
 import type { OperatorContext } from '../context.ts';
 import type { EventType } from '../events.ts';
@@ -59,6 +67,7 @@ import {
   type AliasHistoryEntry,
   type AliasMap,
   type AliasReason,
+  type EpisodeTrigger,
   type PromotionPolicy,
   type RpsModel,
   type RpsModelStatus,
@@ -178,37 +187,14 @@ async function readArtifacts(
   return { ok: true, metadata: md, uri: artifactUri(ctx.store.bucket, `${prefix}model.onnx`) };
 }
 
-/** The bounded summary of metadata.evaluation kept in status (absent in metadata from older trainers). */
-function evaluationOf(md: ArtifactMetadata): Pick<VersionRecord, 'evaluation'> {
-  const e = (md as { evaluation?: unknown }).evaluation as
-    | {
-        rows?: number;
-        candidate?: { accuracy?: number };
-        production?: { version?: string; accuracy?: number } | null;
-        accuracyDelta?: number | null;
-        error?: string;
-      }
-    | undefined;
-  if (!e || typeof e.rows !== 'number' || typeof e.candidate?.accuracy !== 'number') return {};
-  return {
-    evaluation: {
-      rows: e.rows,
-      accuracy: e.candidate.accuracy,
-      ...(e.production?.version ? { productionVersion: e.production.version } : {}),
-      ...(typeof e.production?.accuracy === 'number' ? { productionAccuracy: e.production.accuracy } : {}),
-      ...(typeof e.accuracyDelta === 'number' ? { accuracyDelta: e.accuracyDelta } : {}),
-      ...(e.error ? { error: e.error.slice(0, 300) } : {}),
-    },
-  };
-}
-
 function versionRecord(
   md: ArtifactMetadata,
   uri: string,
   job: string | undefined,
-  trigger: string | undefined,
+  training: { trigger?: string; triggerEvidence?: string } | undefined,
   now: string,
 ): VersionRecord {
+  const evaluation = versionEvaluation(md);
   return {
     name: md.version,
     uri,
@@ -216,8 +202,9 @@ function versionRecord(
     bytes: md.artifact.bytes,
     trainedAt: md.createdAt ?? now,
     ...(job ? { job } : {}),
-    ...(trigger ? { trigger } : {}),
-    ...evaluationOf(md),
+    ...(training?.trigger ? { trigger: training.trigger } : {}),
+    ...(training?.triggerEvidence ? { triggerEvidence: training.triggerEvidence } : {}),
+    ...(evaluation ? { evaluation } : {}),
     metrics: {
       accuracy: md.metrics.accuracy,
       logLoss: md.metrics.logLoss,
@@ -331,7 +318,12 @@ class ModelReconcile {
   private settings() {
     return this.policy
       ? policySettings(this.policy.spec)
-      : { trafficSplit: { ...DEFAULT_TRAFFIC_SPLIT }, newVersionAlias: DEFAULT_ENTRY_ALIAS };
+      : {
+          trafficSplit: { ...DEFAULT_TRAFFIC_SPLIT },
+          newVersionAlias: DEFAULT_ENTRY_ALIAS,
+          entryGate: null,
+          intervalMs: DEFAULT_TRIGGER_POLL_MS,
+        };
   }
 
   /** Writes status when it changed, then records the Events of this reconcile. */
@@ -356,14 +348,14 @@ class ModelReconcile {
     const jobs = modelJobs(this.ctx, this.model);
     const views = jobs.map(jobView);
     const current = (): RpsModel => ({ ...this.model, status: this.status });
-    const driftOf = await this.drift();
-    let action: TrainingAction = decideTraining({ model: current(), jobs: views, now: this.now, driftOf });
+    const triggered = await this.triggers();
+    let action: TrainingAction = decideTraining({ model: current(), jobs: views, now: this.now, triggered });
     if (action.kind === 'checkGates') {
       action = decideTraining({
         model: current(),
         jobs: views,
         now: this.now,
-        driftOf,
+        triggered,
         gates: await this.gates(),
       });
     }
@@ -394,28 +386,53 @@ class ModelReconcile {
   }
 
   /**
-   * With a drift trigger: asks the game server, sets DriftDetected, and returns the drifting
-   * Production version when drift should start a run (once per drift episode).
+   * The episode triggers listed in spec.training.triggers (drift, accuracyDrop): asks the game
+   * server, sets their conditions and episodes, and returns the one that asks for a run now.
    */
-  private async drift(): Promise<string | undefined> {
-    const trigger = driftTrigger(this.model.spec);
-    if (!trigger) {
-      if (this.status.conditions?.some((c) => c.type === 'DriftDetected')) {
-        this.status.conditions = this.status.conditions.filter((c) => c.type !== 'DriftDetected');
-      }
+  private async triggers(): Promise<{ trigger: EpisodeTrigger; evidence: string } | undefined> {
+    const spec = this.model.spec;
+    const drift = driftTrigger(spec);
+    const accuracyDrop = accuracyDropTrigger(spec);
+    // conditions of triggers no longer listed go away
+    const unlisted = [drift ? '' : 'DriftDetected', accuracyDrop ? '' : 'AccuracyDropped'];
+    if (this.status.conditions?.some((c) => unlisted.includes(c.type))) {
+      this.status.conditions = this.status.conditions.filter((c) => !unlisted.includes(c.type));
+    }
+    if (!drift && !accuracyDrop) {
+      delete this.status.triggers;
       return undefined;
     }
-    const observation = await this.ctx.game.drift(this.model.metadata.name).catch((err: Error) => err);
+    const name = this.model.metadata.name;
     const production = this.status.aliases?.Production;
-    const decision = decideDrift({
-      threshold: trigger.threshold,
-      observation,
+    const observations: Partial<Record<EpisodeTrigger, TriggerObservation>> = {};
+    if (drift) {
+      const observation = await this.ctx.game.drift(name).catch((err: Error) => err);
+      observations.drift = observeDrift({ threshold: drift.threshold, observation });
+    }
+    if (accuracyDrop) {
+      const since = new Date(this.now.getTime() - accuracyDrop.windowMs).toISOString();
+      const stats = production
+        ? await this.ctx.game.versionStats(name, since, true).catch((err: Error) => err)
+        : [];
+      observations.accuracyDrop = observeAccuracyDrop({
+        trigger: accuracyDrop,
+        production,
+        testAccuracy: this.status.versions?.find((v) => v.name === production)?.metrics?.accuracy,
+        stats,
+      });
+    }
+    const decision = decideTriggers({
+      observations,
+      previous: this.status.triggers,
       production,
-      lastDriftProduction: this.status.training?.lastDriftProduction,
+      now: this.nowIso,
     });
-    this.condition(decision.condition);
-    this.requeue(DRIFT_POLL_MS);
-    return decision.train ? production : undefined;
+    for (const c of decision.conditions) this.condition(c);
+    if (Object.keys(decision.triggers).length) this.status.triggers = decision.triggers;
+    else delete this.status.triggers;
+    // polled at the governing policy's interval (a minute without one)
+    this.requeue(this.settings().intervalMs);
+    return decision.fire;
   }
 
   private async gates(): Promise<{ pass: boolean; message: string }> {
@@ -493,19 +510,17 @@ class ModelReconcile {
       artifacts.metadata,
       artifacts.uri,
       job?.name ?? this.status.training?.job,
-      this.status.training?.trigger,
+      this.status.training,
       this.nowIso,
     );
+    const gate = gateVerdict(record.evaluation, this.settings().entryGate);
+    if (gate && record.evaluation) record.evaluation.gate = gate;
     this.status.versions = addVersion(this.status.versions, record);
     this.status.training = {
       ...(this.status.training?.specHash ? { specHash: this.status.training.specHash } : {}),
       ...(this.status.training?.lastTrainNow ? { lastTrainNow: this.status.training.lastTrainNow } : {}),
       ...(this.status.training?.lastScheduleTime
         ? { lastScheduleTime: this.status.training.lastScheduleTime }
-        : {}),
-      // one drift-triggered run per drift episode, remembered past the registration
-      ...(this.status.training?.lastDriftProduction
-        ? { lastDriftProduction: this.status.training.lastDriftProduction }
         : {}),
       lastTrainingTime: this.nowIso,
       attempts: 0,
@@ -518,9 +533,14 @@ class ModelReconcile {
 
     const before = normalizeAliases(this.status.aliases);
     const first = !before.Production;
-    const after = enterNewVersion(before, version, this.settings().newVersionAlias);
+    const after = enterNewVersion(before, version, this.settings().newVersionAlias, {
+      mayEnterB: gate?.passed ?? true,
+    });
     this.recordAliasChanges(before, after, () => (first ? 'FirstVersion' : 'NewVersion'));
     this.status.aliases = after;
+    if (gate && !gate.passed && !first) {
+      this.event('Normal', 'GateBlocked', 'Register', `${version} may not enter B: ${gate.message}`);
+    }
   }
 
   private registrationUnavailable(version: string, err: unknown) {
@@ -556,6 +576,14 @@ class ModelReconcile {
 
   private async start(action: Extract<TrainingAction, { kind: 'start' }>): Promise<void> {
     this.status.training = action.training;
+    if (action.trigger === 'drift' || action.trigger === 'accuracyDrop') {
+      // the episode counts its run in the same status write that allocates the version
+      this.status.triggers = markTrained(
+        this.status.triggers,
+        this.status.aliases?.Production,
+        action.version,
+      );
+    }
     const note = `training ${action.version} (${action.trigger}) in Job ${trainJobName(this.model.metadata.name, action.version)}`;
     this.condition({ type: 'Training', status: 'True', reason: 'JobRunning', message: note });
     // status first: the allocated version survives a crash before the Job exists
@@ -582,16 +610,14 @@ class ModelReconcile {
     }
     if (await this.createJob(action.version, action.trigger)) {
       await this.ctx.events.record('Normal', this.model, 'TrainingStarted', 'Train', note);
-      if (action.trigger === 'drift') {
-        // the evidence: the drift check that fired
-        const evidence = this.status.conditions?.find((c) => c.type === 'DriftDetected')?.message ?? '';
-        const drifting = action.training.lastDriftProduction;
+      const evidence = action.training.triggerEvidence;
+      if (evidence && ['drift', 'accuracyDrop', 'schedule'].includes(action.trigger)) {
         await this.ctx.events.record(
           'Normal',
           this.model,
           'TrainingTriggered',
           'Train',
-          `drift of ${drifting}: ${evidence}`,
+          `${action.trigger} started ${action.version}: ${evidence}`,
         );
       }
     }

@@ -216,6 +216,21 @@ describe('the CRDs on a real API server', () => {
       model({ training: { retryDelaySeconds: 60, maxRetryDelaySeconds: 10 } }),
       /spec\.training\.maxRetryDelaySeconds: .*at least retryDelaySeconds/,
     ],
+    [
+      'a drift threshold on the accuracyDrop trigger',
+      model({ training: { triggers: [{ type: 'accuracyDrop', threshold: 0.3 }] } }),
+      /spec\.training\.triggers\[0\]\.threshold: Forbidden: threshold belongs to the drift trigger only/,
+    ],
+    [
+      'the same trigger twice',
+      model({ training: { triggers: [{ type: 'drift' }, { type: 'drift', threshold: 0.3 }] } }),
+      /spec\.training\.triggers\[1\]: Duplicate value/,
+    ],
+    [
+      'an accuracy drop above 100 points',
+      model({ training: { triggers: [{ type: 'accuracyDrop', points: 150 }] } }),
+      /spec\.training\.triggers\[0\]\.points: Invalid value: 150/,
+    ],
   ];
 
   it.each(invalidModels)('rejects an RpsModel with %s, naming the field', async (_what, spec, message) => {
@@ -261,6 +276,16 @@ describe('the CRDs on a real API server', () => {
       'new versions entering Production',
       policy({ newVersionAlias: 'Production' }),
       /spec\.newVersionAlias: Unsupported value: "Production"/,
+    ],
+    [
+      'an entry gate deficit above 100 points',
+      policy({ entryGate: { maxAccuracyDeficit: 101 } }),
+      /spec\.entryGate\.maxAccuracyDeficit: Invalid value: 101/,
+    ],
+    [
+      'an entry gate without its deficit',
+      policy({ entryGate: {} }),
+      /spec\.entryGate\.maxAccuracyDeficit: Required value/,
     ],
     [
       'an In expression without values',

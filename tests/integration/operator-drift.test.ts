@@ -1,7 +1,9 @@
-// The drift trigger on a real API server, MinIO and trainer; the game server's drift check is the
-// stub's (the real endpoint is tested with the app): no drift → DriftDetected False and no Job;
-// drift → DriftDetected True, one training run with trigger drift (the version's metadata names
-// it) and a TrainingTriggered Event; the same drift does not train again.
+// The drift and accuracyDrop triggers on a real API server, MinIO and trainer; the game server's
+// drift check and stats are the stub's (the real endpoints are tested with the app): no drift →
+// DriftDetected False and no Job; drift → DriftDetected True, one training run with trigger drift
+// (the version's status and metadata name it, with the evidence) and a TrainingTriggered Event;
+// the same drift does not train again. Production predicting recent rounds far below its test
+// accuracy trains once with trigger accuracyDrop.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manager } from '../../operator/manager.ts';
 import { CoreV1Api } from '@kubernetes/client-node';
@@ -68,8 +70,12 @@ describe('the drift trigger', () => {
       return m.status?.versions?.some((v) => v.name === 'v2') && !m.status.training?.version ? m : undefined;
     });
     expect(condition(drifted, 'DriftDetected')).toMatchObject({ status: 'True', reason: 'Drift' });
-    expect(drifted.status?.training?.lastDriftProduction).toBe('v1');
-    expect(drifted.status?.versions?.find((v) => v.name === 'v2')?.trigger).toBe('drift');
+    expect(drifted.status?.triggers?.drift).toMatchObject({ production: 'v1', trainedBy: 'v2' });
+    const v2 = drifted.status?.versions?.find((v) => v.name === 'v2');
+    expect(v2?.trigger).toBe('drift');
+    expect(v2?.triggerEvidence).toMatch(/^PSI 0\.450 ≥ 0\.2 on 1000 recent rounds against v1/);
+    // trained while v1 was Production: the trainer scored both on the same held-out rounds
+    expect(v2?.evaluation).toMatchObject({ candidate: { version: 'v2' }, production: { version: 'v1' } });
     const metadata = JSON.parse((await env.store.get('dana/v2/metadata.json'))!.toString()) as {
       trigger: string;
     };
@@ -82,14 +88,64 @@ describe('the drift trigger', () => {
       (e) => e.involvedObject.name === 'dana' && e.reason === 'TrainingTriggered',
     );
     expect(triggered).toHaveLength(1);
-    expect(triggered[0]!.message).toMatch(/^drift of v1: PSI 0\.450 ≥ 0\.2/);
+    expect(triggered[0]!.message).toMatch(/^drift started v2: PSI 0\.450 ≥ 0\.2/);
 
     // the same Production still drifts: no second run
     await env.kubectl(['-n', NAMESPACE, 'annotate', 'rpsm', 'dana', `poke=${Date.now()}`, '--overwrite']);
     await new Promise((r) => setTimeout(r, 3000));
     const after = await getModel(env, 'dana');
     expect(after.status?.versions?.map((v) => v.name)).toEqual(['v1', 'v2']);
-    expect(condition(after, 'DriftDetected')?.message).toMatch(/already trained for this drift/);
+    expect(condition(after, 'DriftDetected')?.message).toMatch(/; v2 was trained for it$/);
+  });
+
+  it('trains once when Production predicts recent rounds far below its test accuracy', async () => {
+    await apply(
+      env,
+      modelYaml('ada', {
+        spec: '    triggers:\n      - type: accuracyDrop\n        points: 10\n        minPredictions: 100\n        window: 30m',
+      }),
+    );
+    const v1 = await eventually('ada v1, too few predictions to judge', async () => {
+      const m = await getModel(env, 'ada');
+      return m.status?.aliases?.Production === 'v1' &&
+        condition(m, 'AccuracyDropped')?.reason === 'InsufficientData'
+        ? m
+        : undefined;
+    });
+    expect(condition(v1, 'AccuracyDropped')?.status).toBe('Unknown');
+    const tested = v1.status!.versions![0]!.metrics!.accuracy;
+    expect(tested).toBeGreaterThan(0.1);
+
+    // Production now predicts none of 400 recent rounds
+    const stat = { model: 'ada', games: 40, botWins: 20, botLosses: 20, ties: 0 };
+    env.game.stats.set('ada', [{ ...stat, version: 'v1', predictions: 400, correct: 0 }]);
+    const asked = Date.now();
+    await env.kubectl(['-n', NAMESPACE, 'annotate', 'rpsm', 'ada', `poke=${Date.now()}`, '--overwrite']);
+    const dropped = await eventually('a version trained for the accuracy drop', async () => {
+      const m = await getModel(env, 'ada');
+      return m.status?.versions?.some((v) => v.name === 'v2') && !m.status.training?.version ? m : undefined;
+    });
+    const query = env.game.statsQueries.filter((q) => q.model === 'ada').at(-1)!;
+    expect(query.excludeSynthetic).toBe('false');
+    // the window: the last 30 minutes
+    expect(asked - new Date(query.since).getTime()).toBeGreaterThan(29 * 60_000);
+    expect(asked - new Date(query.since).getTime()).toBeLessThan(31 * 60_000);
+    expect(condition(dropped, 'AccuracyDropped')).toMatchObject({
+      status: 'True',
+      reason: 'AccuracyDropped',
+    });
+    const v2 = dropped.status!.versions!.find((v) => v.name === 'v2')!;
+    expect(v2.trigger).toBe('accuracyDrop');
+    expect(v2.triggerEvidence).toBe(
+      `Production v1 predicted 0.0% of 400 rounds in the last 30m, its test accuracy is ${(tested * 100).toFixed(1)}%: ${(tested * 100).toFixed(1)} points lower, more than 10`,
+    );
+    const events = await env.cp.kubeConfig
+      .makeApiClient(CoreV1Api)
+      .listNamespacedEvent({ namespace: NAMESPACE });
+    const triggered = events.items.filter(
+      (e) => e.involvedObject.name === 'ada' && e.reason === 'TrainingTriggered',
+    );
+    expect(triggered.map((e) => e.message)).toEqual([`accuracyDrop started v2: ${v2.triggerEvidence}`]);
   });
 
   it('rejects an unknown trigger type with a message naming the field', async () => {
@@ -97,7 +153,21 @@ describe('the drift trigger', () => {
       (e: Error) => e.message,
     );
     expect(err).toMatch(
-      /spec\.training\.triggers\[0\]\.type: Unsupported value: "weather": supported values: "drift"/,
+      /spec\.training\.triggers\[0\]\.type: Unsupported value: "weather": supported values: "schedule", "drift", "accuracyDrop"/,
+    );
+  });
+
+  it('rejects trigger fields of another type, a bad window and a schedule trigger without a schedule', async () => {
+    const reject = (triggers: string) =>
+      apply(env, modelYaml('odd', { spec: `    triggers:\n${triggers}` })).catch((e: Error) => e.message);
+    expect(await reject('      - type: drift\n        points: 5')).toMatch(
+      /spec\.training\.triggers\[0\]\.points: Forbidden: points belongs to the accuracyDrop trigger only/,
+    );
+    expect(await reject('      - type: accuracyDrop\n        window: 10s')).toMatch(
+      /spec\.training\.triggers\[0\]\.window: Invalid value: "string": must be a duration between 1m and 720h/,
+    );
+    expect(await reject('      - type: schedule')).toMatch(
+      /spec\.training\.triggers: Required value: the schedule trigger needs training\.schedule/,
     );
   });
 });

@@ -1,13 +1,19 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
+import { buildApp } from '../../app/build-app.ts';
+import type { AppConfig } from '../../app/config.ts';
+import { simulate } from '../../app/simulate.ts';
+import { startManifestSync } from '../../hack/manifest-sync.ts';
 import {
   coldStartCorpus,
+  seededRandom,
+  type SyntheticPlayerName,
   type ExportedRound,
   type ServingManifest,
   type VersionStats,
@@ -404,4 +410,81 @@ ${extra.spec ?? ''}
 
 export async function apply(env: OperatorEnv, yaml: string): Promise<string> {
   return env.kubectl(['apply', '-f', '-'], yaml);
+}
+
+// --- the real game server ------------------------------------------------------------------
+
+export interface RealGameServer {
+  app: FastifyInstance;
+  url: string;
+  /** synthetic games of one player against `bot` through the public API, until at least `rounds` rounds were played */
+  play(bot: string, player: SyntheticPlayerName, rounds: number, seed: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The app (buildApp, listening on a free port) against this environment's MinIO, serving the
+ * manifest ConfigMap as the kubelet would mount it (synced into a directory). Start an operator
+ * with `{ gameUrl: server.url }` to have it and its trainer Jobs talk to it.
+ */
+export async function startRealGameServer(
+  env: OperatorEnv,
+  options: { config?: Partial<AppConfig>; seed?: number } = {},
+): Promise<RealGameServer> {
+  const base = mkdtempSync(path.join(env.dir, 'app-'));
+  const manifestDir = path.join(base, 'manifests');
+  mkdirSync(manifestDir, { recursive: true });
+  const sync = await startManifestSync({
+    kubeConfig: env.cp.kubeConfig,
+    namespace: NAMESPACE,
+    configMap: CONFIGMAP,
+    dir: manifestDir,
+    pollMs: 200,
+  });
+  let app: FastifyInstance | undefined;
+  try {
+    app = await buildApp({
+      logger: false,
+      processMetrics: false,
+      driftMonitor: false,
+      random: seededRandom(options.seed ?? 11),
+      config: {
+        manifestDir,
+        manifestPollMs: 200,
+        modelCacheDir: path.join(base, 'models'),
+        internalToken: TOKEN,
+        rateLimitPerMinute: 1_000_000,
+        artifactStore: {
+          endpoint: env.minio.endpoint,
+          accessKey: env.minio.accessKey,
+          secretKey: env.minio.secretKey,
+          bucket: env.minio.bucket,
+        },
+        ...options.config,
+      },
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+  } catch (err) {
+    sync.stop();
+    await app?.close();
+    throw err;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const listening = app;
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    app: listening,
+    url,
+    async play(bot, player, rounds, seed) {
+      let played = 0;
+      for (let s = seed; played < rounds; s++) {
+        played += (await simulate({ url, games: 10, bots: [bot], players: [player], seed: s })).rounds;
+      }
+    },
+    async stop() {
+      sync.stop();
+      await listening.close();
+    },
+  };
 }

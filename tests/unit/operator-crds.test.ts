@@ -153,8 +153,18 @@ describe('RpsModel CRD', () => {
           bytes: 1,
           trainedAt: 't',
           job: 'j',
-          trigger: 'created',
+          trigger: 'drift',
+          triggerEvidence: 'PSI 0.300 ≥ 0.2',
           metrics: { accuracy: 1, logLoss: 1, baselineAccuracy: 1, rows: 1 },
+          evaluation: {
+            rows: 1,
+            heldOut: 'test',
+            candidate: { version: 'v1', accuracy: 0.4, logLoss: 1 },
+            production: { version: 'v0', accuracy: 0.5, logLoss: 1 },
+            accuracyDelta: -0.1,
+            error: 'e',
+            gate: { passed: false, reason: 'GateBlocked', message: 'm', maxAccuracyDeficit: 2 },
+          },
           dataset: {
             events: 1,
             games: 1,
@@ -178,12 +188,17 @@ describe('RpsModel CRD', () => {
         lastFailureMessage: 'm',
         nextRetryTime: 't',
         lastTrainNow: '1',
+        triggerEvidence: 'e',
         lastScheduleTime: 't',
         lastTrainingTime: 't',
         nextScheduleTime: 't',
       },
       serving: { configMap: 'c', key: 'k', manifestSha256: 's', appliedAt: 't', policy: 'p' },
       promotion: { lastAppliedEvaluation: 'e', lastAppliedTime: 't' },
+      triggers: {
+        drift: { production: 'v1', since: 't', trainedBy: 'v2' },
+        accuracyDrop: { production: 'v1', since: 't' },
+      },
     };
     expect(pruned(root(rpsm).properties!.status!, status)).toEqual([]);
   });
@@ -215,7 +230,9 @@ describe('PromotionPolicy CRD', () => {
       outcome: 'NoChange',
       aliases: { Production: 'v1', B: 'v2', Shadow1: 'v1', Shadow2: 'v1' },
       target: { Production: 'v1', B: 'v2', Shadow1: 'v1', Shadow2: 'v1' },
-      ranking: [{ version: 'v2', predictions: 1, correct: 1, accuracy: 1, ranked: true }],
+      ranking: [
+        { version: 'v2', predictions: 1, correct: 1, accuracy: 1, ranked: true, gate: 'GateBlocked' },
+      ],
     };
     const status: Required<PromotionPolicyStatus> = {
       observedGeneration: 1,

@@ -284,20 +284,64 @@ describe('training decisions', () => {
   });
 });
 
-describe('drift-triggered training', () => {
+describe('triggered training', () => {
   const idle = model({
     versions: [v('v1')],
     aliases: { Production: 'v1' },
     training: { specHash: hash, attempts: 0 },
   });
+  const drift = { trigger: 'drift' as const, evidence: 'PSI 0.400 ≥ 0.2' };
 
-  it('starts the next version with trigger drift and remembers the drifting Production', () => {
-    const action = decideTraining({ model: idle, jobs: [], now: at('2025-03-02T00:00:00Z'), driftOf: 'v1' });
+  it('starts the next version with the trigger and keeps its evidence for the version', () => {
+    const action = decideTraining({
+      model: idle,
+      jobs: [],
+      now: at('2025-03-02T00:00:00Z'),
+      triggered: drift,
+    });
     expect(action).toMatchObject({ kind: 'start', version: 'v2', trigger: 'drift' });
-    expect(action.kind === 'start' && action.training.lastDriftProduction).toBe('v1');
+    expect(action.kind === 'start' && action.training.triggerEvidence).toBe('PSI 0.400 ≥ 0.2');
+    const drop = decideTraining({
+      model: idle,
+      jobs: [],
+      now: at('2025-03-02T00:00:00Z'),
+      triggered: { trigger: 'accuracyDrop', evidence: '12.5 points lower' },
+    });
+    expect(drop).toMatchObject({ kind: 'start', version: 'v2', trigger: 'accuracyDrop' });
   });
 
-  it('waits for a running Job before acting on drift', () => {
+  it('a retry keeps the evidence, another trigger drops it', () => {
+    const failed = model({
+      versions: [v('v1')],
+      aliases: { Production: 'v1' },
+      training: {
+        specHash: hash,
+        version: 'v2',
+        job: 'logan-train-v2',
+        trigger: 'drift',
+        triggerEvidence: 'PSI 0.400 ≥ 0.2',
+        attempts: 1,
+        lastFailedJobUid: 'j2',
+        nextRetryTime: '2025-03-02T00:00:10.000Z',
+      },
+    });
+    const retry = decideTraining({
+      model: failed,
+      jobs: [job('failed', 'j2', 'v2', '2025-03-02T00:00:00Z')],
+      now: at('2025-03-02T00:01:00Z'),
+    });
+    expect(retry).toMatchObject({ kind: 'start', version: 'v2', trigger: 'drift' });
+    expect(retry.kind === 'start' && retry.training.triggerEvidence).toBe('PSI 0.400 ≥ 0.2');
+    const fixed = decideTraining({
+      model: model(failed.status, { spec: { hyperparameters: { epochs: 9 } } }),
+      jobs: [job('failed', 'j2', 'v2', '2025-03-02T00:00:00Z')],
+      now: at('2025-03-02T00:00:05Z'),
+    });
+    expect(fixed).toMatchObject({ kind: 'start', version: 'v2', trigger: 'specChanged' });
+    expect(fixed.kind === 'start' && fixed.training.triggerEvidence).toBeUndefined();
+  });
+
+  it('waits for a running Job before acting on a trigger', () => {
     const running = model({
       versions: [v('v1')],
       training: { specHash: hash, version: 'v2', job: 'logan-train-v2' },
@@ -306,20 +350,45 @@ describe('drift-triggered training', () => {
       model: running,
       jobs: [job('active', 'j2', 'v2')],
       now: at('2025-03-02T00:00:00Z'),
-      driftOf: 'v1',
+      triggered: drift,
     });
     expect(action.kind).toBe('wait');
   });
 
-  it('does not start on drift while suspended', () => {
+  it('does not start on a trigger while suspended', () => {
     const suspended = model(idle.status, { spec: { training: { suspend: true } } });
     const action = decideTraining({
       model: suspended,
       jobs: [],
       now: at('2025-03-02T00:00:00Z'),
-      driftOf: 'v1',
+      triggered: drift,
     });
     expect(action).toMatchObject({ kind: 'wait', condition: { reason: 'Suspended' } });
+  });
+
+  it('a schedule not listed in triggers does not run', () => {
+    const scheduled = model(
+      { ...idle.status, training: { specHash: hash, lastTrainingTime: '2025-03-01T00:00:00Z' } },
+      { spec: { training: { schedule: '@hourly', triggers: [{ type: 'drift' }] } } },
+    );
+    const action = decideTraining({ model: scheduled, jobs: [], now: at('2025-03-02T00:00:00Z') });
+    expect(action).toMatchObject({ kind: 'wait', condition: { reason: 'Idle' } });
+    const listed = model(scheduled.status, {
+      spec: { training: { schedule: '@hourly', triggers: [{ type: 'schedule' }, { type: 'drift' }] } },
+    });
+    expect(decideTraining({ model: listed, jobs: [], now: at('2025-03-02T00:00:00Z') }).kind).toBe(
+      'checkGates',
+    );
+    const started = decideTraining({
+      model: listed,
+      jobs: [],
+      now: at('2025-03-02T00:00:00Z'),
+      gates: { pass: true, message: '600 new and 5000 total rounds pass the gates' },
+    });
+    expect(started).toMatchObject({ kind: 'start', trigger: 'schedule' });
+    expect(started.kind === 'start' && started.training.triggerEvidence).toBe(
+      '600 new and 5000 total rounds pass the gates',
+    );
   });
 });
 
