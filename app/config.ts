@@ -1,7 +1,10 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_DRIFT_MIN_ROWS, DEFAULT_DRIFT_THRESHOLD } from '../core/index.ts';
-import { artifactStoreConfigFromEnv, type ArtifactStoreConfig } from '../lib/artifact-store.ts';
+import type { ArtifactStoreConfig } from '../lib/artifact-store.ts';
+import { EnvReader } from '../lib/env-config.ts';
+
+export { ConfigError } from '../lib/env-config.ts';
 
 /** Everything the game server reads from its environment, validated in one place. */
 export interface AppConfig {
@@ -40,68 +43,29 @@ export interface AppConfig {
   driftIntervalMs: number;
 }
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
-    this.name = 'ConfigError';
-  }
-}
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-
 /** Reads and validates the configuration; throws ConfigError listing every problem at once. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const problems: string[] = [];
-
-  const integer = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      problems.push(`${name}="${raw}" must be an integer from ${min} to ${max}`);
-      return fallback;
-    }
-    return n;
-  };
-
-  const port = integer('PORT', 8080, 0, 65535);
-  const manifestPollMs = integer('RPS_MANIFEST_POLL_MS', 2000, 100, 3_600_000);
-  const rateLimitPerMinute = integer('RPS_RATE_LIMIT', 1200, 1, 10_000_000);
-  const driftWindowRounds = integer('RPS_DRIFT_WINDOW_ROUNDS', 1000, 10, 100_000);
-  const driftMinRows = integer('RPS_DRIFT_MIN_ROWS', DEFAULT_DRIFT_MIN_ROWS, 1, 100_000);
-  const driftIntervalMs = integer('RPS_DRIFT_INTERVAL_MS', 30_000, 1000, 3_600_000);
-  let driftThreshold = DEFAULT_DRIFT_THRESHOLD;
-  const rawThreshold = env.RPS_DRIFT_THRESHOLD;
-  if (rawThreshold !== undefined && rawThreshold !== '') {
-    driftThreshold = Number(rawThreshold);
-    if (!Number.isFinite(driftThreshold) || driftThreshold <= 0 || driftThreshold > 10) {
-      problems.push(`RPS_DRIFT_THRESHOLD="${rawThreshold}" must be a number above 0 and at most 10 (PSI)`);
-      driftThreshold = DEFAULT_DRIFT_THRESHOLD;
-    }
-  }
-
-  const logLevel = env.LOG_LEVEL || 'info';
-  if (!LOG_LEVELS.includes(logLevel))
-    problems.push(`LOG_LEVEL="${logLevel}" must be one of ${LOG_LEVELS.join(', ')}`);
-
-  const internalToken = env.RPS_INTERNAL_TOKEN || null;
-  if (internalToken !== null && internalToken.length < 16) {
-    problems.push('RPS_INTERNAL_TOKEN must be at least 16 characters (it guards /stats and /export)');
-  }
-
-  let artifactStore: ArtifactStoreConfig | null = null;
-  if (env.S3_ENDPOINT) {
-    try {
-      artifactStore = artifactStoreConfigFromEnv(env);
-      new URL(artifactStore.endpoint);
-    } catch (err) {
-      problems.push(
-        err instanceof TypeError
-          ? `S3_ENDPOINT="${env.S3_ENDPOINT}" is not a URL (e.g. http://minio:9000)`
-          : (err as Error).message,
-      );
-    }
-  }
+  const read = new EnvReader(env);
+  const port = read.integer('PORT', 8080, 0, 65535);
+  const manifestPollMs = read.integer('RPS_MANIFEST_POLL_MS', 2000, 100, 3_600_000);
+  const rateLimitPerMinute = read.integer('RPS_RATE_LIMIT', 1200, 1, 10_000_000);
+  const driftWindowRounds = read.integer('RPS_DRIFT_WINDOW_ROUNDS', 1000, 10, 100_000);
+  const driftMinRows = read.integer('RPS_DRIFT_MIN_ROWS', DEFAULT_DRIFT_MIN_ROWS, 1, 100_000);
+  const driftIntervalMs = read.integer('RPS_DRIFT_INTERVAL_MS', 30_000, 1000, 3_600_000);
+  const driftThreshold = read.number(
+    'RPS_DRIFT_THRESHOLD',
+    DEFAULT_DRIFT_THRESHOLD,
+    { above: 0, max: 10 },
+    'PSI',
+  );
+  const logLevel = read.logLevel();
+  const internalToken = read.raw('RPS_INTERNAL_TOKEN') ?? null;
+  read.require(
+    internalToken === null || internalToken.length >= 16,
+    'RPS_INTERNAL_TOKEN must be at least 16 characters (it guards /stats and /export)',
+  );
+  // without S3_ENDPOINT the server runs on the default bot only
+  const artifactStore = read.raw('S3_ENDPOINT') ? (read.artifactStore() ?? null) : null;
 
   const rawProxy = (env.RPS_TRUST_PROXY ?? '').trim();
   const trustProxy: boolean | number | string =
@@ -113,14 +77,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
           ? Number(rawProxy)
           : rawProxy;
 
-  if (problems.length) throw new ConfigError(problems);
+  read.done();
   return {
     port,
-    host: env.HOST || '0.0.0.0',
-    dbPath: env.RPS_DB || 'rps-quest.db',
-    manifestDir: env.RPS_MANIFEST_DIR || null,
+    host: read.string('HOST', '0.0.0.0'),
+    dbPath: read.string('RPS_DB', 'rps-quest.db'),
+    manifestDir: read.raw('RPS_MANIFEST_DIR') ?? null,
     manifestPollMs,
-    modelCacheDir: env.RPS_MODEL_CACHE_DIR || join(tmpdir(), 'rps-quest-models'),
+    modelCacheDir: read.string('RPS_MODEL_CACHE_DIR', join(tmpdir(), 'rps-quest-models')),
     internalToken,
     artifactStore,
     rateLimitPerMinute,

@@ -1,5 +1,5 @@
 import { ALIASES, type Alias, type Algorithm } from '../core/index.ts';
-import { twoProportionZTest } from '../operator/decisions/two-proportion-test.ts';
+import { twoProportionZTest } from '../core/index.ts';
 import type { AliasChange, GameStore } from './db/game-store.ts';
 import type { DriftMonitor, DriftReply } from './drift-monitor.ts';
 import type { ModelRegistry } from './serving/model-registry.ts';

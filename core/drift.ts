@@ -3,6 +3,7 @@
 // features, plus a chi-square goodness-of-fit test of the recent move counts. Pure code: the
 // trainer stores `referenceStats` in metadata.json, the game server compares recent rounds with it.
 import { FEATURE_COUNT, FEATURE_NAMES, type FeatureBatch } from './features.ts';
+import { erfc } from './normal-distribution.ts';
 import type { ReferenceStatistics } from './schemas.ts';
 
 /** The features binned for PSI: habits of the player and the game's state. */
@@ -127,30 +128,6 @@ export function chiSquareSurvival(x: number, df: number): number {
   if (df === 2) return Math.exp(-x / 2);
   if (df === 1) return erfc(Math.sqrt(x / 2));
   throw new Error(`chi-square survival implemented for df 1 and 2, got ${df}`);
-}
-
-// Abramowitz–Stegun 7.1.26 would be 1e-7; this Numerical Recipes erfc is good to 1.2e-7 everywhere.
-function erfc(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r =
-    t *
-    Math.exp(
-      -z * z -
-        1.26551223 +
-        t *
-          (1.00002368 +
-            t *
-              (0.37409196 +
-                t *
-                  (0.09678418 +
-                    t *
-                      (-0.18628806 +
-                        t *
-                          (0.27886807 +
-                            t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? r : 2 - r;
 }
 
 export interface DriftReport {

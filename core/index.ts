@@ -102,3 +102,5 @@ export {
   referenceStats,
   type DriftReport,
 } from './drift.ts';
+export { erfc, normalCdf } from './normal-distribution.ts';
+export { twoProportionZTest, type TwoProportionResult } from './two-proportion-test.ts';

@@ -172,6 +172,8 @@ export interface TrainingStatus {
   /** what made the trigger of the current run fire */
   triggerEvidence?: string;
   lastScheduleTime?: string;
+  /** why the last schedule slot did not train (the data gates' counts); cleared when a run starts */
+  lastScheduleSkipped?: string;
   lastTrainingTime?: string;
   nextScheduleTime?: string;
 }

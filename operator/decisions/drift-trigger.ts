@@ -25,9 +25,11 @@ export function driftTrigger(spec: RpsModelSpec): { threshold: number } | null {
  */
 export function observeDrift(input: {
   threshold: number;
+  /** the Production version in status; a check against another version concludes nothing */
+  production: string | undefined;
   observation: DriftObservation | Error;
 }): TriggerObservation {
-  const { threshold, observation } = input;
+  const { threshold, production, observation } = input;
   if (observation instanceof Error) {
     const message = `could not read drift: ${observation.message}`;
     return {
@@ -43,6 +45,15 @@ export function observeDrift(input: {
         : `${observation.rows} recent rounds are too few to judge drift`;
     return {
       condition: { type: 'DriftDetected', status: 'Unknown', reason: 'InsufficientData', message },
+      firing: null,
+      evidence: message,
+    };
+  }
+  // the game server has not loaded a new Production yet: its check is about the previous one
+  if (production !== undefined && observation.version !== production) {
+    const message = `the game server still compares with ${observation.version}; Production is ${production}, not served yet`;
+    return {
+      condition: { type: 'DriftDetected', status: 'Unknown', reason: 'ServingPending', message },
       firing: null,
       evidence: message,
     };

@@ -1,4 +1,4 @@
-import type { Alias, VersionStats } from '../../core/index.ts';
+import { twoProportionZTest, type Alias, type VersionStats } from '../../core/index.ts';
 import type {
   AliasMap,
   Arm,
@@ -13,7 +13,6 @@ import type {
 import { aliasesEqual, normalizeAliases, rankChallengers, type AccuracyStats } from './aliases.ts';
 import { mayEnterB, type EntryGate } from './entry-gate.ts';
 import { parseDuration } from './schedule.ts';
-import { twoProportionZTest } from './two-proportion-test.ts';
 
 export const EVALUATION_HISTORY_LIMIT = 10;
 

@@ -139,6 +139,7 @@ export function decideTraining(input: TrainingInput): TrainingAction {
       // a retry (keepAttempts) keeps the evidence of the first attempt
       triggerEvidence: evidence ?? (keepAttempts ? t.triggerEvidence : undefined),
       nextRetryTime: undefined,
+      lastScheduleSkipped: undefined,
     },
     ...(replaceJob ? { replaceJob: { name: replaceJob.name, uid: replaceJob.uid } } : {}),
   });
@@ -246,10 +247,10 @@ export function decideTraining(input: TrainingInput): TrainingAction {
   if (now < due.time) {
     return {
       kind: 'wait',
-      condition: {
-        ...idle,
-        message: `${idle.message}; next scheduled training at ${due.time.toISOString()}`,
-      },
+      // a skipped slot stays visible until the next one
+      condition: t.lastScheduleSkipped
+        ? skippedCondition(t.lastScheduleSkipped, due.time)
+        : { ...idle, message: `${idle.message}; next scheduled training at ${due.time.toISOString()}` },
       requeueAfterMs: due.time.getTime() - now.getTime(),
       training: { ...t, nextScheduleTime: due.time.toISOString() },
     };
@@ -261,13 +262,22 @@ export function decideTraining(input: TrainingInput): TrainingAction {
   const nextTime = after.ok ? after.time : new Date(now.getTime() + 3600_000);
   return {
     kind: 'wait',
-    condition: {
-      type: 'Training',
-      status: 'False',
-      reason: 'WaitingForData',
-      message: `scheduled training skipped: ${input.gates.message}; next check at ${nextTime.toISOString()}`,
-    },
+    condition: skippedCondition(input.gates.message, nextTime),
     requeueAfterMs: nextTime.getTime() - now.getTime(),
-    training: { ...t, lastScheduleTime: nowIso, nextScheduleTime: nextTime.toISOString() },
+    training: {
+      ...t,
+      lastScheduleTime: nowIso,
+      lastScheduleSkipped: input.gates.message,
+      nextScheduleTime: nextTime.toISOString(),
+    },
+  };
+}
+
+function skippedCondition(gates: string, next: Date): ConditionInput {
+  return {
+    type: 'Training',
+    status: 'False',
+    reason: 'WaitingForData',
+    message: `scheduled training skipped: ${gates}; next check at ${next.toISOString()}`,
   };
 }

@@ -407,7 +407,7 @@ class ModelReconcile {
     const observations: Partial<Record<EpisodeTrigger, TriggerObservation>> = {};
     if (drift) {
       const observation = await this.ctx.game.drift(name).catch((err: Error) => err);
-      observations.drift = observeDrift({ threshold: drift.threshold, observation });
+      observations.drift = observeDrift({ threshold: drift.threshold, production, observation });
     }
     if (accuracyDrop) {
       const since = new Date(this.now.getTime() - accuracyDrop.windowMs).toISOString();

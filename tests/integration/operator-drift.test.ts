@@ -6,11 +6,11 @@
 // accuracy trains once with trigger accuracyDrop.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manager } from '../../operator/manager.ts';
-import { CoreV1Api } from '@kubernetes/client-node';
 import {
   NAMESPACE,
   apply,
   condition,
+  eventMessages,
   eventually,
   getModel,
   modelYaml,
@@ -81,14 +81,9 @@ describe('the drift trigger', () => {
     };
     expect(metadata.trigger).toBe('drift');
 
-    const events = await env.cp.kubeConfig
-      .makeApiClient(CoreV1Api)
-      .listNamespacedEvent({ namespace: NAMESPACE });
-    const triggered = events.items.filter(
-      (e) => e.involvedObject.name === 'dana' && e.reason === 'TrainingTriggered',
-    );
+    const triggered = await eventMessages(env, 'dana', 'TrainingTriggered');
     expect(triggered).toHaveLength(1);
-    expect(triggered[0]!.message).toMatch(/^drift started v2: PSI 0\.450 ≥ 0\.2/);
+    expect(triggered[0]).toMatch(/^drift started v2: PSI 0\.450 ≥ 0\.2/);
 
     // the same Production still drifts: no second run
     await env.kubectl(['-n', NAMESPACE, 'annotate', 'rpsm', 'dana', `poke=${Date.now()}`, '--overwrite']);
@@ -139,13 +134,8 @@ describe('the drift trigger', () => {
     expect(v2.triggerEvidence).toBe(
       `Production v1 predicted 0.0% of 400 rounds in the last 30m, its test accuracy is ${(tested * 100).toFixed(1)}%: ${(tested * 100).toFixed(1)} points lower, more than 10`,
     );
-    const events = await env.cp.kubeConfig
-      .makeApiClient(CoreV1Api)
-      .listNamespacedEvent({ namespace: NAMESPACE });
-    const triggered = events.items.filter(
-      (e) => e.involvedObject.name === 'ada' && e.reason === 'TrainingTriggered',
-    );
-    expect(triggered.map((e) => e.message)).toEqual([`accuracyDrop started v2: ${v2.triggerEvidence}`]);
+    const triggered = await eventMessages(env, 'ada', 'TrainingTriggered');
+    expect(triggered).toEqual([`accuracyDrop started v2: ${v2.triggerEvidence}`]);
   });
 
   it('rejects an unknown trigger type with a message naming the field', async () => {

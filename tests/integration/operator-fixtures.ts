@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { CoreV1Api } from '@kubernetes/client-node';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { buildApp } from '../../app/build-app.ts';
@@ -378,6 +379,16 @@ export async function eventually<T>(
       throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** The messages of the Events with `reason` about the object named `name`, oldest first. */
+export async function eventMessages(env: OperatorEnv, name: string, reason: string): Promise<string[]> {
+  const events = await env.cp.kubeConfig
+    .makeApiClient(CoreV1Api)
+    .listNamespacedEvent({ namespace: NAMESPACE });
+  return events.items
+    .filter((e) => e.involvedObject.name === name && e.reason === reason)
+    .map((e) => e.message ?? '');
 }
 
 export function condition(

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../core/index.ts';
 import { buildApp } from '../../app/build-app.ts';
 import type { DashboardBot, DashboardData } from '../../app/dashboard.ts';
-import { twoProportionZTest } from '../../operator/decisions/two-proportion-test.ts';
+import { twoProportionZTest } from '../../core/index.ts';
 import {
   artifactMetadata,
   playGameAs,

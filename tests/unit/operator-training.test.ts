@@ -273,6 +273,29 @@ describe('training decisions', () => {
       training: { lastScheduleTime: due.toISOString(), nextScheduleTime: '2025-03-01T02:00:00.000Z' },
     });
     expect(skipped.kind === 'wait' && skipped.condition.message).toContain('3 new rounds, need 500');
+
+    // the next reconcile before the next slot still says why the last one was skipped
+    const afterSkip = model(
+      { versions: [v('v1')], training: skipped.kind === 'wait' ? skipped.training : undefined },
+      { spec: { training: { schedule: '0 * * * *' } } },
+    );
+    const later = decideTraining({ model: afterSkip, jobs: [], now: at('2025-03-01T01:30:00.000Z') });
+    expect(later).toMatchObject({
+      kind: 'wait',
+      condition: {
+        reason: 'WaitingForData',
+        message: 'scheduled training skipped: 3 new rounds, need 500; next check at 2025-03-01T02:00:00.000Z',
+      },
+    });
+    // a run clears it
+    const next = decideTraining({
+      model: afterSkip,
+      jobs: [],
+      now: at('2025-03-01T02:00:01.000Z'),
+      gates: { pass: true, message: 'ok' },
+    });
+    expect(next).toMatchObject({ kind: 'start', version: 'v2', trigger: 'schedule' });
+    expect(next.kind === 'start' && next.training.lastScheduleSkipped).toBeUndefined();
   });
 
   it('the spec hash ignores what does not change the trained model', () => {

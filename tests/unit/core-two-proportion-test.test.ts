@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalCdf, twoProportionZTest } from '../../operator/decisions/two-proportion-test.ts';
+import { normalCdf, twoProportionZTest } from '../../core/index.ts';
 
 // Reference values computed once with Python's math.erfc (Φ(z) = erfc(−z/√2)/2) from the pooled
 // formula p̂ = (xA + xB)/(nA + nB), SE = √(p̂(1−p̂)(1/nA + 1/nB)), z = (xB/nB − xA/nA)/SE, p = 1 − Φ(z).
