@@ -414,11 +414,11 @@ describe('config/default', () => {
 
   it('sets only environment variables that the game server, the operator and `rpsq simulate` read', () => {
     const game = container(find<V1Deployment>(objects, 'Deployment', 'rps-quest-game'), 'game');
-    const gameReads = envNamesIn('app/config.ts', 'lib/artifact-store.ts');
+    const gameReads = envNamesIn('app/config.ts', 'lib/env-config.ts', 'lib/artifact-store.ts');
     for (const e of game.env ?? []) expect(gameReads.has(e.name), `game server: ${e.name}`).toBe(true);
 
     const operator = container(find<V1Deployment>(objects, 'Deployment', 'rps-quest-operator'), 'operator');
-    const operatorReads = envNamesIn('operator/config.ts', 'lib/artifact-store.ts');
+    const operatorReads = envNamesIn('operator/config.ts', 'lib/env-config.ts', 'lib/artifact-store.ts');
     for (const e of operator.env ?? []) expect(operatorReads.has(e.name), `operator: ${e.name}`).toBe(true);
     expect(env(operator, 'NAMESPACE')?.valueFrom?.fieldRef?.fieldPath).toBe('metadata.namespace');
 
