@@ -7,7 +7,8 @@ import type { GameServerClient } from './game-server.ts';
 import type { Informer } from './informer.ts';
 import type { Kube } from './kube.ts';
 import type { OperatorMetrics } from './metrics.ts';
-import type { PromotionPolicy, RpsModel } from './resources.ts';
+import type { EpisodeTrigger, PromotionPolicy, RpsModel } from './resources.ts';
+import type { TriggerObservation } from './decisions/trigger-episode.ts';
 
 /** What the reconcilers share: clients, caches, the clock and ways to enqueue one another's keys. */
 export interface OperatorContext {
@@ -23,6 +24,21 @@ export interface OperatorContext {
   jobs: Informer<Job>;
   configMaps: Informer<V1ConfigMap & { metadata: { name: string; namespace: string } }>;
   now: () => Date;
+  /**
+   * The last drift / accuracyDrop check per model key. A status write re-queues the model; reusing
+   * the check until the poll interval passes keeps such a reconcile from asking the game server
+   * again and writing fresh counts, which would queue the next one at once.
+   */
+  triggerChecks: Map<string, TriggerCheck>;
   enqueueModel: (namespace: string, name: string) => void;
   enqueuePolicy: (namespace: string, name: string) => void;
+}
+
+/** One check of a model's episode triggers and what it was made for. */
+export interface TriggerCheck {
+  /** the object's uid, generation, annotations and Production: any change asks again */
+  basis: string;
+  /** epoch ms of the check */
+  at: number;
+  observations: Partial<Record<EpisodeTrigger, TriggerObservation>>;
 }

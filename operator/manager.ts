@@ -228,6 +228,7 @@ export class Manager {
       jobs,
       configMaps,
       now: this.opts.now ?? (() => new Date()),
+      triggerChecks: new Map(),
       enqueueModel: (namespace, name) => this.modelQueue?.add(objectKey(namespace, name)),
       enqueuePolicy: (namespace, name) => this.policyQueue?.add(objectKey(namespace, name)),
     };

@@ -98,6 +98,8 @@ export interface TriggerEpisode {
   since: string;
   /** the version whose training run this episode started */
   trainedBy?: string;
+  /** since when the trigger has not fired; the episode ends after a quiet period */
+  quietSince?: string;
 }
 
 /** The entry gate's verdict on a version (the governing PromotionPolicy's spec.entryGate). */

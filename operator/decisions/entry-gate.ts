@@ -44,9 +44,20 @@ export function versionEvaluation(metadata: unknown): VersionEvaluation | undefi
 export function gateVerdict(
   evaluation: VersionEvaluation | undefined,
   gate: EntryGate | null | undefined,
+  /** the Production now; a comparison with an earlier one says nothing about this one */
+  production?: string,
 ): GateVerdict | null {
   if (!gate) return null;
   const max = gate.maxAccuracyDeficit;
+  const compared = evaluation?.production?.version;
+  if (compared && production && compared !== production) {
+    return {
+      passed: true,
+      reason: 'NoComparison',
+      message: `not compared: ${evaluation!.candidate.version} was scored against ${compared}, Production is now ${production}`,
+      maxAccuracyDeficit: max,
+    };
+  }
   if (!evaluation?.production) {
     const why = evaluation?.error
       ? `Production could not be scored: ${evaluation.error}`
@@ -77,8 +88,8 @@ export function gateVerdict(
 }
 
 /**
- * Which versions may be placed into B by entry or ranking: those that already served as Production
- * or B (they entered before) and those the gate lets through.
+ * Which versions may be placed into B by entry or ranking: the versions that are Production or B
+ * now, and those the gate lets through against the current Production.
  */
 export function mayEnterB(
   versions: readonly VersionRecord[],
@@ -88,6 +99,6 @@ export function mayEnterB(
   return (version) => {
     if (!gate || version === aliases.Production || version === aliases.B) return true;
     const record = versions.find((v) => v.name === version);
-    return gateVerdict(record?.evaluation, gate)?.passed ?? true;
+    return gateVerdict(record?.evaluation, gate, aliases.Production)?.passed ?? true;
   };
 }

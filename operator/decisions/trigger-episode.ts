@@ -26,15 +26,27 @@ export function scheduleEnabled(spec: RpsModelSpec): boolean {
 
 /**
  * The episode after one observation. Firing for Production starts an episode (or continues the
- * one of the same Production); not firing ends it; an inconclusive check changes nothing.
+ * one of the same Production); an inconclusive check changes nothing. Not firing ends it only
+ * once it has stayed quiet for `quietMs` (so a score hovering at the threshold does not start a
+ * run at every crossing); a different Production ends it at once.
  */
 export function advanceEpisode(
   previous: TriggerEpisode | undefined,
-  input: { production: string | undefined; firing: boolean | null; now: string },
+  input: { production: string | undefined; firing: boolean | null; now: string; quietMs?: number },
 ): TriggerEpisode | undefined {
   if (input.firing === null) return previous;
-  if (!input.firing || !input.production) return undefined;
-  if (previous?.production === input.production) return previous;
+  const same = previous !== undefined && previous.production === input.production;
+  if (!input.firing || !input.production) {
+    if (!same || !input.production || !input.quietMs) return undefined;
+    if (!previous.quietSince) return { ...previous, quietSince: input.now };
+    const quiet = Date.parse(input.now) - Date.parse(previous.quietSince);
+    return quiet >= input.quietMs ? undefined : previous;
+  }
+  if (same) {
+    if (!previous.quietSince) return previous;
+    const { quietSince: _quiet, ...open } = previous;
+    return open;
+  }
   return { production: input.production, since: input.now };
 }
 
@@ -58,6 +70,10 @@ export function decideTriggers(input: {
   previous: RpsModelStatus['triggers'];
   production: string | undefined;
   now: string;
+  /** a version being trained now: an episode of this Production counts it as its run */
+  running?: string;
+  /** how long a trigger must stay quiet before its episode ends (default: at once) */
+  quietMs?: number;
 }): TriggerDecision {
   const triggers: Partial<Record<EpisodeTrigger, TriggerEpisode>> = {};
   const conditions: ConditionInput[] = [];
@@ -65,11 +81,15 @@ export function decideTriggers(input: {
   for (const trigger of EPISODE_TRIGGERS) {
     const observation = input.observations[trigger];
     if (!observation) continue;
-    const episode = advanceEpisode(input.previous?.[trigger], {
+    let episode = advanceEpisode(input.previous?.[trigger], {
       production: input.production,
       firing: observation.firing,
       now: input.now,
+      ...(input.quietMs !== undefined ? { quietMs: input.quietMs } : {}),
     });
+    if (episode && !episode.trainedBy && input.running && episode.production === input.production) {
+      episode = { ...episode, trainedBy: input.running };
+    }
     if (episode) triggers[trigger] = episode;
     const current =
       observation.firing === true &&

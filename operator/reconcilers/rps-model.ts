@@ -18,7 +18,11 @@ import {
   ALIAS_HISTORY_LIMIT,
 } from '../decisions/aliases.ts';
 import { setCondition, type ConditionInput } from '../decisions/conditions.ts';
-import { accuracyDropTrigger, observeAccuracyDrop } from '../decisions/accuracy-drop.ts';
+import {
+  accuracyDropTrigger,
+  observeAccuracyDrop,
+  type AccuracyDropTrigger,
+} from '../decisions/accuracy-drop.ts';
 import { observeDrift, driftTrigger } from '../decisions/drift-trigger.ts';
 import { gateVerdict, versionEvaluation } from '../decisions/entry-gate.ts';
 import {
@@ -50,6 +54,9 @@ import {
   markTrained,
   type TriggerObservation,
 } from '../decisions/trigger-episode.ts';
+
+/** An episode ends once its trigger stayed quiet this many poll intervals. */
+const EPISODE_QUIET_INTERVALS = 2;
 import { addVersion, retainVersions, versionPrefix } from '../decisions/versions.ts';
 import type { OperatorContext } from '../context.ts';
 import type { EventType } from '../events.ts';
@@ -71,6 +78,7 @@ import {
   type PromotionPolicy,
   type RpsModel,
   type RpsModelStatus,
+  type TrainingStatus,
   type TrainingTrigger,
   type VersionRecord,
 } from '../resources.ts';
@@ -400,10 +408,53 @@ class ModelReconcile {
     }
     if (!drift && !accuracyDrop) {
       delete this.status.triggers;
+      this.ctx.triggerChecks.delete(objectKey(this.model.metadata.namespace, this.model.metadata.name));
       return undefined;
     }
     const name = this.model.metadata.name;
     const production = this.status.aliases?.Production;
+    const intervalMs = this.settings().intervalMs;
+    const key = objectKey(this.model.metadata.namespace, name);
+    const basis = JSON.stringify([
+      this.model.metadata.uid,
+      this.generation,
+      this.model.metadata.annotations ?? {},
+      production ?? null,
+    ]);
+    const cached = this.ctx.triggerChecks.get(key);
+    const age = cached ? this.now.getTime() - cached.at : Infinity;
+    const observations =
+      cached && cached.basis === basis && age >= 0 && age < intervalMs
+        ? cached.observations
+        : await this.observeTriggers(drift, accuracyDrop, production);
+    if (observations !== cached?.observations) {
+      this.ctx.triggerChecks.set(key, { basis, at: this.now.getTime(), observations });
+    }
+    const running = this.status.training?.version;
+    const decision = decideTriggers({
+      observations,
+      previous: this.status.triggers,
+      production,
+      now: this.nowIso,
+      ...(running && !this.status.versions?.some((v) => v.name === running) ? { running } : {}),
+      quietMs: EPISODE_QUIET_INTERVALS * intervalMs,
+    });
+    for (const c of decision.conditions) this.condition(c);
+    if (Object.keys(decision.triggers).length) this.status.triggers = decision.triggers;
+    else delete this.status.triggers;
+    // polled at the governing policy's interval (a minute without one)
+    const checkedAt = this.ctx.triggerChecks.get(key)!.at;
+    this.requeue(Math.max(checkedAt + intervalMs - this.now.getTime(), 1000));
+    return decision.fire;
+  }
+
+  /** Asks the game server for what each listed episode trigger watches. */
+  private async observeTriggers(
+    drift: { threshold: number } | null,
+    accuracyDrop: AccuracyDropTrigger | null,
+    production: string | undefined,
+  ): Promise<Partial<Record<EpisodeTrigger, TriggerObservation>>> {
+    const name = this.model.metadata.name;
     const observations: Partial<Record<EpisodeTrigger, TriggerObservation>> = {};
     if (drift) {
       const observation = await this.ctx.game.drift(name).catch((err: Error) => err);
@@ -421,18 +472,7 @@ class ModelReconcile {
         stats,
       });
     }
-    const decision = decideTriggers({
-      observations,
-      previous: this.status.triggers,
-      production,
-      now: this.nowIso,
-    });
-    for (const c of decision.conditions) this.condition(c);
-    if (Object.keys(decision.triggers).length) this.status.triggers = decision.triggers;
-    else delete this.status.triggers;
-    // polled at the governing policy's interval (a minute without one)
-    this.requeue(this.settings().intervalMs);
-    return decision.fire;
+    return observations;
   }
 
   private async gates(): Promise<{ pass: boolean; message: string }> {
@@ -513,7 +553,7 @@ class ModelReconcile {
       this.status.training,
       this.nowIso,
     );
-    const gate = gateVerdict(record.evaluation, this.settings().entryGate);
+    const gate = gateVerdict(record.evaluation, this.settings().entryGate, this.status.aliases?.Production);
     if (gate && record.evaluation) record.evaluation.gate = gate;
     this.status.versions = addVersion(this.status.versions, record);
     this.status.training = {
@@ -570,14 +610,18 @@ class ModelReconcile {
     if (await this.createJob(version, trigger)) {
       const note = `training ${version} (${trigger}) in Job ${trainJobName(this.model.metadata.name, version)}`;
       await this.ctx.events.record('Normal', this.model, 'TrainingStarted', 'Train', note);
+      if ((this.status.training?.attempts ?? 0) === 0 && this.status.training) {
+        await this.recordTriggered(version, this.status.training);
+      }
     }
     return true;
   }
 
   private async start(action: Extract<TrainingAction, { kind: 'start' }>): Promise<void> {
     this.status.training = action.training;
-    if (action.trigger === 'drift' || action.trigger === 'accuracyDrop') {
-      // the episode counts its run in the same status write that allocates the version
+    // an open episode counts any run on fresh data as its own (not only the one it started), in
+    // the same status write that allocates the version
+    if (this.status.triggers) {
       this.status.triggers = markTrained(
         this.status.triggers,
         this.status.aliases?.Production,
@@ -610,17 +654,22 @@ class ModelReconcile {
     }
     if (await this.createJob(action.version, action.trigger)) {
       await this.ctx.events.record('Normal', this.model, 'TrainingStarted', 'Train', note);
-      const evidence = action.training.triggerEvidence;
-      if (evidence && ['drift', 'accuracyDrop', 'schedule'].includes(action.trigger)) {
-        await this.ctx.events.record(
-          'Normal',
-          this.model,
-          'TrainingTriggered',
-          'Train',
-          `${action.trigger} started ${action.version}: ${evidence}`,
-        );
-      }
+      // a retry keeps the first attempt's trigger and evidence: its Event was recorded then
+      if ((action.training.attempts ?? 0) === 0) await this.recordTriggered(action.version, action.training);
     }
+  }
+
+  /** The TrainingTriggered Event of a run a drift, accuracyDrop or schedule trigger started. */
+  private async recordTriggered(version: string, training: TrainingStatus): Promise<void> {
+    const { trigger, triggerEvidence } = training;
+    if (!trigger || !triggerEvidence || !['drift', 'accuracyDrop', 'schedule'].includes(trigger)) return;
+    await this.ctx.events.record(
+      'Normal',
+      this.model,
+      'TrainingTriggered',
+      'Train',
+      `${trigger} started ${version}: ${triggerEvidence}`,
+    );
   }
 
   /** Creates the version's Job; false when it exists already (an earlier attempt created it). */
@@ -1002,7 +1051,10 @@ async function finalize(ctx: OperatorContext, model: RpsModel): Promise<Reconcil
 export async function reconcileRpsModel(ctx: OperatorContext, key: string): Promise<ReconcileResult> {
   const { namespace, name } = splitKey(key);
   let model = ctx.models.get(namespace, name);
-  if (!model) return {};
+  if (!model) {
+    ctx.triggerChecks.delete(key);
+    return {};
+  }
   if (model.metadata.deletionTimestamp) return finalize(ctx, model);
   if (!model.metadata.finalizers?.includes(FINALIZER)) {
     model = await setFinalizers(ctx, model, [...(model.metadata.finalizers ?? []), FINALIZER]);

@@ -138,6 +138,25 @@ describe('the drift trigger', () => {
     expect(triggered).toEqual([`accuracyDrop started v2: ${v2.triggerEvidence}`]);
   });
 
+  it('asks the game server once per poll interval while games change its figures', async () => {
+    // a game is played every 50 ms: each answer has other counts than the one before
+    let predictions = 400;
+    const stat = { model: 'ada', games: 40, botWins: 20, botLosses: 20, ties: 0 };
+    const playing = setInterval(() => {
+      predictions += 1;
+      env.game.stats.set('ada', [{ ...stat, version: 'v1', predictions, correct: 0 }]);
+    }, 50);
+    try {
+      const queries = () => env.game.statsQueries.filter((q) => q.model === 'ada').length;
+      const before = queries();
+      await new Promise((r) => setTimeout(r, 3000));
+      // no policy governs ada: one check a minute, whatever the status writes in between
+      expect(queries() - before).toBeLessThanOrEqual(1);
+    } finally {
+      clearInterval(playing);
+    }
+  });
+
   it('rejects an unknown trigger type with a message naming the field', async () => {
     const err = await apply(env, modelYaml('odd', { spec: '    triggers:\n      - type: weather' })).catch(
       (e: Error) => e.message,

@@ -76,7 +76,17 @@ describe('the entry gate', () => {
     expect(gateVerdict(evaluation(0.1, 0.9), null)).toBeNull();
   });
 
-  it('admits to B the versions that already served as Production or B', () => {
+  it('does not judge by a comparison with an earlier Production', () => {
+    expect(gateVerdict(evaluation(0.1, 0.9), gate, 'v1')?.passed).toBe(false);
+    expect(gateVerdict(evaluation(0.1, 0.9), gate, 'v2')).toEqual({
+      passed: true,
+      reason: 'NoComparison',
+      message: 'not compared: v3 was scored against v1, Production is now v2',
+      maxAccuracyDeficit: 2,
+    });
+  });
+
+  it('admits to B the versions that are Production or B now', () => {
     const versions = [
       record('v1'),
       record('v2', evaluation(0.2, 0.5, 'v2')),

@@ -48,6 +48,20 @@ describe('trigger episodes', () => {
     });
   });
 
+  it('end only after staying quiet for quietMs, so a score at the threshold does not retrain at each crossing', () => {
+    const trained = { production: 'v1', since: t0, trainedBy: 'v2' };
+    const at = (minutes: number) => new Date(Date.parse(t1) + minutes * 60_000).toISOString();
+    const quietMs = 10 * 60_000;
+    const quiet = advanceEpisode(trained, { production: 'v1', firing: false, now: at(0), quietMs });
+    expect(quiet).toEqual({ ...trained, quietSince: at(0) });
+    expect(advanceEpisode(quiet, { production: 'v1', firing: false, now: at(5), quietMs })).toBe(quiet);
+    // firing again within the quiet period: the same episode, its run already counted
+    expect(advanceEpisode(quiet, { production: 'v1', firing: true, now: at(5), quietMs })).toEqual(trained);
+    expect(advanceEpisode(quiet, { production: 'v1', firing: false, now: at(10), quietMs })).toBeUndefined();
+    // another Production: the old episode ends at once
+    expect(advanceEpisode(quiet, { production: 'v3', firing: false, now: at(1), quietMs })).toBeUndefined();
+  });
+
   it('ask for one run per episode, and say which version was trained for it', () => {
     const first = decideTriggers({
       observations: { drift: drift(true) },
@@ -85,6 +99,19 @@ describe('trigger episodes', () => {
       now: t1,
     });
     expect(back.fire?.trigger).toBe('drift');
+  });
+
+  it('counts a run already in progress as the run of an episode that begins meanwhile', () => {
+    const during = decideTriggers({
+      observations: { drift: drift(true) },
+      previous: undefined,
+      production: 'v1',
+      now: t0,
+      running: 'v2',
+    });
+    expect(during.fire).toBeUndefined();
+    expect(during.triggers).toEqual({ drift: { production: 'v1', since: t0, trainedBy: 'v2' } });
+    expect(during.conditions[0]!.message).toBe('PSI 0.400 ≥ 0.2; v2 was trained for it');
   });
 
   it('keeps the episode through an inconclusive check, so a short outage does not train again', () => {
