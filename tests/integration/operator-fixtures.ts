@@ -169,8 +169,8 @@ export interface OperatorEnv {
   config(overrides?: Partial<OperatorConfig>): OperatorConfig;
   /** an operator in this process */
   startOperator(overrides?: Partial<OperatorConfig>, options?: { now?: () => Date }): Promise<Manager>;
-  /** an operator as its own process (`rpsq operator`), for killing */
-  spawnOperator(name: string, env?: Record<string, string>): Managed;
+  /** an operator as its own process (`rpsq operator`), for killing; `compiled` runs `dist/cli.js` (make build) instead of the TypeScript through tsx */
+  spawnOperator(name: string, env?: Record<string, string>, options?: { compiled?: boolean }): Managed;
   stop(): Promise<void>;
 }
 
@@ -298,30 +298,28 @@ async function prepareEnv(
       await manager.start();
       return manager;
     },
-    spawnOperator(name, env = {}) {
-      const p = startProcess(
-        name,
-        process.execPath,
-        ['--import', 'tsx', path.join(repo, 'cli.ts'), 'operator'],
-        {
-          logDir: path.join(dir, 'logs'),
-          cwd: repo,
-          env: {
-            KUBECONFIG: cp.kubeconfigPath,
-            NAMESPACE,
-            RPS_GAME_URL: game.url,
-            RPS_INTERNAL_TOKEN: TOKEN,
-            S3_ENDPOINT: minio.endpoint,
-            S3_ACCESS_KEY: minio.accessKey,
-            S3_SECRET_KEY: minio.secretKey,
-            S3_BUCKET: minio.bucket,
-            METRICS_PORT: '0',
-            POD_NAME: name,
-            LOG_LEVEL: 'info',
-            ...env,
-          },
+    spawnOperator(name, env = {}, options = {}) {
+      const entry = options.compiled
+        ? [path.join(repo, 'dist', 'cli.js')]
+        : ['--import', 'tsx', path.join(repo, 'cli.ts')];
+      const p = startProcess(name, process.execPath, [...entry, 'operator'], {
+        logDir: path.join(dir, 'logs'),
+        cwd: repo,
+        env: {
+          KUBECONFIG: cp.kubeconfigPath,
+          NAMESPACE,
+          RPS_GAME_URL: game.url,
+          RPS_INTERNAL_TOKEN: TOKEN,
+          S3_ENDPOINT: minio.endpoint,
+          S3_ACCESS_KEY: minio.accessKey,
+          S3_SECRET_KEY: minio.secretKey,
+          S3_BUCKET: minio.bucket,
+          METRICS_PORT: '0',
+          POD_NAME: name,
+          LOG_LEVEL: 'info',
+          ...env,
         },
-      );
+      });
       processes.push(p);
       return p;
     },
