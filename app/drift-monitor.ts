@@ -37,6 +37,8 @@ export interface DriftReply {
   threshold: number;
   statistic: 'psi';
   rows: number;
+  /** the training rows the reference was computed from (0 without one): small references are noisy */
+  referenceRows: number;
   moveDistribution: {
     reference: number[];
     recent: number[];
@@ -136,6 +138,7 @@ export class DriftMonitor {
         threshold: this.settings.threshold,
         statistic: 'psi',
         rows: batch.rows,
+        referenceRows: reference?.rows ?? 0,
         moveDistribution: {
           reference: reference ? [...reference.moveShares] : [0, 0, 0],
           recent: moveShares(batch),
@@ -159,6 +162,7 @@ export class DriftMonitor {
         threshold: r.threshold,
         statistic: r.statistic,
         rows: r.rows,
+        referenceRows: reference.rows,
         moveDistribution: {
           reference: r.moveDistribution.reference,
           recent: r.moveDistribution.recent,

@@ -116,6 +116,11 @@ export class GameServerClient {
       score: number(body.score),
       threshold: number(body.threshold),
       rows: number(body.rows),
+      ...(typeof body.referenceRows === 'number' &&
+      Number.isInteger(body.referenceRows) &&
+      body.referenceRows > 0
+        ? { referenceRows: body.referenceRows }
+        : {}),
     };
     if (Number.isNaN(observation.score) || Number.isNaN(observation.rows)) {
       throw new GameServerError(

@@ -39,6 +39,7 @@ export const BotDriftSchema = Type.Object({
   threshold: Type.Number(),
   statistic: Type.Literal('psi'),
   rows: Type.Integer({ minimum: 0 }),
+  referenceRows: Type.Integer({ minimum: 0, description: 'training rows of the reference (0 without one)' }),
   moveDistribution: Type.Object({
     reference: Shares,
     recent: Shares,

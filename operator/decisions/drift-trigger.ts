@@ -9,6 +9,8 @@ export interface DriftObservation {
   score: number;
   threshold: number;
   rows: number;
+  /** the training rows of the reference, when the game server says */
+  referenceRows?: number;
 }
 
 export const DEFAULT_DRIFT_TRIGGER_THRESHOLD = 0.2;
@@ -59,7 +61,8 @@ export function observeDrift(input: {
     };
   }
   const score = observation.score.toFixed(3);
-  const against = `on ${observation.rows} recent rounds against ${observation.version}'s training rows`;
+  const reference = observation.referenceRows ? `${observation.referenceRows} ` : '';
+  const against = `on ${observation.rows} recent rounds against ${observation.version}'s ${reference}training rows`;
   if (observation.score < threshold) {
     const message = `PSI ${score} < ${threshold} ${against}`;
     return {

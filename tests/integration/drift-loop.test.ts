@@ -125,7 +125,7 @@ describe('a population that changes retrains its bot', () => {
     const v2 = retrained.status!.versions!.find((v) => v.name === 'v2')!;
     expect(v2.trigger).toBe('drift');
     expect(v2.triggerEvidence).toMatch(
-      /^PSI \d+\.\d{3} ≥ 0\.2 on \d+ recent rounds against v1's training rows$/,
+      /^PSI \d+\.\d{3} ≥ 0\.2 on 500 recent rounds against v1's \d+ training rows$/,
     );
     const metadata = JSON.parse((await env.store.get('brian/v2/metadata.json'))!.toString()) as {
       trigger: string;

@@ -111,6 +111,7 @@ describe('GET /api/v1/stats/drift', () => {
         'insufficientData',
         'model',
         'moveDistribution',
+        'referenceRows',
         'rows',
         'score',
         'statistic',

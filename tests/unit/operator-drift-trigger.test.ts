@@ -70,6 +70,15 @@ describe('the drift trigger', () => {
     });
   });
 
+  it('names the size of the reference when the game server gives it', () => {
+    const d = observeDrift({
+      production: 'v3',
+      threshold: 0.2,
+      observation: seen(0.05, { referenceRows: 340 }),
+    });
+    expect(d.condition.message).toBe("PSI 0.050 < 0.2 on 1000 recent rounds against v3's 340 training rows");
+  });
+
   it('concludes nothing while the game server still checks another version than Production', () => {
     const d = observeDrift({ production: 'v4', threshold: 0.2, observation: seen(0.9) });
     expect(d.firing).toBeNull();
