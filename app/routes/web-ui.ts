@@ -11,6 +11,7 @@ const CSS = 'text/css; charset=utf-8';
 const FILES: Record<string, { file: string; type: string; vendored?: true }> = {
   '/': { file: 'index.html', type: HTML },
   '/app.js': { file: 'app.js', type: JS },
+  '/base.css': { file: 'base.css', type: CSS },
   '/styles.css': { file: 'styles.css', type: CSS },
   '/dashboard': { file: 'dashboard.html', type: HTML },
   '/dashboard.js': { file: 'dashboard.js', type: JS },

@@ -20,6 +20,7 @@ import {
   type VersionStats,
 } from '../../core/index.ts';
 import { ArtifactStore } from '../../lib/artifact-store.ts';
+import { asExportedRounds } from '../unit/trainer-fixtures.ts';
 import {
   binary,
   freePort,
@@ -123,30 +124,11 @@ export class StubGameServer {
 
   /** Makes `count` rounds of synthetic games available at the export endpoint. */
   setEvents(count: number): void {
-    const out: ExportedRound[] = [];
-    for (const game of coldStartCorpus({ games: Math.ceil(count / 5) + 1, seed: 7 })) {
-      for (const r of game.rounds) {
-        if (out.length >= count) break;
-        out.push({
-          id: out.length + 1,
-          gameId: game.gameId,
-          bot: 'stub',
-          round: r.round,
-          playerMove: r.playerMove,
-          botMove: r.botMove,
-          values: r.values,
-          result: r.result,
-          playerScore: r.playerScore,
-          botScore: r.botScore,
-          synthetic: true,
-          player: game.player,
-          alias: null,
-          version: null,
-          createdAt: new Date().toISOString(),
-        });
-      }
-    }
-    this.events = out;
+    const games = coldStartCorpus({ games: Math.ceil(count / 5) + 1, seed: 7 });
+    this.events = asExportedRounds(games, { bot: 'stub', synthetic: true, start: Date.now() }).slice(
+      0,
+      count,
+    );
   }
 
   async start(): Promise<void> {

@@ -85,7 +85,12 @@ describe('a failing trainer', () => {
     );
     expect(condition(failed, 'Ready')).toMatchObject({ status: 'False', reason: 'TrainingFailed' });
     expect(failed.status?.training).toMatchObject({ version: 'v1' });
-    expect(failed.status?.training?.nextRetryTime).toBeDefined();
+    // the next attempt waits the backoff (retryDelaySeconds 1, doubled, at most 2) after the failure
+    const backoff =
+      new Date(failed.status!.training!.nextRetryTime!).getTime() -
+      new Date(failed.status!.training!.lastFailureTime!).getTime();
+    expect(backoff).toBeGreaterThanOrEqual(1000);
+    expect(backoff).toBeLessThanOrEqual(2000);
     const notes = await eventually('the Event', async () => (await eventNotes('bare', 'TrainingFailed'))[0]);
     expect(notes).toMatch(/^Warning: training v1 failed .*dataset has 0 game/);
     // retried with growing delays, never in a hot loop (compare with the failure seen first,

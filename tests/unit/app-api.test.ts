@@ -420,6 +420,7 @@ describe('rate limit, health, metrics, web UI', () => {
     expect(page.body).toContain('Choose your opponent');
     expect((await app.inject('/app.js')).headers['content-type']).toContain('javascript');
     expect((await app.inject('/styles.css')).headers['content-type']).toContain('text/css');
+    expect((await app.inject('/base.css')).headers['content-type']).toContain('text/css');
     const missing = await app.inject('/api/v1/nothing');
     expect(missing.statusCode).toBe(404);
     expect(missing.json().message).toBe('no route GET /api/v1/nothing');
