@@ -120,6 +120,7 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
       windowRounds: config.driftWindowRounds,
       threshold: config.driftThreshold,
       minRows: config.driftMinRows,
+      minReferenceRows: config.driftMinReferenceRows,
       intervalMs: config.driftIntervalMs,
     },
     app.log.child({ component: 'drift' }),

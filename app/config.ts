@@ -1,6 +1,10 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_DRIFT_MIN_ROWS, DEFAULT_DRIFT_THRESHOLD } from '../core/index.ts';
+import {
+  DEFAULT_DRIFT_MIN_REFERENCE_ROWS,
+  DEFAULT_DRIFT_MIN_ROWS,
+  DEFAULT_DRIFT_THRESHOLD,
+} from '../core/index.ts';
 import type { ArtifactStoreConfig } from '../lib/artifact-store.ts';
 import { EnvReader } from '../lib/env-config.ts';
 
@@ -39,6 +43,8 @@ export interface AppConfig {
   driftThreshold: number;
   /** RPS_DRIFT_MIN_ROWS: fewer recent rounds than this conclude nothing (insufficientData), default 200 */
   driftMinRows: number;
+  /** RPS_DRIFT_MIN_REFERENCE_ROWS: a Production version trained on fewer rows than this concludes nothing (its score is noise), default 500 */
+  driftMinReferenceRows: number;
   /** RPS_DRIFT_INTERVAL_MS: how often the drift metrics are recomputed in the background, default 30000 */
   driftIntervalMs: number;
 }
@@ -51,6 +57,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const rateLimitPerMinute = read.integer('RPS_RATE_LIMIT', 1200, 1, 10_000_000);
   const driftWindowRounds = read.integer('RPS_DRIFT_WINDOW_ROUNDS', 1000, 10, 100_000);
   const driftMinRows = read.integer('RPS_DRIFT_MIN_ROWS', DEFAULT_DRIFT_MIN_ROWS, 1, 100_000);
+  const driftMinReferenceRows = read.integer(
+    'RPS_DRIFT_MIN_REFERENCE_ROWS',
+    DEFAULT_DRIFT_MIN_REFERENCE_ROWS,
+    1,
+    10_000_000,
+  );
   const driftIntervalMs = read.integer('RPS_DRIFT_INTERVAL_MS', 30_000, 1000, 3_600_000);
   const driftThreshold = read.number(
     'RPS_DRIFT_THRESHOLD',
@@ -93,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     driftWindowRounds,
     driftThreshold,
     driftMinRows,
+    driftMinReferenceRows,
     driftIntervalMs,
   };
 }

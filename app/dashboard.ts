@@ -68,7 +68,14 @@ export interface DashboardBot {
     current: DriftReply;
     history: { t: number; score: number | null }[];
   };
-  aliasChanges: { at: number; alias: Alias; version: string | null; previous: string | null }[];
+  /** newest first; `promotion`: Production took the version B held (the A/B winner, or a pin that did the same) */
+  aliasChanges: {
+    at: number;
+    alias: Alias;
+    version: string | null;
+    previous: string | null;
+    promotion: boolean;
+  }[];
 }
 
 export interface DashboardData {
@@ -209,6 +216,10 @@ export async function dashboardData(
         alias: c.alias,
         version: c.version,
         previous: c.previous,
+        promotion:
+          c.alias === 'Production' &&
+          c.version !== null &&
+          changes.some((o) => o.at === c.at && o.alias === 'B' && o.previous === c.version),
       })),
     });
   }

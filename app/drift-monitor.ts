@@ -21,6 +21,8 @@ export interface DriftSettings {
   threshold: number;
   /** fewer recent rows conclude nothing */
   minRows: number;
+  /** a reference of fewer training rows concludes nothing */
+  minReferenceRows: number;
   /** how often the background check runs */
   intervalMs: number;
 }
@@ -48,6 +50,8 @@ export interface DriftReply {
   };
   /** largest PSI first */
   features: { name: string; psi: number }[];
+  /** what changed most: the five largest standardised mean shifts |recent − reference| / reference std */
+  meanShift: { name: string; z: number }[];
 }
 
 export interface DriftSample {
@@ -147,11 +151,13 @@ export class DriftMonitor {
           pValue: 1,
         },
         features: [],
+        meanShift: [],
       };
     } else {
       const r = driftReport(reference, batch, {
         threshold: this.settings.threshold,
         minRows: this.settings.minRows,
+        minReferenceRows: this.settings.minReferenceRows,
       });
       reply = {
         model,
@@ -171,6 +177,7 @@ export class DriftMonitor {
           pValue: r.moveDistribution.pValue,
         },
         features: r.features.map((f) => ({ name: f.name, psi: f.psi })),
+        meanShift: r.meanShift.map((m) => ({ name: m.name, z: m.z })),
       };
     }
     if (!excludeSynthetic) this.publish(reply);

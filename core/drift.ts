@@ -21,6 +21,11 @@ export const DRIFT_FEATURES: readonly string[] = Object.freeze([
 /** PSI < 0.1 stable, 0.1–0.2 moderate shift, > 0.2 significant shift (the usual rule of thumb). */
 export const DEFAULT_DRIFT_THRESHOLD = 0.2;
 export const DEFAULT_DRIFT_MIN_ROWS = 200;
+/**
+ * A reference of fewer training rows concludes nothing: against a few hundred rows the PSI of an
+ * unchanged population often passes 0.2 (bench/drift-noise.ts, docs/drift.md).
+ */
+export const DEFAULT_DRIFT_MIN_REFERENCE_ROWS = 500;
 const BINS = 10;
 // an empty bin would make ln(a/e) infinite; this floor is the customary remedy
 const EPSILON = 1e-4;
@@ -132,7 +137,7 @@ export function chiSquareSurvival(x: number, df: number): number {
 
 export interface DriftReport {
   rows: number;
-  /** fewer recent rows than `minRows`: nothing is concluded */
+  /** fewer recent rows than `minRows`, or a reference of fewer than `minReferenceRows`: nothing is concluded */
   insufficientData: boolean;
   drifted: boolean;
   threshold: number;
@@ -150,10 +155,11 @@ export interface DriftReport {
 export function driftReport(
   reference: ReferenceStatistics,
   recent: FeatureBatch,
-  options: { threshold?: number; minRows?: number } = {},
+  options: { threshold?: number; minRows?: number; minReferenceRows?: number } = {},
 ): DriftReport {
   const threshold = options.threshold ?? DEFAULT_DRIFT_THRESHOLD;
   const minRows = options.minRows ?? DEFAULT_DRIFT_MIN_ROWS;
+  const minReferenceRows = options.minReferenceRows ?? DEFAULT_DRIFT_MIN_REFERENCE_ROWS;
   const recentShares = moveShares(recent);
   const counts = recentShares.map((s) => Math.round(s * recent.rows));
   const chi = recent.rows ? chiSquareTest(counts, reference.moveShares) : { statistic: 0, df: 2, pValue: 1 };
@@ -174,7 +180,7 @@ export function driftReport(
   })
     .sort((a, b) => b.z - a.z)
     .slice(0, 5);
-  const insufficientData = recent.rows < minRows || recent.rows === 0;
+  const insufficientData = recent.rows < minRows || recent.rows === 0 || reference.rows < minReferenceRows;
   // no rows: every share is 0, which says nothing about the players
   const score = recent.rows === 0 ? 0 : Math.max(movePsi, ...features.map((f) => f.psi));
   return {

@@ -93,6 +93,7 @@ export {
 } from './schemas.ts';
 export {
   DEFAULT_DRIFT_MIN_ROWS,
+  DEFAULT_DRIFT_MIN_REFERENCE_ROWS,
   DEFAULT_DRIFT_THRESHOLD,
   DRIFT_FEATURES,
   chiSquareSurvival,

@@ -85,6 +85,8 @@ export class Manager {
     this.metricsServer = await startMetricsServer(this.metrics, config.metricsPort, () => this.ready);
     this.log.info({ metricsPort: this.metricsServer.port, namespace: config.namespace }, 'operator starting');
     if (!config.leaderElection) {
+      // the only replica: it leads without a Lease
+      this.metrics.leader.set(1);
       await this.startControllers();
       return;
     }

@@ -223,6 +223,23 @@ function checkValue(name: string, spec: HyperparameterSpec, value: unknown): num
 }
 
 /**
+ * The most leaves one class's ensemble may hold (trees × 2^depth). Each range alone is fine, but
+ * together `trees` and `depth` can ask for an ensemble of millions of nodes: hours of training and
+ * a model.onnx of gigabytes. The schema checks each field; this combination is the trainer's.
+ */
+export const MAX_GBDT_LEAVES = 2 ** 20;
+
+function checkGbdtSize({ trees, depth }: GbdtHyperparameters): void {
+  const leaves = trees * 2 ** depth;
+  if (leaves > MAX_GBDT_LEAVES) {
+    throw new ConfigError(
+      `hyperparameters trees=${trees} and depth=${depth} allow ${leaves.toLocaleString('en-US')} leaves per class ` +
+        `(trees × 2^depth): allowed is at most ${MAX_GBDT_LEAVES.toLocaleString('en-US')}; lower trees or depth`,
+    );
+  }
+}
+
+/**
  * Defaults merged with the given values, each checked against its range. Unknown names and
  * out-of-range values throw a ConfigError naming the parameter, the value and what is allowed.
  */
@@ -257,6 +274,7 @@ export function resolveHyperparameters<A extends Algorithm>(
           : spec.default
         : checkValue(name, spec, value);
   }
+  if (algorithm === 'gbdt') checkGbdtSize(resolved as GbdtHyperparameters);
   return resolved as HyperparametersOf<A>;
 }
 

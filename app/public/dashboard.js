@@ -120,7 +120,7 @@ function createView(bot) {
   const grid = el('div', 'grid');
   const acc = card('Prediction accuracy', 'per version');
   const ab = card('Production vs B', 'bot win rate · p-value');
-  const changes = card('Alias changes', 'seen by this server');
+  const changes = card('Promotions and alias changes', 'seen by this server');
   const drift = card('Drift', 'PSI against the training rows');
   const moves = card('Player moves', 'training vs recent');
   const features = card('Features', 'largest PSI first');
@@ -423,6 +423,10 @@ function renderChanges(view, bot) {
             ? `${c.version} → ${c.alias} (was ${c.previous})`
             : `${c.version} → ${c.alias}`;
       li.append(el('span', 'when', clock(c.at)), el('span', 'what', what));
+      if (c.promotion) {
+        li.classList.add('promotion');
+        li.append(el('span', 'badge', 'promoted from B'));
+      }
       li.title = new Date(c.at).toLocaleString();
       return li;
     }),

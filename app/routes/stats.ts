@@ -48,6 +48,9 @@ export const BotDriftSchema = Type.Object({
     pValue: Type.Number(),
   }),
   features: Type.Array(Type.Object({ name: Type.String(), psi: Type.Number() })),
+  meanShift: Type.Array(Type.Object({ name: Type.String(), z: Type.Number() }), {
+    description: 'the five largest standardised mean shifts, largest first',
+  }),
 });
 
 export const DriftReplySchema = Type.Union([

@@ -1,13 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
-import {
-  ALIASES,
-  ArtifactMetadataSchema,
-  FEATURE_SET,
-  validate,
-  type Alias,
-  type ArtifactMetadata,
-} from '../../core/index.ts';
-import { ArtifactStoreError, artifactUri, sha256Hex } from '../../lib/artifact-store.ts';
+import { ALIASES, type Alias, type ArtifactMetadata } from '../../core/index.ts';
+import { ArtifactStoreError, sha256Hex } from '../../lib/artifact-store.ts';
 import {
   aliasChanges,
   appendHistory,
@@ -58,6 +51,7 @@ import {
 /** An episode ends once its trigger stayed quiet this many poll intervals. */
 const EPISODE_QUIET_INTERVALS = 2;
 import { addVersion, retainVersions, versionPrefix } from '../decisions/versions.ts';
+import { readVersionArtifacts, type VersionArtifacts } from '../version-artifacts.ts';
 import type { OperatorContext } from '../context.ts';
 import type { EventType } from '../events.ts';
 import { apiMessage, isConflict, isNotFound, mergePatch, serverSideApply } from '../kube.ts';
@@ -134,65 +128,6 @@ function modelJobs(ctx: OperatorContext, model: RpsModel): Job[] {
         !j.metadata.deletionTimestamp &&
         (j.metadata.ownerReferences ?? []).some((o) => o.uid === model.metadata.uid),
     );
-}
-
-/** The metadata of a trained version, checked against its model.onnx; null with the reason when unusable. */
-async function readArtifacts(
-  ctx: OperatorContext,
-  model: RpsModel,
-  version: string,
-): Promise<
-  { ok: true; metadata: ArtifactMetadata; uri: string } | { ok: false; error: string; missing: boolean }
-> {
-  const prefix = versionPrefix(model.metadata.name, version);
-  const raw = await ctx.store.get(`${prefix}metadata.json`);
-  if (!raw)
-    return { ok: false, missing: true, error: `${prefix}metadata.json is not in bucket ${ctx.store.bucket}` };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw.toString('utf8'));
-  } catch (err) {
-    return {
-      ok: false,
-      missing: false,
-      error: `${prefix}metadata.json is not JSON: ${(err as Error).message}`,
-    };
-  }
-  const checked = validate<ArtifactMetadata>(ArtifactMetadataSchema, parsed);
-  if (!checked.ok) {
-    return {
-      ok: false,
-      missing: false,
-      error: `${prefix}metadata.json is invalid: ${checked.errors.join('; ')}`,
-    };
-  }
-  const md = checked.value;
-  if (md.model !== model.metadata.name || md.version !== version || md.algorithm !== model.spec.algorithm) {
-    return {
-      ok: false,
-      missing: false,
-      error: `${prefix}metadata.json describes ${md.model} ${md.version} (${md.algorithm}), expected ${model.metadata.name} ${version} (${model.spec.algorithm})`,
-    };
-  }
-  if (md.featureSet !== FEATURE_SET) {
-    return {
-      ok: false,
-      missing: false,
-      error: `feature set ${md.featureSet} is not the served ${FEATURE_SET}`,
-    };
-  }
-  const onnx = await ctx.store.get(`${prefix}model.onnx`);
-  if (!onnx)
-    return { ok: false, missing: false, error: `${prefix}model.onnx is not in bucket ${ctx.store.bucket}` };
-  const sha = sha256Hex(onnx);
-  if (sha !== md.artifact.sha256) {
-    return {
-      ok: false,
-      missing: false,
-      error: `${prefix}model.onnx has sha256 ${sha}, metadata.json says ${md.artifact.sha256}`,
-    };
-  }
-  return { ok: true, metadata: md, uri: artifactUri(ctx.store.bucket, `${prefix}model.onnx`) };
 }
 
 function versionRecord(
@@ -514,9 +449,9 @@ class ModelReconcile {
   }
 
   private async register(version: string, job: JobView | undefined): Promise<void> {
-    let artifacts: Awaited<ReturnType<typeof readArtifacts>>;
+    let artifacts: VersionArtifacts;
     try {
-      artifacts = await readArtifacts(this.ctx, this.model, version);
+      artifacts = await readVersionArtifacts(this.ctx.store, this.model, version);
     } catch (err) {
       this.registrationUnavailable(version, err);
       return;

@@ -138,6 +138,10 @@ describe('live dashboard', () => {
       .toContain(' ok');
     const changes = await bot(page, 'brian').locator('.changes li .what').allTextContents();
     expect(changes.slice(0, 3)).toEqual(['v4 → Shadow2', 'v1 → B (was v2)', 'v2 → Production (was v1)']);
+    // the promotion stands out: Production took the version B held
+    const promoted = bot(page, 'brian').locator('.changes li.promotion');
+    expect(await promoted.locator('.what').allTextContents()).toEqual(['v2 → Production (was v1)']);
+    expect(await promoted.locator('.badge').textContent()).toBe('promoted from B');
     expect(await bot(page, 'logan').locator('[data-chart="accuracy"] .empty').isVisible()).toBe(true);
 
     await page.waitForTimeout(300); // uPlot draws on the next frame

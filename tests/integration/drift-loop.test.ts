@@ -35,7 +35,9 @@ let operator: Manager;
 
 beforeAll(async () => {
   env = await startOperatorEnv();
-  game = await startRealGameServer(env, { config: { driftWindowRounds: WINDOW, driftMinRows: 400 } });
+  game = await startRealGameServer(env, {
+    config: { driftWindowRounds: WINDOW, driftMinRows: 400, driftMinReferenceRows: 200 },
+  });
   operator = await env.startOperator({ gameUrl: game.url });
 });
 

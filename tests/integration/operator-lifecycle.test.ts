@@ -158,6 +158,25 @@ describe('RpsModel lifecycle on a real API server, MinIO and trainer', () => {
     expect(manifest?.aliases.Production).toEqual({ version: 'v1', uri: v1.uri, sha256: v1.sha256 });
     expect(manifest?.trafficSplit).toEqual({ Production: 0.5, B: 0.5 });
     expect(operator.isLeader).toBe(true);
+
+    // what Prometheus scrapes from the operator says the same
+    const scrape = await (await fetch(`http://127.0.0.1:${operator.metricsPort}/metrics`)).text();
+    const sample = (line: RegExp) => scrape.split('\n').find((l) => line.test(l));
+    expect(
+      sample(/^rpsquest_operator_training_jobs_total\{.*model="logan".*result="succeeded".*\} 1$/),
+    ).toBeDefined();
+    expect(
+      sample(/^rpsquest_operator_reconciles_total\{.*kind="RpsModel".*result="success".*\} [1-9]/),
+    ).toBeDefined();
+    expect(
+      sample(/^rpsquest_operator_reconcile_duration_seconds_count\{kind="RpsModel"\} [1-9]/),
+    ).toBeDefined();
+    expect(sample(/^rpsquest_operator_queue_depth\{kind="RpsModel"\} \d+$/)).toBeDefined();
+    expect(sample(/^rpsquest_operator_events_total\{.*reason="VersionRegistered".*\} [1-9]/)).toBeDefined();
+    expect(sample(/^rpsquest_operator_leader 1$/)).toBeDefined();
+    for (const name of ['rpsquest_operator_promotions_total', 'rpsquest_operator_last_p_value']) {
+      expect(scrape).toContain(`# TYPE ${name} `);
+    }
   });
 
   it('train-now trains v2, which enters Shadow2', async () => {

@@ -218,4 +218,43 @@ describe('promotion driven through the real game server', () => {
     expect(ev.target.B).toBe('v1');
     expect((await getModel(env, 'brian')).status?.aliases?.B).toBe('v1');
   });
+
+  it('a pin rolls Production back to v1 and the app follows', async () => {
+    await env.kubectl([
+      '-n',
+      NAMESPACE,
+      'patch',
+      'rpsm',
+      'brian',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ spec: { aliases: { Production: 'v1' } } }),
+    ]);
+    const pinned = await eventually('Production pinned to v1 and served', async () => {
+      const m = await getModel(env, 'brian');
+      return m.status?.aliases?.Production === 'v1' &&
+        condition(m, 'Served')?.status === 'True' &&
+        m.status.observedGeneration === m.metadata.generation
+        ? m
+        : undefined;
+    });
+    expect(pinned.status?.aliasHistory?.filter((h) => h.alias === 'Production').at(-1)).toMatchObject({
+      from: 'v2',
+      to: 'v1',
+      reason: 'Pinned',
+    });
+    const v1 = pinned.status!.versions!.find((v) => v.name === 'v1')!;
+    const res = await fetch(`${url}/api/v1/models`);
+    const { models } = (await res.json()) as {
+      models: {
+        model: string;
+        aliases: Record<string, { version: string; sha256: string; loaded: boolean }>;
+      }[];
+    };
+    expect(models.find((m) => m.model === 'brian')?.aliases.Production).toEqual({
+      version: 'v1',
+      sha256: v1.sha256,
+      loaded: true,
+    });
+  });
 });

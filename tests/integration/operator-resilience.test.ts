@@ -123,6 +123,48 @@ describe('a failing trainer', () => {
     expect(await jobNames('bare')).toEqual(['bare-train-v1']);
   });
 
+  it('a hyperparameter combination the schema accepts but the trainer refuses: condition, Event, backoff, fixed by the spec', async () => {
+    const yaml = modelYaml('huge')
+      .replace('algorithm: logistic', 'algorithm: gbdt')
+      .replace(
+        'hyperparameters: { epochs: 3, batchSize: 256, patience: 1 }',
+        'hyperparameters: { trees: 1000, depth: 12 }',
+      );
+    // the API server takes it: each field is in its range
+    await apply(env, yaml);
+    const failed = await eventually('TrainingFailed', async () => {
+      const m = await getModel(env, 'huge');
+      return condition(m, 'Training')?.reason === 'TrainingFailed' ? m : undefined;
+    });
+    const refusal =
+      /hyperparameters trees=1000 and depth=12 allow 4,096,000 leaves per class .*allowed is at most 1,048,576/;
+    expect(condition(failed, 'Training')?.message).toMatch(refusal);
+    expect(condition(failed, 'Ready')).toMatchObject({ status: 'False', reason: 'TrainingFailed' });
+    expect(Date.parse(failed.status!.training!.nextRetryTime!)).toBeGreaterThan(
+      Date.parse(failed.status!.training!.lastFailureTime!),
+    );
+    const note = await eventually('the Event', async () => (await eventNotes('huge', 'TrainingFailed'))[0]);
+    expect(note).toMatch(/^Warning: training v1 failed /);
+    expect(note).toMatch(refusal);
+
+    await env.kubectl([
+      '-n',
+      NAMESPACE,
+      'patch',
+      'rpsm',
+      'huge',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ spec: { hyperparameters: { trees: 20, depth: 3 } } }),
+    ]);
+    const fixed = await eventually('recovered', async () => {
+      const m = await getModel(env, 'huge');
+      return condition(m, 'Ready')?.status === 'True' ? m : undefined;
+    });
+    expect(fixed.status?.versions?.map((v) => v.name)).toEqual(['v1']);
+    expect(fixed.status?.training?.attempts).toBe(0);
+  });
+
   it('survives the object store going away: the training fails, backs off, and succeeds once it is back', async () => {
     await apply(env, modelYaml('sturdy'));
     await eventually('v1', async () => condition(await getModel(env, 'sturdy'), 'Ready')?.status === 'True');
@@ -166,7 +208,12 @@ describe('operator processes', () => {
     expect(await jobNames('crash')).toEqual(['crash-train-v1']);
     expect(m.status?.versions?.map((v) => v.name)).toEqual(['v1']);
     expect(m.status?.aliasHistory?.filter((h) => h.reason === 'FirstVersion')).toHaveLength(4);
-    expect((await eventNotes('crash', 'VersionRegistered')).length).toBe(1);
+    // the Event follows the status write
+    const registered = await eventually('the VersionRegistered Event', async () => {
+      const notes = await eventNotes('crash', 'VersionRegistered');
+      return notes.length ? notes : undefined;
+    });
+    expect(registered).toHaveLength(1);
     await second.stop();
   });
 

@@ -8,20 +8,32 @@ import {
   getModel,
   getPolicy,
   startOperatorEnv,
+  startRealGameServer,
   type OperatorEnv,
+  type RealGameServer,
 } from './operator-fixtures.ts';
 
+// The samples against the real game server: the trainer reads its export (empty at first, so each
+// bot trains on its cold-start corpus), the app loads what the operator writes into the manifest,
+// and the operator's Served condition reads what the app reports.
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 let env: OperatorEnv;
+let game: RealGameServer;
 
 beforeAll(async () => {
   env = await startOperatorEnv();
-  await env.startOperator();
+  game = await startRealGameServer(env);
+  await env.startOperator({ gameUrl: game.url });
 });
 
 afterAll(async () => {
+  await game?.stop();
   await env?.stop();
 });
+
+interface ServedModels {
+  models: { model: string; aliases: Record<string, { version: string; loaded: boolean; sha256: string }> }[];
+}
 
 describe('config/samples', () => {
   it(
@@ -42,6 +54,17 @@ describe('config/samples', () => {
         const m = await getModel(env, name);
         expect(m.status?.aliases).toEqual({ Production: 'v1', B: 'v1', Shadow1: 'v1', Shadow2: 'v1' });
         expect(condition(m, 'Served')?.status).toBe('True');
+      }
+      // the game server itself loaded v1 into every alias, with the registered artifact
+      const served = (await (await fetch(`${game.url}/api/v1/models`)).json()) as ServedModels;
+      for (const name of ['brian', 'forrest', 'logan']) {
+        const sha = (await getModel(env, name)).status?.versions?.[0]?.sha256;
+        expect(sha).toMatch(/^[0-9a-f]{64}$/);
+        const aliases = served.models.find((m) => m.model === name)?.aliases ?? {};
+        expect(Object.keys(aliases).sort()).toEqual(['B', 'Production', 'Shadow1', 'Shadow2']);
+        for (const target of Object.values(aliases)) {
+          expect(target).toMatchObject({ version: 'v1', loaded: true, sha256: sha });
+        }
       }
       const table = (await env.kubectl(['get', 'rpsm', '-n', NAMESPACE])).trim().split('\n');
       expect(table[0]!.split(/\s{2,}/)).toEqual([

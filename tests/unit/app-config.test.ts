@@ -17,6 +17,7 @@ describe('loadConfig', () => {
       driftWindowRounds: 1000,
       driftThreshold: 0.2,
       driftMinRows: 200,
+      driftMinReferenceRows: 500,
       driftIntervalMs: 30_000,
     });
   });
@@ -36,6 +37,7 @@ describe('loadConfig', () => {
       RPS_DRIFT_WINDOW_ROUNDS: '1000',
       RPS_DRIFT_THRESHOLD: '0.25',
       RPS_DRIFT_MIN_ROWS: '100',
+      RPS_DRIFT_MIN_REFERENCE_ROWS: '800',
       RPS_DRIFT_INTERVAL_MS: '60000',
     });
     expect(c).toMatchObject({
@@ -55,6 +57,7 @@ describe('loadConfig', () => {
       driftWindowRounds: 1000,
       driftThreshold: 0.25,
       driftMinRows: 100,
+      driftMinReferenceRows: 800,
       driftIntervalMs: 60_000,
     });
     expect(loadConfig({ RPS_TRUST_PROXY: '10.0.0.0/8' }).trustProxy).toBe('10.0.0.0/8');

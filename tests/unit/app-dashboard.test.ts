@@ -180,8 +180,8 @@ describe('GET /api/v1/dashboard', () => {
       { alias: 'B', version: 'v1' },
     ]);
     expect(brian.aliasChanges.slice(0, 2)).toEqual([
-      { at: promotedAt, alias: 'B', version: 'v1', previous: 'v2' },
-      { at: promotedAt, alias: 'Production', version: 'v2', previous: 'v1' },
+      { at: promotedAt, alias: 'B', version: 'v1', previous: 'v2', promotion: false },
+      { at: promotedAt, alias: 'Production', version: 'v2', previous: 'v1', promotion: true },
     ]);
     expect(brian.abTest).toMatchObject({
       production: 'v2',

@@ -109,6 +109,7 @@ describe('GET /api/v1/stats/drift', () => {
         'drifted',
         'features',
         'insufficientData',
+        'meanShift',
         'model',
         'moveDistribution',
         'referenceRows',
@@ -139,6 +140,8 @@ describe('GET /api/v1/stats/drift', () => {
     });
     expect(same.score).toBe(core.score);
     expect(same.moveDistribution.pValue).toBe(core.moveDistribution.pValue);
+    expect(same.meanShift).toEqual(core.meanShift);
+    expect(same.meanShift).toHaveLength(5);
 
     // Hal plays the middle-valued move: his rounds replace Gus's in the window
     await playRows('Hal', WINDOW, 2);

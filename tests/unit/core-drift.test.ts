@@ -4,6 +4,7 @@ import {
   chiSquareSurvival,
   chiSquareTest,
   createSyntheticPlayer,
+  DEFAULT_DRIFT_MIN_REFERENCE_ROWS,
   driftReport,
   featureBatch,
   populationStabilityIndex,
@@ -109,6 +110,20 @@ describe('drift report', () => {
     expect(report.insufficientData).toBe(true);
     expect(report.drifted).toBe(false);
     expect(report.rows).toBe(few.rows);
+  });
+
+  it('concludes nothing against a reference of too few training rows, and says so at the default', () => {
+    const small = referenceStats(population(['Cal'], 30, 7));
+    expect(small.rows).toBeLessThan(DEFAULT_DRIFT_MIN_REFERENCE_ROWS);
+    const recent = population(['Fox'], 120, 8);
+    const guarded = driftReport(small, recent);
+    expect(guarded).toMatchObject({ insufficientData: true, drifted: false });
+    // the score is still computed: it is the conclusion that is withheld
+    expect(guarded.score).toBeGreaterThan(0.2);
+    expect(driftReport(small, recent, { minReferenceRows: small.rows })).toMatchObject({
+      insufficientData: false,
+      drifted: true,
+    });
   });
 
   it('reports no rows as insufficient data with finite numbers', () => {

@@ -59,6 +59,15 @@ describe('hyperparameters', () => {
     expect(configError(() => resolveHyperparameters('mlp', { hiddenUnits: [] }))).toContain('hiddenUnits=[]');
   });
 
+  it('refuses a gbdt ensemble too large as a whole, though each field is in range', () => {
+    expect(resolveHyperparameters('gbdt', { depth: 12 }).depth).toBe(12);
+    expect(resolveHyperparameters('gbdt', { trees: 256, depth: 12 }).trees).toBe(256);
+    expect(configError(() => resolveHyperparameters('gbdt', { trees: 1000, depth: 12 }))).toBe(
+      'hyperparameters trees=1000 and depth=12 allow 4,096,000 leaves per class (trees × 2^depth): ' +
+        'allowed is at most 1,048,576; lower trees or depth',
+    );
+  });
+
   it('rejects parameters of another algorithm, naming the ones that exist', () => {
     const message = configError(() => resolveHyperparameters('logistic', { depth: 3 }));
     expect(message).toContain('hyperparameter depth is not known for algorithm logistic');
