@@ -79,8 +79,8 @@ export interface RpsModelSpec {
 /** One entry of spec.training.triggers (the API server fills no defaults: see decisions/). */
 export type TriggerSpec =
   | { type: 'schedule' }
-  | { type: 'drift'; threshold?: number }
-  | { type: 'accuracyDrop'; points?: number; minPredictions?: number; window?: string };
+  | { type: 'drift'; threshold?: number; maxEvents?: number }
+  | { type: 'accuracyDrop'; points?: number; minPredictions?: number; window?: string; maxEvents?: number };
 
 /** Why a training Job runs (RPS_TRIGGER); a retry keeps the trigger of the first attempt. */
 export type TrainingTrigger = 'created' | 'specChanged' | 'schedule' | 'trainNow' | 'drift' | 'accuracyDrop';

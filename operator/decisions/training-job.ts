@@ -57,6 +57,17 @@ export function compareWith(model: RpsModel): { name: string; value: string }[] 
   ];
 }
 
+/**
+ * The most recent rounds the run reads: a drift or accuracyDrop run may read fewer than
+ * training.maxEvents (the trigger's own maxEvents), so that it learns the players who changed.
+ */
+export function maxEventsFor(model: RpsModel, trigger: TrainingTrigger): number {
+  const training = model.spec.training ?? {};
+  const fired = training.triggers?.find((t) => t.type === trigger);
+  const own = fired && fired.type !== 'schedule' ? fired.maxEvents : undefined;
+  return own ?? training.maxEvents ?? 200_000;
+}
+
 /** The Job of the trainer contract for one version of a model. */
 export function trainingJob(
   model: RpsModel,
@@ -75,7 +86,7 @@ export function trainingJob(
     { name: 'RPS_DATA_URL', value: settings.dataUrl },
     { name: 'RPS_DATA_TOKEN', valueFrom: { secretKeyRef: { name: INTERNAL_SECRET, key: 'token' } } },
     { name: 'RPS_SEED', value: String(training.seed ?? 42) },
-    { name: 'RPS_MAX_EVENTS', value: String(training.maxEvents ?? 200_000) },
+    { name: 'RPS_MAX_EVENTS', value: String(maxEventsFor(model, trigger)) },
     { name: 'RPS_MIN_TOTAL_EVENTS', value: String(training.minTotalEvents ?? 1000) },
     { name: 'RPS_SYNTHETIC_STRIDE', value: String(training.syntheticStride ?? 1) },
     { name: 'RPS_BOOTSTRAP_GAMES', value: String(training.bootstrapGames ?? 200) },

@@ -73,7 +73,7 @@ spec:
   algorithm: logistic
   hyperparameters: { epochs: 20, learningRate: 0.05, batchSize: 64, patience: 3 }
   training:
-    maxEvents: ${ROUNDS}
+    maxEvents: ${2 * ROUNDS}
     minTotalEvents: ${ROUNDS}
     bootstrapGames: 0
     retryDelaySeconds: 1
@@ -81,6 +81,8 @@ spec:
     triggers:
       - type: drift
         threshold: 0.2
+        # the drift run reads only the newest rounds: the players who drifted
+        maxEvents: ${ROUNDS}
 ${aliases}`;
 }
 
@@ -135,6 +137,20 @@ describe('a population that changes retrains its bot', () => {
     };
     expect(metadata.trigger).toBe('drift');
     expect(metadata.reference).toBeTruthy();
+    // v2 read only the trigger's newest ROUNDS rounds of the more there were (Hal's and Cal's),
+    // where training.maxEvents would have taken them all
+    expect(v2.dataset?.events).toBeLessThanOrEqual(ROUNDS);
+    expect(v2.dataset!.lastEventId!).toBeGreaterThan(v2.dataset!.events + 100);
+    const job = (await env.kube.custom.getNamespacedCustomObject({
+      group: 'batch',
+      version: 'v1',
+      namespace: NAMESPACE,
+      plural: 'jobs',
+      name: 'brian-train-v2',
+    })) as { spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } } };
+    expect(job.spec.template.spec.containers[0]!.env.find((e) => e.name === 'RPS_MAX_EVENTS')?.value).toBe(
+      String(ROUNDS),
+    );
     const triggered = await eventMessages(env, 'brian', 'TrainingTriggered');
     expect(triggered).toEqual([`drift started v2: ${v2.triggerEvidence}`]);
     // v2 enters as a shadow (the policy's default), Production stays v1 and keeps drifting

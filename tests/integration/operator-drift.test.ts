@@ -175,6 +175,12 @@ describe('the drift trigger', () => {
     expect(await reject('      - type: accuracyDrop\n        window: 10s')).toMatch(
       /spec\.training\.triggers\[0\]\.window: Invalid value: "string": must be a duration between 1m and 720h/,
     );
+    expect(await reject('      - type: schedule\n        maxEvents: 1000')).toMatch(
+      /spec\.training\.triggers\[0\]\.maxEvents: Forbidden: maxEvents belongs to the drift and accuracyDrop triggers only/,
+    );
+    expect(await reject('      - type: drift\n        maxEvents: 10')).toMatch(
+      /spec\.training\.triggers\[0\]\.maxEvents: Invalid value: 10: spec\.training\.triggers\[0\]\.maxEvents in body should be greater than or equal to 100/,
+    );
     expect(await reject('      - type: schedule')).toMatch(
       /spec\.training\.triggers: Required value: the schedule trigger needs training\.schedule/,
     );

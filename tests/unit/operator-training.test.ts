@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decideTraining, trainingSpecHash, type JobView } from '../../operator/decisions/training.ts';
-import { compareWith } from '../../operator/decisions/training-job.ts';
+import { compareWith, maxEventsFor } from '../../operator/decisions/training-job.ts';
 import type { RpsModel, RpsModelSpec, RpsModelStatus } from '../../operator/resources.ts';
 
 const created = '2025-03-01T00:00:00.000Z';
@@ -426,5 +426,27 @@ describe('the offline evaluation inputs of a training Job', () => {
 
   it('names nothing before the first version', () => {
     expect(compareWith(model())).toEqual([]);
+  });
+});
+
+describe('how many rounds a training run reads', () => {
+  const triggers = {
+    triggers: [
+      { type: 'schedule' as const },
+      { type: 'drift' as const, threshold: 0.2, maxEvents: 3000 },
+      { type: 'accuracyDrop' as const, points: 10 },
+    ],
+  };
+  it("reads training.maxEvents, and the trigger's own maxEvents for a run that trigger started", () => {
+    const m = model({}, { spec: { training: { maxEvents: 50_000, ...triggers } } });
+    expect(maxEventsFor(m, 'drift')).toBe(3000);
+    expect(maxEventsFor(m, 'accuracyDrop')).toBe(50_000);
+    expect(maxEventsFor(m, 'schedule')).toBe(50_000);
+    expect(maxEventsFor(m, 'trainNow')).toBe(50_000);
+  });
+
+  it('defaults to 200,000 rounds', () => {
+    expect(maxEventsFor(model(), 'created')).toBe(200_000);
+    expect(maxEventsFor(model({}, { spec: { training: triggers } }), 'drift')).toBe(3000);
   });
 });
