@@ -281,6 +281,8 @@ describe('RpsModel lifecycle on a real API server, MinIO and trainer', () => {
     await env.kubectl(['-n', NAMESPACE, 'delete', 'rpsm', 'keeper', '--wait=true', '--timeout=60s']);
     expect((await env.store.list('keeper/')).length).toBeGreaterThan(0);
     expect(await manifestOf('keeper')).toBeUndefined();
+    // each model owns only its key of the shared ConfigMap: logan's stays
+    expect((await manifestOf('logan'))?.aliases.Production?.version).toBeDefined();
 
     await patchSpec('logan', { retention: { deleteArtifactsOnDelete: true } });
     await eventually('spec observed', async () => {

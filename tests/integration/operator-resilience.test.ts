@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMinio } from '../../hack/harness/index.ts';
 import type { Job } from '../../operator/decisions/training-job.ts';
 import type { Manager } from '../../operator/manager.ts';
+import { CLEANUP_DEADLINE_MS } from '../../operator/reconcilers/rps-model.ts';
 import {
   NAMESPACE,
   apply,
@@ -190,6 +191,72 @@ describe('a failing trainer', () => {
     });
     expect(recovered.status?.aliases?.Shadow2).toBe('v2');
     expect(await jobNames('sturdy')).toEqual(['sturdy-train-v1', 'sturdy-train-v2']);
+  });
+});
+
+describe('deleting a model while its artifacts cannot be deleted', () => {
+  // the operator's clock runs ahead on demand, so that the cleanup deadline passes in a test
+  let ahead = 0;
+  let operator: Manager;
+  beforeAll(async () => {
+    operator = await env.startOperator({}, { now: () => new Date(Date.now() + ahead) });
+  });
+  afterAll(async () => {
+    await operator.stop();
+  });
+
+  it('retries the cleanup with a Warning, and past the deadline gives up and lets the model go', async () => {
+    await apply(env, modelYaml('doomed', { spec: '  retention: { deleteArtifactsOnDelete: true }' }));
+    await eventually(
+      'doomed Ready',
+      async () => condition(await getModel(env, 'doomed'), 'Ready')?.status === 'True',
+    );
+    const port = Number(new URL(env.minio.endpoint).port);
+    await env.minio.stop();
+    try {
+      await env.kubectl(['-n', NAMESPACE, 'delete', 'rpsm', 'doomed', '--wait=false']);
+      const failed = await eventually(
+        'CleanupFailed',
+        async () => (await eventNotes('doomed', 'CleanupFailed'))[0],
+      );
+      expect(failed).toMatch(/^Warning: delete artifacts under doomed\/: .*; retrying$/);
+      // held by the finalizer while it retries
+      const held = await getModel(env, 'doomed');
+      expect(held.metadata.deletionTimestamp).toBeDefined();
+      expect(held.metadata.finalizers).toContain('rpsquest.dev/cleanup');
+
+      ahead = CLEANUP_DEADLINE_MS + 10_000;
+      const abandoned = await eventually(
+        'CleanupAbandoned',
+        async () => (await eventNotes('doomed', 'CleanupAbandoned'))[0],
+      );
+      expect(abandoned).toMatch(
+        /^Warning: gave up after \d+ s, removing the finalizer anyway: delete artifacts under doomed\//,
+      );
+      await eventually('the model gone', async () => {
+        const gone = await env.kube.custom
+          .getNamespacedCustomObject({
+            group: 'rpsquest.dev',
+            version: 'v1alpha1',
+            namespace: NAMESPACE,
+            plural: 'rpsmodels',
+            name: 'doomed',
+          })
+          .then(() => false)
+          .catch(() => true);
+        return gone || undefined;
+      });
+    } finally {
+      ahead = 0;
+      env.minio = await startMinio({
+        dir: env.dir,
+        port,
+        accessKey: env.minio.accessKey,
+        secretKey: env.minio.secretKey,
+      });
+    }
+    // what could not be deleted is still there: nothing was lost silently, and the Event said so
+    expect((await env.store.list('doomed/')).length).toBeGreaterThan(0);
   });
 });
 
