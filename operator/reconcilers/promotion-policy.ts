@@ -86,11 +86,13 @@ export async function reconcilePromotionPolicy(ctx: OperatorContext, key: string
   const hadConflict = (policy.status?.conditions ?? []).some((c) => c.reason === 'Conflict');
   const specChanged = status.observedGeneration !== generation;
   const allPolicies = ctx.policies.list();
-  const selected = ctx.models
+  const matching = ctx.models
     .list()
     .filter((m) => !m.metadata.deletionTimestamp && policySelects(policy!, m))
-    .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
-    .slice(0, MAX_MODELS);
+    .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+  // status stays bounded: a policy evaluates the first MAX_MODELS by name and says so
+  const selected = matching.slice(0, MAX_MODELS);
+  const beyond = matching.slice(MAX_MODELS).map((m) => m.metadata.name);
 
   const events: { type: EventType; reason: string; note: string }[] = [];
   const conflicts: string[] = [];
@@ -144,7 +146,9 @@ export async function reconcilePromotionPolicy(ctx: OperatorContext, key: string
           nextEvaluationTime: new Date(now.getTime() + settings.intervalMs).toISOString(),
         };
         ctx.metrics.promotions.inc({ model: modelName, decision: ev.decision });
+        // a decision without a test (the lead rule, no challenger) leaves no p-value to show
         if (ev.pValue !== undefined) ctx.metrics.lastPValue.set({ model: modelName }, ev.pValue);
+        else ctx.metrics.lastPValue.remove({ model: modelName });
         events.push({
           type: 'Normal',
           reason: evaluationEventReason(ev),
@@ -181,6 +185,13 @@ export async function reconcilePromotionPolicy(ctx: OperatorContext, key: string
     );
   } else if (unreachable.length) {
     cond('Ready', 'False', 'GameServerUnreachable', `could not read stats: ${unreachable.join('; ')}`);
+  } else if (beyond.length) {
+    cond(
+      'Ready',
+      'False',
+      'TooManyModels',
+      `the policy selects ${matching.length} models; it evaluates at most ${MAX_MODELS} (the first by name), skipped: ${beyond.slice(0, 10).join(', ')}${beyond.length > 10 ? `, … (${beyond.length - 10} more)` : ''}; split the models over more policies`,
+    );
   } else {
     const interval = policy.spec.interval ?? '5m';
     cond(

@@ -235,4 +235,37 @@ describe('PromotionPolicy on a real API server', () => {
     );
     expect(after.status?.promotion?.lastAppliedEvaluation).toBe('brian-half-applied');
   });
+
+  it('a policy selecting more models than it evaluates says so and keeps its status bounded', async () => {
+    const crowd = Array.from({ length: 52 }, (_, i) =>
+      modelYaml(`crowd-${String(i).padStart(2, '0')}`, {
+        metadata: '  labels: { rpsquest.dev/crowd: "yes" }',
+        spec: '    suspend: true',
+      }),
+    ).join('---\n');
+    await apply(env, crowd);
+    await apply(
+      env,
+      `apiVersion: rpsquest.dev/v1alpha1
+kind: PromotionPolicy
+metadata:
+  name: crowd
+  namespace: ${NAMESPACE}
+spec:
+  selector: { matchLabels: { rpsquest.dev/crowd: "yes" } }
+  interval: 5m
+  mode: DryRun
+`,
+    );
+    const p = await eventually('TooManyModels', async () => {
+      const x = await getPolicy(env, 'crowd');
+      return condition(x, 'Ready')?.reason === 'TooManyModels' ? x : undefined;
+    });
+    expect(condition(p, 'Ready')?.status).toBe('False');
+    expect(condition(p, 'Ready')?.message).toBe(
+      'the policy selects 52 models; it evaluates at most 50 (the first by name), skipped: crowd-50, crowd-51; split the models over more policies',
+    );
+    expect(p.status?.models).toHaveLength(50);
+    expect(p.status?.models?.at(-1)?.model).toBe('crowd-49');
+  });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { WorkQueue } from '../../operator/work-queue.ts';
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
@@ -73,6 +73,45 @@ describe('work queue', () => {
     expect(outcomes).toEqual(['error', 'error', 'success']);
     expect(q.failuresOf('a')).toBe(0);
     await q.shutdown();
+  });
+
+  it('waits base, 2 × base, 4 × base … between the attempts of a failing key (on a fake clock)', async () => {
+    vi.useFakeTimers();
+    try {
+      let calls = 0;
+      const q = new WorkQueue({
+        name: 't',
+        workers: 1,
+        baseDelayMs: 100,
+        maxDelayMs: 300,
+        reconcile: async () => {
+          calls++;
+          throw new Error('boom');
+        },
+      });
+      q.start();
+      q.add('a');
+      await vi.advanceTimersByTimeAsync(0);
+      expect(calls).toBe(1);
+      // each retry comes exactly when its delay is over, not a millisecond earlier; capped at maxDelayMs
+      for (const [delay, attempt] of [
+        [100, 2],
+        [200, 3],
+        [300, 4],
+        [300, 5],
+      ] as const) {
+        await vi.advanceTimersByTimeAsync(delay - 1);
+        expect(calls, `attempt ${attempt} before its ${delay} ms`).toBe(attempt - 1);
+        await vi.advanceTimersByTimeAsync(1);
+        expect(calls, `attempt ${attempt} after ${delay} ms`).toBe(attempt);
+      }
+      expect(q.failuresOf('a')).toBe(5);
+      const done = q.shutdown();
+      await vi.runAllTimersAsync();
+      await done;
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('requeues after the delay a reconcile asks for, keeping the earliest', async () => {
