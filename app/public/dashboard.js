@@ -425,9 +425,9 @@ function renderChanges(view, bot) {
       li.append(el('span', 'when', clock(c.at)), el('span', 'what', what));
       if (c.promotion) {
         li.classList.add('promotion');
-        li.append(el('span', 'badge', 'promoted from B'));
+        li.append(el('span', 'badge', 'promoted'));
       }
-      li.title = new Date(c.at).toLocaleString();
+      li.title = `${new Date(c.at).toLocaleString()}${c.promotion ? ` · ${c.version} was B: promoted to Production` : ''}`;
       return li;
     }),
   );

@@ -141,7 +141,7 @@ describe('live dashboard', () => {
     // the promotion stands out: Production took the version B held
     const promoted = bot(page, 'brian').locator('.changes li.promotion');
     expect(await promoted.locator('.what').allTextContents()).toEqual(['v2 → Production (was v1)']);
-    expect(await promoted.locator('.badge').textContent()).toBe('promoted from B');
+    expect(await promoted.locator('.badge').textContent()).toBe('promoted');
     expect(await bot(page, 'logan').locator('[data-chart="accuracy"] .empty').isVisible()).toBe(true);
 
     await page.waitForTimeout(300); // uPlot draws on the next frame
