@@ -8,8 +8,15 @@
 // A killed replica is started again as the standby of the next round.
 // Prints progress lines, then one JSON object as the last line.
 // Usage: node --import tsx bench/failover.ts
-import { GROUP, RPS_MODELS, VERSION } from '../operator/resources.ts';
-import { NAMESPACE, apply, modelYaml, startOperatorEnv } from '../tests/integration/operator-fixtures.ts';
+import {
+  NAMESPACE,
+  apply,
+  getModel,
+  jobsOf,
+  leaseHolder,
+  modelYaml,
+  startOperatorEnv,
+} from '../tests/integration/operator-fixtures.ts';
 
 const ROUNDS = Number(process.env.BENCH_FAILOVER_ROUNDS ?? 3);
 const LEASE_S = Number(process.env.BENCH_LEASE_DURATION_SECONDS ?? 15);
@@ -33,29 +40,8 @@ const replicaEnv = {
   LOG_LEVEL: 'warn',
 };
 
-async function holder(): Promise<string | undefined> {
-  const lease = (await env.kube.custom
-    .getNamespacedCustomObject({
-      group: 'coordination.k8s.io',
-      version: 'v1',
-      namespace: NAMESPACE,
-      plural: 'leases',
-      name: 'rps-quest-operator',
-    })
-    .catch(() => undefined)) as { spec?: { holderIdentity?: string } } | undefined;
-  return lease?.spec?.holderIdentity || undefined;
-}
-
-async function jobCount(): Promise<number> {
-  const jobs = (await env.kube.custom.listNamespacedCustomObject({
-    group: 'batch',
-    version: 'v1',
-    namespace: NAMESPACE,
-    plural: 'jobs',
-    labelSelector: `rpsquest.dev/model=${MODEL}`,
-  })) as { items: unknown[] };
-  return jobs.items.length;
-}
+const holder = () => leaseHolder(env);
+const jobCount = async () => (await jobsOf(env, MODEL)).length;
 
 async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -80,13 +66,7 @@ try {
   await until(
     'v1 registered',
     async () => {
-      const m = (await env.kube.custom.getNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        namespace: NAMESPACE,
-        plural: RPS_MODELS,
-        name: MODEL,
-      })) as { status?: { versions?: unknown[]; training?: { version?: string } } };
+      const m = await getModel(env, MODEL);
       return m.status?.versions?.length && !m.status.training?.version ? true : undefined;
     },
     120_000,
@@ -137,13 +117,7 @@ try {
     await until(
       'the train-now run to finish',
       async () => {
-        const m = (await env.kube.custom.getNamespacedCustomObject({
-          group: GROUP,
-          version: VERSION,
-          namespace: NAMESPACE,
-          plural: RPS_MODELS,
-          name: MODEL,
-        })) as { status?: { training?: { version?: string } } };
+        const m = await getModel(env, MODEL);
         return m.status?.training?.version ? undefined : true;
       },
       120_000,

@@ -34,6 +34,7 @@ import {
   type PodExecutor,
 } from '../../hack/harness/index.ts';
 import type { OperatorConfig } from '../../operator/config.ts';
+import type { Job } from '../../operator/decisions/training-job.ts';
 import { makeKube, type Kube } from '../../operator/kube.ts';
 import { Manager } from '../../operator/manager.ts';
 import {
@@ -338,6 +339,40 @@ export async function getPolicy(env: OperatorEnv, name: string): Promise<Promoti
     plural: PROMOTION_POLICIES,
     name,
   })) as PromotionPolicy;
+}
+
+/** `kubectl patch rpsm <name> --type=merge` of the spec. */
+export async function patchModelSpec(env: OperatorEnv, name: string, spec: object): Promise<void> {
+  await env.kubectl(['-n', NAMESPACE, 'patch', 'rpsm', name, '--type=merge', '-p', JSON.stringify({ spec })]);
+}
+
+/** The training Jobs of a model (by its label). */
+export async function jobsOf(env: OperatorEnv, model: string): Promise<Job[]> {
+  const jobs = (await env.kube.custom.listNamespacedCustomObject({
+    group: 'batch',
+    version: 'v1',
+    namespace: NAMESPACE,
+    plural: 'jobs',
+    labelSelector: `rpsquest.dev/model=${model}`,
+  })) as { items: Job[] };
+  return jobs.items;
+}
+
+/** Who holds the operator's leader Lease (undefined: nobody, or no Lease yet). */
+export async function leaseHolder(
+  env: OperatorEnv,
+  name = 'rps-quest-operator',
+): Promise<string | undefined> {
+  const lease = (await env.kube.custom
+    .getNamespacedCustomObject({
+      group: 'coordination.k8s.io',
+      version: 'v1',
+      namespace: NAMESPACE,
+      plural: 'leases',
+      name,
+    })
+    .catch(() => undefined)) as { spec?: { holderIdentity?: string } } | undefined;
+  return lease?.spec?.holderIdentity || undefined;
 }
 
 /** Polls until `check` returns a value (not undefined/false), or fails with the last observation. */

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServingManifest } from '../../core/index.ts';
-import type { Job } from '../../operator/decisions/training-job.ts';
 import type { RpsModel } from '../../operator/resources.ts';
 import type { Manager } from '../../operator/manager.ts';
 import {
@@ -10,7 +9,9 @@ import {
   condition,
   eventually,
   getModel,
+  jobsOf as jobsOfModel,
   modelYaml,
+  patchModelSpec,
   startOperatorEnv,
   type OperatorEnv,
 } from './operator-fixtures.ts';
@@ -27,16 +28,7 @@ afterAll(async () => {
   await env?.stop();
 });
 
-async function jobsOf(model: string): Promise<Job[]> {
-  const jobs = (await env.kube.custom.listNamespacedCustomObject({
-    group: 'batch',
-    version: 'v1',
-    namespace: NAMESPACE,
-    plural: 'jobs',
-    labelSelector: `rpsquest.dev/model=${model}`,
-  })) as { items: Job[] };
-  return jobs.items;
-}
+const jobsOf = (model: string) => jobsOfModel(env, model);
 
 async function trainNow(model: string, value: string): Promise<void> {
   await env.kubectl([
@@ -50,18 +42,7 @@ async function trainNow(model: string, value: string): Promise<void> {
   ]);
 }
 
-async function patchSpec(model: string, spec: object): Promise<void> {
-  await env.kubectl([
-    '-n',
-    NAMESPACE,
-    'patch',
-    'rpsm',
-    model,
-    '--type=merge',
-    '-p',
-    JSON.stringify({ spec }),
-  ]);
-}
+const patchSpec = (model: string, spec: object) => patchModelSpec(env, model, spec);
 
 async function untilVersion(model: string, version: string): Promise<RpsModel> {
   return eventually(`${model} ${version} registered`, async () => {

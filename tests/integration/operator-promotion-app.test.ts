@@ -21,6 +21,7 @@ import {
   eventually,
   getModel,
   getPolicy,
+  patchModelSpec,
   startOperatorEnv,
   startRealGameServer,
   type OperatorEnv,
@@ -170,16 +171,9 @@ describe('promotion driven through the real game server', () => {
   });
 
   it('keeps a version far below Production out of B (the entry gate)', async () => {
-    await env.kubectl([
-      '-n',
-      NAMESPACE,
-      'patch',
-      'rpsm',
-      'brian',
-      '--type=merge',
-      '-p',
-      JSON.stringify({ spec: { hyperparameters: { epochs: 1, learningRate: 0.00001, patience: 1 } } }),
-    ]);
+    await patchModelSpec(env, 'brian', {
+      hyperparameters: { epochs: 1, learningRate: 0.00001, patience: 1 },
+    });
     const model = await eventually('v3 registered', async () => {
       const m = await getModel(env, 'brian');
       return m.status?.versions?.some((v) => v.name === 'v3') ? m : undefined;
@@ -220,16 +214,7 @@ describe('promotion driven through the real game server', () => {
   });
 
   it('a pin rolls Production back to v1 and the app follows', async () => {
-    await env.kubectl([
-      '-n',
-      NAMESPACE,
-      'patch',
-      'rpsm',
-      'brian',
-      '--type=merge',
-      '-p',
-      JSON.stringify({ spec: { aliases: { Production: 'v1' } } }),
-    ]);
+    await patchModelSpec(env, 'brian', { aliases: { Production: 'v1' } });
     const pinned = await eventually('Production pinned to v1 and served', async () => {
       const m = await getModel(env, 'brian');
       return m.status?.aliases?.Production === 'v1' &&

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMinio } from '../../hack/harness/index.ts';
-import type { Job } from '../../operator/decisions/training-job.ts';
 import type { Manager } from '../../operator/manager.ts';
 import { CLEANUP_DEADLINE_MS } from '../../operator/reconcilers/rps-model.ts';
 import {
@@ -9,7 +8,10 @@ import {
   condition,
   eventually,
   getModel,
+  jobsOf,
+  leaseHolder as holderOf,
   modelYaml,
+  patchModelSpec,
   startOperatorEnv,
   type OperatorEnv,
 } from './operator-fixtures.ts';
@@ -25,14 +27,7 @@ afterAll(async () => {
 });
 
 async function jobNames(model: string): Promise<string[]> {
-  const jobs = (await env.kube.custom.listNamespacedCustomObject({
-    group: 'batch',
-    version: 'v1',
-    namespace: NAMESPACE,
-    plural: 'jobs',
-    labelSelector: `rpsquest.dev/model=${model}`,
-  })) as { items: Job[] };
-  return jobs.items.map((j) => j.metadata.name).sort();
+  return (await jobsOf(env, model)).map((j) => j.metadata.name).sort();
 }
 
 async function eventNotes(name: string, reason: string): Promise<string[]> {
@@ -47,18 +42,7 @@ async function eventNotes(name: string, reason: string): Promise<string[]> {
     .map((e) => `${e.type}: ${e.note}`);
 }
 
-async function leaseHolder(): Promise<string | undefined> {
-  const lease = (await env.kube.custom
-    .getNamespacedCustomObject({
-      group: 'coordination.k8s.io',
-      version: 'v1',
-      namespace: NAMESPACE,
-      plural: 'leases',
-      name: 'rps-quest-operator',
-    })
-    .catch(() => undefined)) as { spec?: { holderIdentity?: string } } | undefined;
-  return lease?.spec?.holderIdentity || undefined;
-}
+const leaseHolder = () => holderOf(env);
 
 describe('a failing trainer', () => {
   let operator: Manager;
@@ -105,16 +89,7 @@ describe('a failing trainer', () => {
     const second = new Date(retried.status!.training!.lastFailureTime!).getTime();
     expect(second - first).toBeGreaterThanOrEqual(1000);
 
-    await env.kubectl([
-      '-n',
-      NAMESPACE,
-      'patch',
-      'rpsm',
-      'bare',
-      '--type=merge',
-      '-p',
-      JSON.stringify({ spec: { training: { bootstrapGames: 12, minTotalEvents: 150 } } }),
-    ]);
+    await patchModelSpec(env, 'bare', { training: { bootstrapGames: 12, minTotalEvents: 150 } });
     const fixed = await eventually('recovered', async () => {
       const m = await getModel(env, 'bare');
       return condition(m, 'Ready')?.status === 'True' ? m : undefined;
@@ -148,16 +123,7 @@ describe('a failing trainer', () => {
     expect(note).toMatch(/^Warning: training v1 failed /);
     expect(note).toMatch(refusal);
 
-    await env.kubectl([
-      '-n',
-      NAMESPACE,
-      'patch',
-      'rpsm',
-      'huge',
-      '--type=merge',
-      '-p',
-      JSON.stringify({ spec: { hyperparameters: { trees: 20, depth: 3 } } }),
-    ]);
+    await patchModelSpec(env, 'huge', { hyperparameters: { trees: 20, depth: 3 } });
     const fixed = await eventually('recovered', async () => {
       const m = await getModel(env, 'huge');
       return condition(m, 'Ready')?.status === 'True' ? m : undefined;
