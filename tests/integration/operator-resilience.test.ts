@@ -160,6 +160,54 @@ describe('a failing trainer', () => {
   });
 });
 
+describe('the object store away when a finished Job is to be registered', () => {
+  it('says ArtifactStoreUnavailable, keeps the Job, and registers the version once the store is back', async () => {
+    // the operator is down while the Job runs; MinIO goes away after the trainer uploaded
+    let operator = await env.startOperator();
+    await apply(env, modelYaml('late'));
+    await eventually('the Job', async () => (await jobNames('late')).length === 1);
+    await operator.stop();
+    await eventually('the Job complete', async () =>
+      (await jobsOf(env, 'late'))[0]?.status?.conditions?.some(
+        (c) => c.type === 'Complete' && c.status === 'True',
+      ),
+    );
+    const port = Number(new URL(env.minio.endpoint).port);
+    await env.minio.stop();
+    try {
+      operator = await env.startOperator();
+      const waiting = await eventually('ArtifactStoreUnavailable', async () => {
+        const m = await getModel(env, 'late');
+        return condition(m, 'Training')?.reason === 'ArtifactStoreUnavailable' ? m : undefined;
+      });
+      expect(condition(waiting, 'Training')?.message).toMatch(/^cannot read the artifacts of v1 yet: /);
+      expect(waiting.status?.versions ?? []).toEqual([]);
+      const note = await eventually(
+        'the Warning',
+        async () => (await eventNotes('late', 'ArtifactStoreUnavailable'))[0],
+      );
+      expect(note).toMatch(/^Warning: cannot read the artifacts of v1 yet: /);
+    } finally {
+      env.minio = await startMinio({
+        dir: env.dir,
+        port,
+        accessKey: env.minio.accessKey,
+        secretKey: env.minio.secretKey,
+      });
+    }
+    const ready = await eventually('v1 registered', async () => {
+      const m = await getModel(env, 'late');
+      return condition(m, 'Ready')?.status === 'True' ? m : undefined;
+    });
+    expect(ready.status?.versions?.map((v) => v.name)).toEqual(['v1']);
+    expect(ready.status?.aliases).toEqual({ Production: 'v1', B: 'v1', Shadow1: 'v1', Shadow2: 'v1' });
+    // the trainer's Job did it: no second Job, no retry counted as a failed training
+    expect(await jobNames('late')).toEqual(['late-train-v1']);
+    expect(await eventNotes('late', 'TrainingFailed')).toEqual([]);
+    await operator.stop();
+  });
+});
+
 describe('deleting a model while its artifacts cannot be deleted', () => {
   // the operator's clock runs ahead on demand, so that the cleanup deadline passes in a test
   let ahead = 0;
