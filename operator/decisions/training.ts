@@ -83,6 +83,9 @@ export interface TrainingInput {
   triggered?: { trigger: EpisodeTrigger; evidence: string };
 }
 
+/** status.versions holds at most this many (the CRD's maxItems): keepVersions (≤ 50) plus aliased and pinned versions fit. */
+export const MAX_STATUS_VERSIONS = 60;
+
 /** The Training condition message (and Event note) of a failed attempt. */
 export function failureNote(version: string, attempts: number, message: string, retryAt: string): string {
   return `training ${version} failed (attempt ${attempts}): ${message}; retrying at ${retryAt}`;
@@ -217,6 +220,19 @@ export function decideTraining(input: TrainingInput): TrainingAction {
   const active = jobs.find((j) => j.state === 'active');
   if (active) return { kind: 'wait', condition: running(t, active) };
   if (suspended) return { kind: 'wait', condition: suspendedCondition() };
+  // one more version would not fit the status (retention could not delete old artifacts)
+  if (versions.length >= MAX_STATUS_VERSIONS) {
+    return {
+      kind: 'wait',
+      condition: {
+        type: 'Training',
+        status: 'False',
+        reason: 'VersionLimit',
+        message: `${versions.length} versions are registered, the most status holds: no new version is trained until retention removes old ones (see the ArtifactDeleteFailed Events) or retention.keepVersions is lowered`,
+      },
+      requeueAfterMs: 60_000,
+    };
+  }
 
   const next = nextVersion([...versions.map((v) => v.name), t.version, ...jobs.map((j) => j.version)]);
   if (versions.length === 0 && t.specHash === undefined) return start(next, 'created', false);

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { load as parseYaml } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { HYPERPARAMETERS, type HyperparameterSpec } from '../../trainer/config.ts';
+import { MAX_STATUS_VERSIONS } from '../../operator/decisions/training.ts';
 import type { Evaluation, PromotionPolicyStatus, RpsModelStatus } from '../../operator/resources.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -61,6 +62,13 @@ function pruned(schema: Schema, value: unknown, at = ''): string[] {
 }
 
 describe('RpsModel CRD', () => {
+  it('bounds status.versions where the operator stops training, above keepVersions plus four aliases and four pins', () => {
+    const r = root(rpsm);
+    expect(r.properties!.status!.properties!.versions!.maxItems).toBe(MAX_STATUS_VERSIONS);
+    const keep = r.properties!.spec!.properties!.retention!.properties!.keepVersions!.maximum!;
+    expect(keep + 8).toBeLessThanOrEqual(MAX_STATUS_VERSIONS);
+  });
+
   it('has the short name, category, status subresource and printer columns selecting conditions by type', () => {
     expect(rpsm.spec.names.shortNames).toEqual(['rpsm']);
     expect(rpsm.spec.names.categories).toEqual(['rpsquest']);

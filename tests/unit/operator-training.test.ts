@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { decideTraining, trainingSpecHash, type JobView } from '../../operator/decisions/training.ts';
+import {
+  MAX_STATUS_VERSIONS,
+  decideTraining,
+  trainingSpecHash,
+  type JobView,
+} from '../../operator/decisions/training.ts';
 import { compareWith, maxEventsFor } from '../../operator/decisions/training-job.ts';
 import type { RpsModel, RpsModelSpec, RpsModelStatus } from '../../operator/resources.ts';
 
@@ -448,5 +453,31 @@ describe('how many rounds a training run reads', () => {
   it('defaults to 200,000 rounds', () => {
     expect(maxEventsFor(model(), 'created')).toBe(200_000);
     expect(maxEventsFor(model({}, { spec: { training: triggers } }), 'drift')).toBe(3000);
+  });
+});
+
+describe('the status limit on versions', () => {
+  it('trains no new version while status.versions is full, and says why', () => {
+    const full = Array.from({ length: MAX_STATUS_VERSIONS }, (_, i) => v(`v${i + 1}`));
+    const m = model(
+      { versions: full, training: { specHash: hash } },
+      { annotations: { 'rpsquest.dev/train-now': 'please' } },
+    );
+    const action = decideTraining({ model: m, jobs: [], now: at('2025-03-02T00:00:00Z') });
+    expect(action).toMatchObject({
+      kind: 'wait',
+      condition: { type: 'Training', status: 'False', reason: 'VersionLimit' },
+    });
+    expect(action.kind === 'wait' ? action.condition.message : '').toMatch(/^60 versions are registered/);
+    // one fewer, and the train-now request starts v61
+    const roomy = model(
+      { versions: full.slice(1), training: { specHash: hash } },
+      { annotations: { 'rpsquest.dev/train-now': 'please' } },
+    );
+    expect(decideTraining({ model: roomy, jobs: [], now: at('2025-03-02T00:00:00Z') })).toMatchObject({
+      kind: 'start',
+      version: 'v61',
+      trigger: 'trainNow',
+    });
   });
 });
