@@ -128,7 +128,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateSummar
   return summary;
 }
 
-/** Human (non-synthetic) finished games of a bot since a time, from the internal stats endpoint. */
+/** Human (non-synthetic) finished games of a bot since a time, whichever version played them, from the internal stats endpoint. */
 export async function humanGamesSince(
   url: string,
   token: string,
@@ -140,8 +140,8 @@ export async function humanGamesSince(
     { headers: { authorization: `Bearer ${token}` } },
   );
   if (!res.ok) throw new Error(`stats for ${model} → ${res.status}: ${await res.text()}`);
-  const body = (await res.json()) as { versions: { games: number }[] };
-  return body.versions.reduce((n, v) => n + v.games, 0);
+  const body = (await res.json()) as { finishedGames: number };
+  return body.finishedGames;
 }
 
 const help = `usage: rpsq simulate [options]

@@ -208,6 +208,11 @@ export class GameStore {
            AND (@excludeSynthetic = 0 OR synthetic = 0)
          GROUP BY version`,
       ),
+      finishedGames: db.prepare(
+        `SELECT COUNT(*) AS games FROM games
+         WHERE finished = 1 AND bot = @model AND finished_at >= @since
+           AND (@excludeSynthetic = 0 OR synthetic = 0)`,
+      ),
       versionPredictions: db.prepare(
         `SELECT version, COUNT(*) AS predictions, SUM(correct) AS correct
          FROM predictions
@@ -352,6 +357,16 @@ export class GameStore {
   }
 
   /** Per version: finished games and outcomes since `sinceMs`, predictions and correct ones since `sinceMs`. */
+  /** Finished games of a bot since a time, whichever version played them (none, before the first is served). */
+  finishedGames(model: string, sinceMs: number, excludeSynthetic: boolean): number {
+    const row = this.s.finishedGames.get({
+      model,
+      since: sinceMs,
+      excludeSynthetic: excludeSynthetic ? 1 : 0,
+    }) as { games: number };
+    return row.games;
+  }
+
   versionStats(model: string, sinceMs: number, excludeSynthetic: boolean): VersionStats[] {
     const params = { model, since: sinceMs, excludeSynthetic: excludeSynthetic ? 1 : 0 };
     const byVersion = new Map<string, VersionStats>();

@@ -19,6 +19,10 @@ export const VersionStatsReply = Type.Object({
   model: Type.String(),
   since: Type.String(),
   excludeSynthetic: Type.Boolean(),
+  finishedGames: Type.Integer({
+    minimum: 0,
+    description: 'finished games of the bot since, including those played before any version was served',
+  }),
   versions: Type.Array(VersionStatsSchema),
 });
 
@@ -98,6 +102,7 @@ export const statsRoutes: FastifyPluginAsync<StatsRoutesOptions> = async (
         model: req.query.model,
         since: new Date(since).toISOString(),
         excludeSynthetic,
+        finishedGames: store.finishedGames(req.query.model, since, excludeSynthetic),
         versions: store.versionStats(req.query.model, since, excludeSynthetic),
       };
     },

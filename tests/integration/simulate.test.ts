@@ -73,6 +73,27 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** A person's game through the public API, paper every round, to its end. */
+async function playHumanGame(bot: string, player: string): Promise<void> {
+  const start = (await (
+    await fetch(`${url}/api/v1/games`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ bot, player }),
+    })
+  ).json()) as { gameId: string };
+  let finished = false;
+  for (let round = 1; !finished && round < 200; round++) {
+    const res = await fetch(`${url}/api/v1/games/${start.gameId}/moves`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ round, move: 'paper' }),
+    });
+    finished = ((await res.json()) as { finished: boolean }).finished;
+  }
+  expect(finished).toBe(true);
+}
+
 describe('rpsq simulate', () => {
   it('plays whole games that are recorded as synthetic, with the player names', async () => {
     const summary = await simulate({ url, games: 6, bots: ['brian', 'forrest'], seed: 1, concurrency: 2 });
@@ -107,23 +128,7 @@ describe('rpsq simulate', () => {
     expect(afterPlay).toBeGreaterThan(before);
 
     // one human game against logan, to its end
-    const start = (await (
-      await fetch(`${url}/api/v1/games`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ bot: 'logan', player: 'Ada' }),
-      })
-    ).json()) as { gameId: string };
-    let finished = false;
-    for (let round = 1; !finished && round < 200; round++) {
-      const res = await fetch(`${url}/api/v1/games/${start.gameId}/moves`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ round, move: 'paper' }),
-      });
-      finished = ((await res.json()) as { finished: boolean }).finished;
-    }
-    expect(finished).toBe(true);
+    await playHumanGame('logan', 'Ada');
 
     // the thresholds from the environment, as the CronJob sets them
     const skipped = await captured(['--url', url, '--bots', 'logan'], {
@@ -134,5 +139,18 @@ describe('rpsq simulate', () => {
     expect(skipped.code).toBe(0);
     expect(JSON.parse(skipped.out)).toMatchObject({ skipped: true, humanGames: 1, minHumanGames: 1 });
     expect((await exported()).filter((r) => r.synthetic)).toHaveLength(afterPlay);
+
+    // a human game against brian, which serves no version yet (the default bot plays), counts too
+    await playHumanGame('brian', 'Bea');
+    const brianStats = (await (
+      await fetch(`${url}/api/v1/stats/versions?model=brian&excludeSynthetic=true`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      })
+    ).json()) as { finishedGames: number; versions: unknown[] };
+    expect(brianStats).toMatchObject({ finishedGames: 1, versions: [] });
+    const brianSkipped = await captured(['--url', url, '--bots', 'brian', '--min-human-games', '1'], {
+      RPS_INTERNAL_TOKEN: TOKEN,
+    });
+    expect(JSON.parse(brianSkipped.out)).toMatchObject({ skipped: true, humanGames: 1 });
   });
 });

@@ -329,6 +329,7 @@ describe('internal endpoints', () => {
         model: 'brian',
         since: '2024-05-01T00:00:00.000Z',
         excludeSynthetic: false,
+        finishedGames: 0,
         versions: [],
       });
     }

@@ -133,6 +133,7 @@ describe('model serving from the manifest directory', () => {
 
     const stats = await app.inject({ url: '/api/v1/stats/versions?model=brian', headers: auth });
     const won = replies.at(-1)!.winner;
+    expect(stats.json().finishedGames).toBe(1);
     expect(stats.json().versions).toEqual([
       {
         model: 'brian',
