@@ -43,6 +43,7 @@ const replicaEnv = {
 const holder = () => leaseHolder(env);
 const jobCount = async () => (await jobsOf(env, MODEL)).length;
 
+// polls every 20 ms (the test fixtures' `eventually` polls every 250 ms, too coarse for these figures)
 async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
