@@ -2,8 +2,15 @@ import type { Move } from './moves.ts';
 import type { RoundValues } from './round-values.ts';
 import type { GameState } from './game.ts';
 import { OPENING_ROUNDS, gambitMove } from './gambits.ts';
-import { features } from './features.ts';
-import { decideMove, isUsableProbabilities, type Probabilities } from './expected-value.ts';
+import {
+  READ_WINDOW,
+  decideMove,
+  decisionTemperature,
+  isUsableProbabilities,
+  sampleMove,
+  type Probabilities,
+} from './expected-value.ts';
+import { featureSet, type FeatureSet } from './feature-sets.ts';
 
 /** A model: raw features in, probabilities of the player's move out; null when it cannot predict. */
 export type Predictor = (features: Float32Array) => Probabilities | null;
@@ -16,12 +23,28 @@ export interface BotMove {
   probabilities: Probabilities | null;
 }
 
+export interface BotMoveOptions {
+  /** the playing version's feature set (default rps-features/v1): its features and decision rule */
+  featureSet?: FeatureSet;
+  /** draws the sampled rule's move (required by feature sets whose rule samples) */
+  random?: () => number;
+}
+
+const V1 = featureSet('rps-features/v1');
+
 /**
  * The bot's move for `round`, decided from the earlier rounds in `state` only: the game's gambit
- * in the opening rounds, then the EV rule on the predictor's probabilities. A predictor that throws
- * counts as a failed model (fallback).
+ * in the opening rounds, then the feature set's EV rule on the predictor's probabilities (greedy
+ * for v1, sampled for v2). A predictor that throws counts as a failed model (fallback).
  */
-export function botMove(state: GameState, round: number, values: RoundValues, predictor: Predictor): BotMove {
+export function botMove(
+  state: GameState,
+  round: number,
+  values: RoundValues,
+  predictor: Predictor,
+  options: BotMoveOptions = {},
+): BotMove {
+  const set = options.featureSet ?? V1;
   if (round >= 1 && round <= OPENING_ROUNDS) {
     return {
       move: gambitMove(state.gambit, round as 1 | 2 | 3, values),
@@ -31,11 +54,22 @@ export function botMove(state: GameState, round: number, values: RoundValues, pr
   }
   let p: Probabilities | null;
   try {
-    p = predictor(features(state.rounds, round, values));
+    p = predictor(set.features(state.rounds, round, values));
   } catch {
     p = null;
   }
   const usable = isUsableProbabilities(p) ? p : null;
+  if (set.decision === 'sampled') {
+    if (!options.random)
+      throw new Error(`the ${set.name} decision rule samples: botMove needs a random source`);
+    const recent = state.rounds
+      .filter((r) => r.round > OPENING_ROUNDS && r.round < round)
+      .slice(-READ_WINDOW)
+      .map((r) => r.result);
+    const temperature = decisionTemperature(recent);
+    const d = sampleMove(usable, values, state.botScore, state.playerScore, options.random, temperature);
+    return { move: d.move, fallback: d.fallback, probabilities: usable };
+  }
   const decision = decideMove(usable, values, state.botScore, state.playerScore);
   return { move: decision.move, fallback: decision.fallback, probabilities: usable };
 }

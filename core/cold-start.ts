@@ -1,31 +1,41 @@
-import { createSyntheticPlayer, SYNTHETIC_PLAYER_NAMES } from './synthetic-players.ts';
 import { simulateGame, type SimulatedGame } from './simulator.ts';
-import { uniformPredictor } from './bot.ts';
+import { uniformPredictor, type Predictor } from './bot.ts';
 import { seededRandom } from './random.ts';
+import { featureSet } from './feature-sets.ts';
+import { mixturePredictor } from './features-v2.ts';
+import { zooMembers } from './strategy-zoo.ts';
 
 /** The game id of cold-start game `index` for `seed` (stable, so values can be recomputed). */
 export function coldStartGameId(seed: number, index: number): string {
   return `cold-start-${seed}-${index}`;
 }
 
+const V2 = featureSet('rps-features/v2');
+
 /**
- * A synthetic corpus for training before any human has played: the eight scripted players in
- * turn against the opening gambits followed by uniform-probability EV play. Same seed, same corpus.
+ * A synthetic corpus for training before any human has played: the training families of the
+ * strategy zoo in turn (held-out families never), against the opening gambits followed by the
+ * sampled EV rule, on uniform probabilities in even games and on the v2 features' own mixture of
+ * online predictors in odd ones, so the players meet both a plain and a reading bot. Same seed,
+ * same corpus.
  */
 export function coldStartCorpus(options: { games: number; seed: number }): SimulatedGame[] {
   if (!Number.isInteger(options.games) || options.games < 0) {
     throw new RangeError(`coldStartCorpus: games must be an integer >= 0, got ${String(options.games)}`);
   }
+  const members = zooMembers({ heldOut: false });
   const random = seededRandom(options.seed);
   const corpus: SimulatedGame[] = [];
   for (let i = 0; i < options.games; i++) {
-    const name = SYNTHETIC_PLAYER_NAMES[i % SYNTHETIC_PLAYER_NAMES.length]!;
+    const member = members[i % members.length]!;
     const playerRandom = seededRandom(Math.floor(random() * 2 ** 32));
+    const predictor: Predictor = i % 2 === 0 ? uniformPredictor : mixturePredictor;
     corpus.push(
       simulateGame({
         gameId: coldStartGameId(options.seed, i),
-        player: createSyntheticPlayer(name, playerRandom),
-        predictor: uniformPredictor,
+        player: member.create(playerRandom),
+        predictor,
+        featureSet: V2,
         random,
       }),
     );

@@ -43,6 +43,12 @@ export {
 } from './features.ts';
 export {
   UNIFORM,
+  DECISION_TEMPERATURE,
+  READ_TEMPERATURE,
+  READ_WINDOW,
+  decisionTemperature,
+  sampleMove,
+  type SampledDecision,
   TERMINAL_BONUS,
   decideMove,
   expectedValue,
@@ -50,7 +56,7 @@ export {
   type Decision,
   type Probabilities,
 } from './expected-value.ts';
-export { botMove, uniformPredictor, type BotMove, type Predictor } from './bot.ts';
+export { botMove, uniformPredictor, type BotMove, type BotMoveOptions, type Predictor } from './bot.ts';
 export {
   SYNTHETIC_PLAYER_NAMES,
   createSyntheticPlayer,
@@ -105,3 +111,33 @@ export {
 } from './drift.ts';
 export { erfc, normalCdf } from './normal-distribution.ts';
 export { twoProportionZTest, type TwoProportionResult } from './two-proportion-test.ts';
+export {
+  FEATURE_SET_V2,
+  FEATURE_COUNT_V2,
+  FEATURE_NAMES_V2,
+  PREDICTOR_NAMES,
+  featuresV2,
+  featureBatchV2,
+  mixturePredictor,
+} from './features-v2.ts';
+export {
+  DEFAULT_FEATURE_SET,
+  FEATURE_SET_NAMES,
+  featureSet,
+  isFeatureSetName,
+  type FeatureSet,
+  type FeatureSetName,
+} from './feature-sets.ts';
+export {
+  STRATEGY_ZOO,
+  TRAINING_FAMILIES,
+  HELD_OUT_FAMILIES,
+  PREDICTABLE_FAMILIES,
+  ADAPTIVE_FAMILY,
+  zooMember,
+  zooMembers,
+  type StrategyFamily,
+  type TrainingFamily,
+  type HeldOutFamily,
+  type ZooMember,
+} from './strategy-zoo.ts';

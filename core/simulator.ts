@@ -3,6 +3,7 @@ import { newGame, playRound, type GameState, type PlayedRound, type Winner } fro
 import { drawGambit, type GambitName } from './gambits.ts';
 import { botMove, type Predictor } from './bot.ts';
 import type { PlayerStrategy } from './synthetic-players.ts';
+import type { FeatureSet } from './feature-sets.ts';
 
 export interface SimulatedGame {
   gameId: string;
@@ -24,8 +25,11 @@ export interface SimulateGameOptions {
   gameId: string;
   player: PlayerStrategy;
   predictor: Predictor;
-  /** draws the gambit */
+  /** draws the gambit (and the sampled rule's moves unless `botRandom` is given) */
   random: () => number;
+  /** the bot's feature set: its features and decision rule (default rps-features/v1, greedy) */
+  featureSet?: FeatureSet;
+  botRandom?: () => number;
   maxRounds?: number;
 }
 
@@ -44,7 +48,10 @@ export function simulateGame(options: SimulateGameOptions): SimulatedGame {
   let state = newGame(options.gameId, drawGambit(options.random));
   for (let round = 1; !state.finished && round <= maxRounds; round++) {
     const values = roundValues(state.gameId, round);
-    const bot = botMove(state, round, values, options.predictor);
+    const bot = botMove(state, round, values, options.predictor, {
+      ...(options.featureSet ? { featureSet: options.featureSet } : {}),
+      random: options.botRandom ?? options.random,
+    });
     const playerMove = options.player.next({
       round,
       values,

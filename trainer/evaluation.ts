@@ -1,9 +1,10 @@
 import {
   ArtifactMetadataSchema,
-  FEATURE_COUNT,
-  FEATURE_SET,
-  featureBatch,
+  DEFAULT_FEATURE_SET,
+  featureSet,
+  isFeatureSetName,
   validate,
+  type FeatureSet,
   type ArtifactMetadata,
 } from '../core/index.ts';
 import { parseArtifactUri, sha256Hex } from '../lib/artifact-store.ts';
@@ -25,6 +26,8 @@ export interface HeldOutRows extends Rows {
   ids: number[];
   firstEventId: number | null;
   lastEventId: number | null;
+  /** the same rows in another feature set (a Production version of another set is scored on them) */
+  inFeatureSet(set: FeatureSet): Rows;
 }
 
 interface RowRef {
@@ -42,8 +45,13 @@ interface RowRef {
  * human and synthetic alike, in id order. A test split without exported rounds (a cold-start-only
  * dataset) gives its newest cold-start rows instead.
  */
-export function heldOutRows(test: readonly DatasetGame[], maxRows: number, fromRound: number): HeldOutRows {
-  const batches = test.map((g) => featureBatch([g.rounds], { fromRound }));
+export function heldOutRows(
+  test: readonly DatasetGame[],
+  maxRows: number,
+  fromRound: number,
+  set: FeatureSet = featureSet(DEFAULT_FEATURE_SET),
+): HeldOutRows {
+  const batches = test.map((g) => set.batch([g.rounds], { fromRound }));
   const exported: RowRef[] = [];
   const coldStart: RowRef[] = [];
   test.forEach((g, game) => {
@@ -59,13 +67,18 @@ export function heldOutRows(test: readonly DatasetGame[], maxRows: number, fromR
   const pool = exported.length ? exported : coldStart;
   const picked = pool.slice(Math.max(0, pool.length - maxRows));
 
-  const x = new Float32Array(picked.length * FEATURE_COUNT);
-  const y = new Uint8Array(picked.length);
-  picked.forEach((ref, i) => {
-    const batch = batches[ref.game]!;
-    x.set(batch.x.subarray(ref.row * FEATURE_COUNT, (ref.row + 1) * FEATURE_COUNT), i * FEATURE_COUNT);
-    y[i] = batch.y[ref.row]!;
-  });
+  const gather = (of: FeatureSet, from: typeof batches): Rows => {
+    const n = of.count;
+    const x = new Float32Array(picked.length * n);
+    const y = new Uint8Array(picked.length);
+    picked.forEach((ref, i) => {
+      const batch = from[ref.game]!;
+      x.set(batch.x.subarray(ref.row * n, (ref.row + 1) * n), i * n);
+      y[i] = batch.y[ref.row]!;
+    });
+    return { x, y, rows: picked.length };
+  };
+  const { x, y } = gather(set, batches);
   const ids = picked.flatMap((r) => (r.id === null ? [] : [r.id]));
   const fromExport = exported.length > 0;
   return {
@@ -78,6 +91,13 @@ export function heldOutRows(test: readonly DatasetGame[], maxRows: number, fromR
     ids,
     firstEventId: ids[0] ?? null,
     lastEventId: ids[ids.length - 1] ?? null,
+    inFeatureSet: (other) =>
+      other.name === set.name
+        ? { x, y, rows: picked.length }
+        : gather(
+            other,
+            test.map((g) => other.batch([g.rounds], { fromRound })),
+          ),
   };
 }
 
@@ -184,9 +204,9 @@ export function compareLoader(request: CompareRequest, source: CompareSource): C
       if (checked.ok) metadata = checked.value;
     }
     if (metadata) {
-      if (metadata.featureSet !== FEATURE_SET) {
+      if (!isFeatureSetName(metadata.featureSet)) {
         throw new Error(
-          `${request.uri} reads feature set ${metadata.featureSet}; the held-out rows are ${FEATURE_SET}`,
+          `${request.uri} reads feature set ${metadata.featureSet}, which this trainer cannot compute`,
         );
       }
       if (metadata.artifact.sha256 !== sha256Hex(model)) {
@@ -232,7 +252,9 @@ export async function evaluateVersions(options: {
     const compare = await options.compare();
     let score: Score;
     try {
-      score = await scoreOnnx(compare.model, rows);
+      // a version of another feature set is scored on the same rounds, in its own features
+      const set = featureSet(compare.metadata?.featureSet ?? 'rps-features/v1');
+      score = await scoreOnnx(compare.model, rows.inFeatureSet(set));
     } catch (err) {
       throw new Error(`cannot run ${compare.uri}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
     }

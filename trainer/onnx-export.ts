@@ -1,5 +1,5 @@
 import onnxProto from 'onnx-proto';
-import { FEATURE_COUNT, MOVES } from '../core/index.ts';
+import { MOVES, featureSet } from '../core/index.ts';
 import type { Standardizer } from './standardize.ts';
 
 const { onnx } = onnxProto;
@@ -101,7 +101,7 @@ function encodeModel(
       name: `${info.model}-${info.version}`,
       node: nodes,
       initializer,
-      input: [tensorValueInfo(INPUT_NAME, FEATURE_COUNT)],
+      input: [tensorValueInfo(INPUT_NAME, featureSet(info.featureSet).count)],
       output: [tensorValueInfo(OUTPUT_NAME, MOVES.length)],
     },
   });
@@ -118,8 +118,8 @@ export function denseToOnnx(
   layers: readonly DenseLayer[],
 ): Uint8Array {
   const initializer: TensorProto[] = [
-    floatTensor('mean', [FEATURE_COUNT], standardizer.mean),
-    floatTensor('inv_scale', [FEATURE_COUNT], standardizer.invScale),
+    floatTensor('mean', [standardizer.mean.length], standardizer.mean),
+    floatTensor('inv_scale', [standardizer.invScale.length], standardizer.invScale),
   ];
   const nodes: NodeProto[] = [
     { opType: 'Sub', input: [INPUT_NAME, 'mean'], output: ['centered'], name: 'center' },

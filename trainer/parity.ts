@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { FEATURE_COUNT, MOVES } from '../core/index.ts';
+import { MOVES } from '../core/index.ts';
 import { INPUT_NAME, OUTPUT_NAME } from './onnx-export.ts';
 
 /** Largest allowed |ONNX − in-memory| over every probability of the checked rows. */
@@ -16,7 +16,8 @@ export class ParityError extends Error {
 export async function runOnnx(model: Uint8Array, x: Float32Array, rows: number): Promise<Float32Array> {
   const session = await ort.InferenceSession.create(model);
   try {
-    const input = new ort.Tensor('float32', x.subarray(0, rows * FEATURE_COUNT), [rows, FEATURE_COUNT]);
+    const features = rows > 0 ? x.length / rows : 0;
+    const input = new ort.Tensor('float32', x.subarray(0, rows * features), [rows, features]);
     const out = await session.run({ [INPUT_NAME]: input });
     const probs = out[OUTPUT_NAME];
     if (!probs) throw new ParityError(`the ONNX model has no output "${OUTPUT_NAME}"`);

@@ -5,6 +5,11 @@ export interface Rows {
   rows: number;
 }
 
+/** Features per row of `rows` (x is row-major); 0 for no rows. */
+export function featureCountOf(rows: Rows): number {
+  return rows.rows > 0 ? rows.x.length / rows.rows : 0;
+}
+
 export interface Split<T> {
   train: T[];
   validation: T[];

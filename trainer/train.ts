@@ -1,17 +1,18 @@
 import { createRequire } from 'node:module';
 import {
   ArtifactMetadataSchema,
-  FEATURE_COUNT,
-  FEATURE_SET,
+  DEFAULT_FEATURE_SET,
   MOVES,
   OPENING_ROUNDS,
   assertValid,
-  featureBatch,
+  featureSet,
   referenceStats,
   seededRandom,
   type Algorithm,
   type ArtifactMetadata,
   type ExportedRound,
+  type FeatureSet,
+  type FeatureSetName,
 } from '../core/index.ts';
 import { sha256Hex } from '../lib/artifact-store.ts';
 import { trainGbdtModel } from './algorithms/gbdt.ts';
@@ -34,7 +35,7 @@ import {
 } from './evaluation.ts';
 import { evaluate, majorityClass, type Metrics } from './metrics.ts';
 import { checkParity, type ParityReport } from './parity.ts';
-import { splitByGame, type Rows, type Split } from './split.ts';
+import { featureCountOf, splitByGame, type Rows, type Split } from './split.ts';
 import { fitStandardizer } from './standardize.ts';
 
 export const TRAINER_VERSION: string = (
@@ -55,8 +56,11 @@ export class TrainingError extends Error {
   }
 }
 
-export function rowsOf(games: readonly DatasetGame[]): Rows {
-  return featureBatch(
+export function rowsOf(
+  games: readonly DatasetGame[],
+  set: FeatureSet = featureSet(DEFAULT_FEATURE_SET),
+): Rows {
+  return set.batch(
     games.map((g) => g.rounds),
     { fromRound: FIRST_MODEL_ROUND },
   );
@@ -67,9 +71,16 @@ export interface SplitRows {
   rows: { train: Rows; validation: Rows; test: Rows };
 }
 
-export function splitRows(games: readonly DatasetGame[]): SplitRows {
+export function splitRows(
+  games: readonly DatasetGame[],
+  set: FeatureSet = featureSet(DEFAULT_FEATURE_SET),
+): SplitRows {
   const split = splitByGame(games);
-  const rows = { train: rowsOf(split.train), validation: rowsOf(split.validation), test: rowsOf(split.test) };
+  const rows = {
+    train: rowsOf(split.train, set),
+    validation: rowsOf(split.validation, set),
+    test: rowsOf(split.test, set),
+  };
   for (const part of ['train', 'validation', 'test'] as const) {
     if (rows[part].rows === 0) {
       throw new TrainingError(
@@ -97,7 +108,7 @@ export async function trainAlgorithm(
       return trainMlp(
         train,
         validation,
-        fitStandardizer(train.x, train.rows, FEATURE_COUNT),
+        fitStandardizer(train.x, train.rows, featureCountOf(train)),
         hyperparameters as MlpHyperparameters,
         random,
         log,
@@ -106,7 +117,7 @@ export async function trainAlgorithm(
       return trainLogistic(
         train,
         validation,
-        fitStandardizer(train.x, train.rows, FEATURE_COUNT),
+        fitStandardizer(train.x, train.rows, featureCountOf(train)),
         hyperparameters as LogisticHyperparameters,
         random,
         log,
@@ -121,6 +132,8 @@ export interface VersionRequest {
   hyperparameters: HyperparametersOf<Algorithm>;
   seed: number;
   trigger: string;
+  /** the features the version reads (default rps-features/v2) */
+  featureSet?: FeatureSetName;
   dataset: DatasetOptions;
   /** the offline evaluation: held-out rows scored (default 2000) and the Production model, if any */
   evaluation?: { maxRows?: number; compare?: CompareLoader | null };
@@ -145,7 +158,8 @@ export async function trainVersion(
   const started = clock();
   const dataset = buildDataset(events, request.dataset);
   log({ msg: 'dataset', ...dataset.summary });
-  const split = splitRows(dataset.games);
+  const set = featureSet(request.featureSet ?? DEFAULT_FEATURE_SET);
+  const split = splitRows(dataset.games, set);
   log({
     msg: 'split',
     trainGames: split.games.train.length,
@@ -177,7 +191,7 @@ export async function trainVersion(
     model: request.model,
     version: request.version,
     algorithm: request.algorithm,
-    featureSet: FEATURE_SET,
+    featureSet: set.name,
   });
   const parity = await checkParity(onnx, test.x, test.rows, probabilities);
   log({ msg: 'parity', rows: parity.rows, maxAbsDiff: parity.maxAbsDiff });
@@ -185,7 +199,7 @@ export async function trainVersion(
   const maxRows = request.evaluation?.maxRows ?? DEFAULT_EVAL_ROWS;
   const evaluation = await evaluateVersions({
     candidate: { version: request.version, model: onnx },
-    rows: heldOutRows(split.games.test, maxRows, FIRST_MODEL_ROUND),
+    rows: heldOutRows(split.games.test, maxRows, FIRST_MODEL_ROUND, set),
     maxRows,
     compare: request.evaluation?.compare ?? null,
   });
@@ -213,7 +227,7 @@ export async function trainVersion(
       model: request.model,
       version: request.version,
       algorithm: request.algorithm,
-      featureSet: FEATURE_SET,
+      featureSet: set.name,
       classes: [...MOVES],
       hyperparameters: request.hyperparameters,
       metrics: {
@@ -263,7 +277,10 @@ export async function trainVersion(
       trigger: request.trigger,
       training: { ...trained.training, parityMaxAbsDiff: parity.maxAbsDiff },
       // what the game server's drift check compares live traffic with (core, so both bin alike)
-      reference: referenceStats(train),
+      // (drift describes the players in rps-features/v1 terms, whatever the version reads)
+      reference: referenceStats(
+        set.name === 'rps-features/v1' ? train : rowsOf(split.games.train, featureSet('rps-features/v1')),
+      ),
       // the new version and the current Production scored on the same newest held-out rounds
       evaluation,
     },

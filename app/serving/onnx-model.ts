@@ -1,5 +1,5 @@
 import ort from 'onnxruntime-node';
-import { FEATURE_COUNT, type Probabilities } from '../../core/index.ts';
+import { featureSet, type FeatureSet, type Probabilities } from '../../core/index.ts';
 
 export class InvalidModelError extends Error {
   constructor(message: string) {
@@ -24,7 +24,8 @@ interface Pending {
 }
 
 /**
- * One model version in an onnxruntime session: features [N,49] in, probabilities [N,3] out.
+ * One model version in an onnxruntime session: features [N, its feature set's count] in,
+ * probabilities [N,3] out.
  * Predictions requested in the same event-loop turn (concurrent moves) go to the session as one
  * batch, which costs about as much as a single row.
  */
@@ -36,10 +37,17 @@ export class OnnxModel {
     readonly version: string,
     readonly sha256: string,
     private readonly session: ort.InferenceSession,
+    /** the features the version reads (its metadata's featureSet) */
+    readonly featureSet: FeatureSet,
   ) {}
 
   /** Creates the session and checks the serving contract with a probe inference. */
-  static async load(bytes: Uint8Array, version: string, sha256: string): Promise<OnnxModel> {
+  static async load(
+    bytes: Uint8Array,
+    version: string,
+    sha256: string,
+    set: FeatureSet = featureSet('rps-features/v1'),
+  ): Promise<OnnxModel> {
     let session: ort.InferenceSession;
     try {
       session = await ort.InferenceSession.create(bytes, SESSION_OPTIONS);
@@ -54,9 +62,9 @@ export class OnnxModel {
         `version ${version} must have input "features" and output "probabilities" (has inputs ${session.inputNames.join(', ')}; outputs ${session.outputNames.join(', ')})`,
       );
     }
-    const model = new OnnxModel(version, sha256, session);
+    const model = new OnnxModel(version, sha256, session, set);
     try {
-      const probe = await model.predict(new Float32Array(FEATURE_COUNT));
+      const probe = await model.predict(new Float32Array(set.count));
       if (probe.some((p) => !Number.isFinite(p))) throw new Error(`probe gave ${probe.join(', ')}`);
     } catch (err) {
       await session.release();
@@ -80,10 +88,11 @@ export class OnnxModel {
     this.pending = [];
     this.scheduled = false;
     const rows = batch.length;
-    const x = new Float32Array(rows * FEATURE_COUNT);
-    batch.forEach((p, i) => x.set(p.features, i * FEATURE_COUNT));
+    const n = this.featureSet.count;
+    const x = new Float32Array(rows * n);
+    batch.forEach((p, i) => x.set(p.features, i * n));
     try {
-      const out = await this.session.run({ features: new ort.Tensor('float32', x, [rows, FEATURE_COUNT]) });
+      const out = await this.session.run({ features: new ort.Tensor('float32', x, [rows, n]) });
       const probs = out.probabilities;
       if (!probs || probs.data.length < rows * 3) {
         throw new InvalidModelError(`version ${this.version} returned no [${rows},3] probabilities`);

@@ -172,7 +172,7 @@ describe('game state machine', () => {
       ),
       { numRuns: 2000 },
     );
-  });
+  }, 60_000);
 });
 
 describe('hp', () => {

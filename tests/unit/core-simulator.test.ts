@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import {
   GAMBITS,
   SYNTHETIC_PLAYER_NAMES,
+  TRAINING_FAMILIES,
   UNIFORM,
   WIN_SCORE,
   coldStartCorpus,
@@ -12,6 +13,7 @@ import {
   roundValues,
   seededRandom,
   simulateGame,
+  zooMembers,
   type Predictor,
   type SyntheticPlayerName,
 } from '../../core/index.ts';
@@ -100,7 +102,7 @@ describe('simulateGame', () => {
 });
 
 describe('coldStartCorpus', () => {
-  it('reproduces 200 games of the eight players byte for byte from the same seed', () => {
+  it('reproduces 200 games of the training families byte for byte from the same seed', () => {
     const a = coldStartCorpus({ games: 200, seed: 2024 });
     const b = coldStartCorpus({ games: 200, seed: 2024 });
     expect(a).toHaveLength(200);
@@ -108,11 +110,18 @@ describe('coldStartCorpus', () => {
     expect(JSON.stringify(coldStartCorpus({ games: 200, seed: 2025 }))).not.toBe(JSON.stringify(a));
   });
 
-  it('plays the eight players in turn, each game with its own id, against varied gambits', () => {
+  it('plays the training families in turn and never a held-out one, each game with its own id, against varied gambits', () => {
     const corpus = coldStartCorpus({ games: 80, seed: 5 });
+    const training = zooMembers({ heldOut: false });
     expect(corpus.map((g) => g.player)).toEqual(
-      Array.from({ length: 80 }, (_, i) => SYNTHETIC_PLAYER_NAMES[i % 8]),
+      Array.from({ length: 80 }, (_, i) => training[i % training.length]!.name),
     );
+    const heldOut = new Set(zooMembers({ heldOut: true }).map((m) => m.name));
+    const all = coldStartCorpus({ games: training.length * 2, seed: 5 });
+    expect(all.filter((g) => heldOut.has(g.player))).toEqual([]);
+    expect(new Set(all.map((g) => g.player.split('/')[0]))).toEqual(new Set(TRAINING_FAMILIES));
+    // the eight named players are a training family of their own
+    for (const name of SYNTHETIC_PLAYER_NAMES) expect(all.map((g) => g.player)).toContain(`scripted/${name}`);
     expect(new Set(corpus.map((g) => g.gameId)).size).toBe(80);
     expect(new Set(corpus.map((g) => g.gambit)).size).toBeGreaterThan(5);
     expect(new Set(corpus.map((g) => g.winner))).toContain('bot');

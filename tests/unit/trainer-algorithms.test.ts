@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { FEATURE_COUNT, FEATURE_SET, beatenBy, moveIndex, MOVES } from '../../core/index.ts';
+import { FEATURE_COUNT, FEATURE_SET, beatenBy, featureSet, moveIndex, MOVES } from '../../core/index.ts';
 import { resolveHyperparameters } from '../../trainer/config.ts';
 import { evaluate, majorityClass } from '../../trainer/metrics.ts';
 import { checkParity, runOnnx } from '../../trainer/parity.ts';
@@ -16,7 +16,7 @@ const FAST = {
   gbdt: { trees: 20, depth: 3, eta: 0.3, subsample: 1, colsample: 1, earlyStoppingRounds: 20 },
 } as const;
 
-const { rows } = splitRows(asDatasetGames(repeaterGames(60, 7)));
+const { rows } = splitRows(asDatasetGames(repeaterGames(60, 7)), featureSet(FEATURE_SET));
 
 function dangerShare(p: Float32Array, y: Uint8Array, n: number): number {
   let sum = 0;

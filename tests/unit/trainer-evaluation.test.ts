@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   ArtifactMetadataSchema,
-  FEATURE_COUNT,
+  FEATURE_COUNT_V2,
   coldStartCorpus,
-  featureBatch,
+  featureBatchV2,
   validate,
 } from '../../core/index.ts';
 import { sha256Hex } from '../../lib/artifact-store.ts';
@@ -52,7 +52,7 @@ describe('held-out rows', () => {
   it('are the newest exported rounds from round 4 on, in id order, with the features core computes', () => {
     const test = games.slice(-8);
     const all = heldOutRows(test, 1_000_000, FIRST_MODEL_ROUND);
-    const expectedRows = featureBatch(
+    const expectedRows = featureBatchV2(
       test.map((g) => g.rounds),
       { fromRound: FIRST_MODEL_ROUND },
     ).rows;
@@ -67,9 +67,9 @@ describe('held-out rows', () => {
     expect(newest.firstEventId).toBe(newest.ids[0]);
     // the newest row is the last round of the newest game
     const last = test.at(-1)!;
-    const lastRow = featureBatch([last.rounds], { fromRound: FIRST_MODEL_ROUND });
-    expect(Array.from(newest.x.subarray(24 * FEATURE_COUNT))).toEqual(
-      Array.from(lastRow.x.subarray((lastRow.rows - 1) * FEATURE_COUNT)),
+    const lastRow = featureBatchV2([last.rounds], { fromRound: FIRST_MODEL_ROUND });
+    expect(Array.from(newest.x.subarray(24 * FEATURE_COUNT_V2))).toEqual(
+      Array.from(lastRow.x.subarray((lastRow.rows - 1) * FEATURE_COUNT_V2)),
     );
     expect(newest.y[24]).toBe(lastRow.y[lastRow.rows - 1]);
   });
@@ -87,7 +87,7 @@ describe('held-out rows', () => {
     }));
     const rows = heldOutRows([...coldStart, ...synthetic, ...human], 10_000, FIRST_MODEL_ROUND);
     const count = (list: DatasetGame[]) =>
-      featureBatch(
+      featureBatchV2(
         list.map((g) => g.rounds),
         { fromRound: FIRST_MODEL_ROUND },
       ).rows;
@@ -164,7 +164,7 @@ describe('offline evaluation against Production', () => {
           [good]: Buffer.from(v1.model),
           [meta]: Buffer.from(JSON.stringify({ ...v1.metadata, featureSet: 'rps-features/v0' })),
         },
-        /reads feature set rps-features\/v0; the held-out rows are rps-features\/v1/,
+        /reads feature set rps-features\/v0, which this trainer cannot compute/,
       ],
       [
         { version: 'v1', uri: good },

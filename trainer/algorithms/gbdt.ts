@@ -1,7 +1,7 @@
-import { FEATURE_COUNT, MOVES } from '../../core/index.ts';
+import { MOVES } from '../../core/index.ts';
 import type { GbdtHyperparameters } from '../config.ts';
 import { treesToOnnx, type ClassTree, type TreeNode } from '../onnx-export.ts';
-import type { Rows } from '../split.ts';
+import { featureCountOf, type Rows } from '../split.ts';
 import type { ProgressLog, TrainedModel } from './trained-model.ts';
 
 /**
@@ -353,14 +353,15 @@ export async function trainGbdtModel(
   random: () => number,
   log?: ProgressLog,
 ): Promise<TrainedModel> {
-  const result = trainGbdt(train, valid, FEATURE_COUNT, MOVES.length, hp, random, (p) => {
+  const featureCount = featureCountOf(train);
+  const result = trainGbdt(train, valid, featureCount, MOVES.length, hp, random, (p) => {
     if (log && (p.round % LOG_EVERY === 0 || p.round === 1 || p.round === hp.trees))
       log({ msg: 'round', ...p });
   });
   const { model } = result;
   return {
     algorithm: 'gbdt',
-    predict: async (x, rows) => predictGbdt(model, x, rows, FEATURE_COUNT),
+    predict: async (x, rows) => predictGbdt(model, x, rows, featureCount),
     toOnnx: (info) => treesToOnnx(info, model.baseMargins, model.trees),
     training: {
       rounds: result.rounds,

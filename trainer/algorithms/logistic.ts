@@ -1,7 +1,7 @@
-import { FEATURE_COUNT, MOVES } from '../../core/index.ts';
+import { MOVES } from '../../core/index.ts';
 import type { LogisticHyperparameters } from '../config.ts';
 import { denseToOnnx } from '../onnx-export.ts';
-import type { Rows } from '../split.ts';
+import { featureCountOf, type Rows } from '../split.ts';
 import type { Standardizer } from '../standardize.ts';
 import { predictNetwork, trainNetwork } from './network.ts';
 import type { ProgressLog, TrainedModel } from './trained-model.ts';
@@ -25,7 +25,7 @@ export async function trainLogistic(
   const result = await trainNetwork(
     train,
     valid,
-    FEATURE_COUNT,
+    featureCountOf(train),
     standardizer,
     {
       hiddenUnits: [],
@@ -43,7 +43,7 @@ export async function trainLogistic(
   );
   return {
     algorithm: 'logistic',
-    predict: (x, rows) => predictNetwork(standardizer, result.layers, x, rows, FEATURE_COUNT),
+    predict: (x, rows) => predictNetwork(standardizer, result.layers, x, rows, standardizer.mean.length),
     toOnnx: (info) => denseToOnnx(info, standardizer, result.layers),
     training: { epochs: result.epochs, bestEpoch: result.bestEpoch, stoppedEarly: result.stoppedEarly },
   };

@@ -1,7 +1,6 @@
-import { FEATURE_COUNT } from '../../core/index.ts';
 import type { MlpHyperparameters } from '../config.ts';
 import { denseToOnnx } from '../onnx-export.ts';
-import type { Rows } from '../split.ts';
+import { featureCountOf, type Rows } from '../split.ts';
 import type { Standardizer } from '../standardize.ts';
 import { predictNetwork, trainNetwork } from './network.ts';
 import type { ProgressLog, TrainedModel } from './trained-model.ts';
@@ -18,7 +17,7 @@ export async function trainMlp(
   const result = await trainNetwork(
     train,
     valid,
-    FEATURE_COUNT,
+    featureCountOf(train),
     standardizer,
     { ...hp, classWeights: null },
     random,
@@ -26,7 +25,7 @@ export async function trainMlp(
   );
   return {
     algorithm: 'mlp',
-    predict: (x, rows) => predictNetwork(standardizer, result.layers, x, rows, FEATURE_COUNT),
+    predict: (x, rows) => predictNetwork(standardizer, result.layers, x, rows, standardizer.mean.length),
     toOnnx: (info) => denseToOnnx(info, standardizer, result.layers),
     training: { epochs: result.epochs, bestEpoch: result.bestEpoch, stoppedEarly: result.stoppedEarly },
   };

@@ -1,0 +1,273 @@
+// How hard the bots are to beat for players they never trained on. Each algorithm with its
+// default hyperparameters, and each sample of config/samples as `make dev` trains it, is trained
+// on the cold-start corpus (the strategy zoo's training families only), exported to ONNX and then
+// plays, in process through the served code path (onnxruntime-node, the feature set's decision
+// rule), at least --games games against every held-out family. The starting line — v1 models as
+// they were trained before the zoo (the eight scripted players against the greedy uniform bot,
+// rps-features/v1, greedy rule) — is measured the same way. Prints one line per (bot, family),
+// then one JSON object as the last line.
+// Usage: npx tsx bench/bots.ts [--games 200] [--seed 7] [--only defaults|samples|v1] [--training]
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { load as parseYaml } from 'js-yaml';
+import {
+  ADAPTIVE_FAMILY,
+  ALGORITHMS,
+  HELD_OUT_FAMILIES,
+  OPENING_ROUNDS,
+  PREDICTABLE_FAMILIES,
+  SYNTHETIC_PLAYER_NAMES,
+  TRAINING_FAMILIES,
+  botMove,
+  createSyntheticPlayer,
+  drawGambit,
+  featureSet,
+  newGame,
+  playRound,
+  roundValues,
+  seededRandom,
+  simulateGame,
+  uniformPredictor,
+  zooMembers,
+  type Algorithm,
+  type FeatureSet,
+  type FeatureSetName,
+  type PlayerStrategy,
+  type Probabilities,
+  type StrategyFamily,
+} from '../core/index.ts';
+import { OnnxModel } from '../app/serving/onnx-model.ts';
+import { resolveHyperparameters, type HyperparametersOf } from '../trainer/config.ts';
+import { buildDataset, type DatasetGame } from '../trainer/dataset.ts';
+import { splitRows, trainAlgorithm } from '../trainer/train.ts';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
+}
+
+const gamesPerFamily = Number(arg('games', '200'));
+const seed = Number(arg('seed', '7'));
+const only = arg('only', 'all');
+const withTraining = process.argv.includes('--training');
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+interface BotConfig {
+  name: string;
+  group: 'defaults' | 'samples' | 'v1';
+  algorithm: Algorithm;
+  hyperparameters: Record<string, unknown>;
+  featureSet: FeatureSetName;
+  bootstrapGames: number;
+  minTotalEvents: number;
+  seed: number;
+}
+
+interface SampleSpec {
+  metadata: { name: string };
+  spec: {
+    algorithm: Algorithm;
+    featureSet?: FeatureSetName;
+    hyperparameters?: Record<string, unknown>;
+    training?: { bootstrapGames?: number; minTotalEvents?: number; seed?: number };
+  };
+}
+
+function sampleConfigs(): BotConfig[] {
+  return ['brian', 'forrest', 'logan'].map((name) => {
+    const doc = parseYaml(
+      readFileSync(path.join(root, 'config/samples', `rpsmodel-${name}.yaml`), 'utf8'),
+    ) as SampleSpec;
+    const t = doc.spec.training ?? {};
+    return {
+      name: `sample ${name}`,
+      group: 'samples',
+      algorithm: doc.spec.algorithm,
+      hyperparameters: doc.spec.hyperparameters ?? {},
+      featureSet: doc.spec.featureSet ?? 'rps-features/v2',
+      bootstrapGames: t.bootstrapGames ?? 200,
+      minTotalEvents: t.minTotalEvents ?? 1000,
+      seed: t.seed ?? 42,
+    };
+  });
+}
+
+const configs: BotConfig[] = [
+  ...ALGORITHMS.map((algorithm): BotConfig => ({
+    name: `${algorithm} defaults`,
+    group: 'defaults',
+    algorithm,
+    hyperparameters: {},
+    featureSet: 'rps-features/v2',
+    bootstrapGames: 800,
+    minTotalEvents: 10_000,
+    seed,
+  })),
+  ...sampleConfigs(),
+  // the starting line: what the samples trained before the zoo, the v2 features and the sampled rule
+  ...ALGORITHMS.map((algorithm): BotConfig => ({
+    name: `${algorithm} v1 (before)`,
+    group: 'v1',
+    algorithm,
+    hyperparameters: {},
+    featureSet: 'rps-features/v1',
+    bootstrapGames: 200,
+    minTotalEvents: 1000,
+    seed,
+  })),
+].filter((c) => only === 'all' || c.group === only);
+
+/** The cold-start corpus v1 models were trained on: the eight scripted players against the greedy uniform bot. */
+function legacyCorpus(games: number, corpusSeed: number, minEvents: number): DatasetGame[] {
+  const random = seededRandom(corpusSeed);
+  const out: DatasetGame[] = [];
+  let events = 0;
+  for (let i = 0; i < games && events < minEvents; i++) {
+    const name = SYNTHETIC_PLAYER_NAMES[i % SYNTHETIC_PLAYER_NAMES.length]!;
+    const g = simulateGame({
+      gameId: `cold-start-${corpusSeed}-${i}`,
+      player: createSyntheticPlayer(name, seededRandom(Math.floor(random() * 2 ** 32))),
+      predictor: uniformPredictor,
+      random,
+    });
+    out.push({
+      gameId: g.gameId,
+      source: 'cold-start',
+      synthetic: true,
+      player: name,
+      rounds: g.rounds,
+      events: [],
+    });
+    events += g.rounds.length;
+  }
+  return out;
+}
+
+async function train(config: BotConfig): Promise<{ model: OnnxModel; seconds: number; accuracy: number }> {
+  const set = featureSet(config.featureSet);
+  const started = performance.now();
+  const games =
+    config.group === 'v1'
+      ? legacyCorpus(config.bootstrapGames, config.seed, config.minTotalEvents)
+      : buildDataset([], {
+          maxEvents: 200_000,
+          minTotalEvents: config.minTotalEvents,
+          syntheticStride: 1,
+          bootstrapGames: config.bootstrapGames,
+          seed: config.seed,
+        }).games;
+  const { rows } = splitRows(games, set);
+  const hp = resolveHyperparameters(config.algorithm, config.hyperparameters) as HyperparametersOf<Algorithm>;
+  const trained = await trainAlgorithm(config.algorithm, hp, rows.train, rows.validation, config.seed);
+  const seconds = (performance.now() - started) / 1000;
+  const p = await trained.predict(rows.test.x, rows.test.rows);
+  let correct = 0;
+  for (let i = 0; i < rows.test.rows; i++) {
+    let best = 0;
+    for (let m = 1; m < 3; m++) if (p[i * 3 + m]! > p[i * 3 + best]!) best = m;
+    if (best === rows.test.y[i]) correct++;
+  }
+  const bytes = trained.toOnnx({
+    model: 'bench',
+    version: 'v1',
+    algorithm: config.algorithm,
+    featureSet: set.name,
+  });
+  const model = await OnnxModel.load(bytes, 'v1', 'bench', set);
+  return { model, seconds, accuracy: correct / rows.test.rows };
+}
+
+/** One game as the app plays it: gambit, then each round the model's prediction and the set's rule. */
+async function play(
+  model: OnnxModel,
+  set: FeatureSet,
+  player: PlayerStrategy,
+  gameId: string,
+  random: () => number,
+): Promise<'bot' | 'player' | 'tie'> {
+  let state = newGame(gameId, drawGambit(random));
+  for (let round = 1; !state.finished && round <= 100; round++) {
+    const values = roundValues(gameId, round);
+    let p: Probabilities | null = null;
+    if (round > OPENING_ROUNDS) p = await model.predict(set.features(state.rounds, round, values));
+    const bot = botMove(state, round, values, () => p, { featureSet: set, random });
+    const move = player.next({
+      round,
+      values,
+      previous: state.rounds,
+      playerScore: state.playerScore,
+      botScore: state.botScore,
+    });
+    state = playRound(state, round, move, bot.move);
+  }
+  return state.winner ?? (state.botScore > state.playerScore ? 'bot' : 'player');
+}
+
+async function winRate(
+  model: OnnxModel,
+  set: FeatureSet,
+  family: StrategyFamily,
+  runSeed: number,
+): Promise<number> {
+  const members = zooMembers({ family });
+  const random = seededRandom(runSeed);
+  const games = await Promise.all(
+    Array.from({ length: gamesPerFamily }, (_, i) => {
+      const member = members[i % members.length]!;
+      const gameRandom = seededRandom(Math.floor(random() * 2 ** 32));
+      return play(
+        model,
+        set,
+        member.create(seededRandom(Math.floor(random() * 2 ** 32))),
+        `bench-${family}-${i}`,
+        gameRandom,
+      );
+    }),
+  );
+  return games.filter((w) => w === 'bot').length / games.length;
+}
+
+const figures: Record<string, unknown> = {
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  node: process.version,
+  gamesPerFamily,
+  seed,
+};
+const table: Record<string, Record<string, number>> = {};
+const families: StrategyFamily[] = [...HELD_OUT_FAMILIES, ...(withTraining ? TRAINING_FAMILIES : [])];
+for (const config of configs) {
+  const set = featureSet(config.featureSet);
+  const { model, seconds, accuracy } = await train(config);
+  const row: Record<string, number> = {};
+  for (const family of families)
+    row[family] = await winRate(model, set, family, seed * 1000 + families.indexOf(family));
+  await model.release();
+  table[config.name] = row;
+  const line = families.map((f) => `${f} ${(row[f]! * 100).toFixed(0)}%`).join(', ');
+  console.log(
+    `${config.name.padEnd(22)} trained in ${seconds.toFixed(1)} s, accuracy ${(accuracy * 100).toFixed(1)} %: ${line}`,
+  );
+}
+
+function minOver(groups: BotConfig['group'][], fams: readonly StrategyFamily[]): number | null {
+  const values = configs
+    .filter((c) => groups.includes(c.group))
+    .flatMap((c) => fams.map((f) => table[c.name]![f]!));
+  return values.length ? Math.round(Math.min(...values) * 1000) / 1000 : null;
+}
+
+const heldOutButMeta = HELD_OUT_FAMILIES.filter((f) => f !== ADAPTIVE_FAMILY);
+for (const [label, groups] of [
+  ['', ['defaults', 'samples']],
+  ['V1', ['v1']],
+] as const) {
+  figures[`minWinRateHeldOut${label}`] = minOver([...groups], heldOutButMeta);
+  figures[`minWinRatePredictable${label}`] = minOver([...groups], PREDICTABLE_FAMILIES);
+  figures[`minWinRateAdaptive${label}`] = minOver([...groups], [ADAPTIVE_FAMILY]);
+  figures[`winRateRandom${label}`] = minOver([...groups], ['random']);
+}
+figures.table = table;
+console.log(JSON.stringify(figures));

@@ -1,0 +1,72 @@
+import type { PlayedRound } from './game.ts';
+import type { RoundValues } from './round-values.ts';
+import {
+  FEATURE_COUNT,
+  FEATURE_NAMES,
+  FEATURE_SET,
+  featureBatch,
+  features,
+  type FeatureBatch,
+} from './features.ts';
+import {
+  FEATURE_COUNT_V2,
+  FEATURE_NAMES_V2,
+  FEATURE_SET_V2,
+  featureBatchV2,
+  featuresV2,
+} from './features-v2.ts';
+
+export type FeatureSetName = 'rps-features/v1' | 'rps-features/v2';
+
+/**
+ * A feature set: its features (one implementation for trainer and server) and the decision rule
+ * its versions play: `greedy` EV for v1 (as v1 versions always played), `sampled` EV for v2.
+ */
+export interface FeatureSet {
+  name: FeatureSetName;
+  count: number;
+  names: readonly string[];
+  decision: 'greedy' | 'sampled';
+  features(previous: readonly PlayedRound[], round: number, values: RoundValues): Float32Array;
+  batch(games: readonly (readonly PlayedRound[])[], options?: { fromRound?: number }): FeatureBatch;
+}
+
+const SETS: Readonly<Record<FeatureSetName, FeatureSet>> = {
+  'rps-features/v1': {
+    name: FEATURE_SET as FeatureSetName,
+    count: FEATURE_COUNT,
+    names: FEATURE_NAMES,
+    decision: 'greedy',
+    features,
+    batch: featureBatch,
+  },
+  'rps-features/v2': {
+    name: FEATURE_SET_V2 as FeatureSetName,
+    count: FEATURE_COUNT_V2,
+    names: FEATURE_NAMES_V2,
+    decision: 'sampled',
+    features: featuresV2,
+    batch: featureBatchV2,
+  },
+};
+
+export const FEATURE_SET_NAMES: readonly FeatureSetName[] = Object.freeze(
+  Object.keys(SETS) as FeatureSetName[],
+);
+
+/** What new versions are trained with unless an RpsModel names another. */
+export const DEFAULT_FEATURE_SET: FeatureSetName = 'rps-features/v2';
+
+export function isFeatureSetName(x: unknown): x is FeatureSetName {
+  return typeof x === 'string' && Object.hasOwn(SETS, x);
+}
+
+/** A feature set by name; the error names the value and the sets this code computes. */
+export function featureSet(name: string): FeatureSet {
+  if (!isFeatureSetName(name)) {
+    throw new RangeError(
+      `unknown feature set ${JSON.stringify(name)}; supported: ${FEATURE_SET_NAMES.join(', ')}`,
+    );
+  }
+  return SETS[name];
+}
