@@ -7,7 +7,7 @@ import {
   moveOfClass,
   botMove,
   drawGambit,
-  features,
+  type FeatureSet,
   hp,
   newGame,
   playRound,
@@ -254,14 +254,28 @@ export class GameService {
     let byVersion: { version: string; aliases: PredictionRecord['aliases']; probabilities: Probabilities }[] =
       [];
     let fallbackReason: string | null = null;
+    let playingSet: FeatureSet | null = null;
     if (round > OPENING_ROUNDS) {
-      const x = features(state.rounds, round, values);
-      const p = await this.registry.predict(record.bot, x, record.version);
+      const computed = new Map<string, Float32Array>();
+      const featuresOf = (set: FeatureSet): Float32Array => {
+        const known = computed.get(set.name);
+        if (known) return known;
+        const x = set.features(state.rounds, round, values);
+        computed.set(set.name, x);
+        return x;
+      };
+      const p = await this.registry.predict(record.bot, featuresOf, record.version);
       playing = p.playing;
       byVersion = p.byVersion;
       fallbackReason = p.fallbackReason;
+      playingSet = p.playingFeatureSet;
     }
-    const decision = botMove(state, round, values, () => playing);
+    // the playing version's feature set names its decision rule (v1 greedy, v2 sampled); with no
+    // version, the uniform fallback is played greedily as before
+    const decision = botMove(state, round, values, () => playing, {
+      ...(playingSet ? { featureSet: playingSet } : {}),
+      random: this.random,
+    });
 
     // ... and only then is the player's move read
     const move = readMove();

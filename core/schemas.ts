@@ -40,7 +40,13 @@ export const RoundValuesSchema = Type.Object({
   scissors: Type.Number({ exclusiveMinimum: 0 }),
 });
 
-export const AliasTargetSchema = Type.Object({ version: VersionName, uri: S3Uri, sha256: Sha256 });
+export const AliasTargetSchema = Type.Object({
+  version: VersionName,
+  uri: S3Uri,
+  sha256: Sha256,
+  /** the features this version reads; absent means rps-features/v1 (manifests before feature sets) */
+  featureSet: Type.Optional(Type.String({ minLength: 1 })),
+});
 export type AliasTarget = Static<typeof AliasTargetSchema>;
 
 /** One bot's entry (`<model>.json`) in the serving manifest ConfigMap written by the operator. */
@@ -48,6 +54,7 @@ export const ServingManifestSchema = Type.Object({
   model: ModelName,
   displayName: Type.String({ minLength: 1 }),
   algorithm: AlgorithmSchema,
+  /** the feature set new versions of this model are trained with */
   featureSet: Type.String({ minLength: 1 }),
   trafficSplit: Type.Object({
     Production: Type.Number({ minimum: 0 }),

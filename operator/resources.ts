@@ -1,4 +1,4 @@
-import type { Alias, Algorithm } from '../core/index.ts';
+import type { Alias, Algorithm, FeatureSetName } from '../core/index.ts';
 
 // The custom resources as the operator reads them. The API server validates them against the CRD
 // schemas (crds/*.yaml, the source of truth) and fills the defaults, so these types describe
@@ -52,6 +52,8 @@ export interface ResourceRequirements {
 export interface RpsModelSpec {
   displayName: string;
   algorithm: Algorithm;
+  /** the features new versions read (the CRD defaults it to rps-features/v2) */
+  featureSet?: FeatureSetName;
   hyperparameters?: Record<string, unknown>;
   training?: {
     schedule?: string;
@@ -130,6 +132,8 @@ export interface VersionRecord {
   sha256: string;
   bytes?: number;
   trainedAt: string;
+  /** the features the version reads; absent in records of versions before feature sets were recorded (v1) */
+  featureSet?: string;
   job?: string;
   trigger?: string;
   /** what made the trigger fire (drift score, accuracy drop, data gates) */

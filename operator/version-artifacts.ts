@@ -1,6 +1,6 @@
 import {
   ArtifactMetadataSchema,
-  FEATURE_SET,
+  DEFAULT_FEATURE_SET,
   validate,
   type Algorithm,
   type ArtifactMetadata,
@@ -15,7 +15,7 @@ export type VersionArtifacts =
 /** The model a version must belong to: its name and algorithm. */
 export interface ArtifactOwner {
   metadata: { name: string };
-  spec: { algorithm: Algorithm };
+  spec: { algorithm: Algorithm; featureSet?: string };
 }
 
 /**
@@ -48,8 +48,11 @@ export async function readVersionArtifacts(
       `${prefix}metadata.json describes ${md.model} ${md.version} (${md.algorithm}), expected ${model.metadata.name} ${version} (${model.spec.algorithm})`,
     );
   }
-  if (md.featureSet !== FEATURE_SET) {
-    return refused(`feature set ${md.featureSet} is not the served ${FEATURE_SET}`);
+  const requested = model.spec.featureSet ?? DEFAULT_FEATURE_SET;
+  if (md.featureSet !== requested) {
+    return refused(
+      `${prefix}metadata.json reads feature set ${md.featureSet}, but the model asked for ${requested} (spec.featureSet)`,
+    );
   }
   const onnx = await store.get(`${prefix}model.onnx`);
   if (!onnx) return refused(`${prefix}model.onnx is not in bucket ${store.bucket}`);

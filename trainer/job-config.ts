@@ -1,4 +1,11 @@
-import { ALGORITHMS, type Algorithm } from '../core/index.ts';
+import {
+  ALGORITHMS,
+  DEFAULT_FEATURE_SET,
+  FEATURE_SET_NAMES,
+  isFeatureSetName,
+  type Algorithm,
+  type FeatureSetName,
+} from '../core/index.ts';
 import type { ArtifactStoreConfig } from '../lib/artifact-store.ts';
 import {
   ConfigError,
@@ -17,6 +24,7 @@ export interface JobConfig {
   version: string;
   algorithm: Algorithm;
   hyperparameters: HyperparametersOf<Algorithm>;
+  featureSet: FeatureSetName;
   dataUrl: string | null;
   dataToken: string | null;
   dataFile: string | null;
@@ -48,6 +56,11 @@ export const SETTINGS = {
   model: { flag: 'model', env: 'RPS_MODEL', help: 'model name (a DNS label), e.g. brian' },
   version: { flag: 'version', env: 'RPS_VERSION', help: 'version to train, v1, v2, …' },
   algorithm: { flag: 'algorithm', env: 'RPS_ALGORITHM', help: ALGORITHMS.join(' | ') },
+  featureSet: {
+    flag: 'feature-set',
+    env: 'RPS_FEATURE_SET',
+    help: `${FEATURE_SET_NAMES.join(' | ')} (default ${DEFAULT_FEATURE_SET})`,
+  },
   hyperparameters: {
     flag: 'hyperparameters',
     env: 'RPS_HYPERPARAMETERS',
@@ -201,6 +214,12 @@ export function readJobConfig(argv: readonly string[], env: NodeJS.ProcessEnv): 
       `${SETTINGS.trigger.env}=${JSON.stringify(trigger)} is invalid: allowed is one of ${TRIGGERS.join(', ')}`,
     );
   }
+  const featureSetName = get(SETTINGS.featureSet) ?? DEFAULT_FEATURE_SET;
+  if (!isFeatureSetName(featureSetName)) {
+    throw new ConfigError(
+      `${SETTINGS.featureSet.env}=${JSON.stringify(featureSetName)} is invalid: allowed is one of ${FEATURE_SET_NAMES.join(', ')}`,
+    );
+  }
   const dataUrl = get(SETTINGS.dataUrl) ?? null;
   if (dataUrl !== null && !/^https?:\/\/[^/]/.test(dataUrl)) {
     throw new ConfigError(
@@ -236,6 +255,7 @@ export function readJobConfig(argv: readonly string[], env: NodeJS.ProcessEnv): 
     version,
     algorithm: algorithm as Algorithm,
     hyperparameters,
+    featureSet: featureSetName,
     dataUrl,
     dataToken: get(SETTINGS.dataToken) ?? null,
     dataFile: get(SETTINGS.dataFile) ?? null,

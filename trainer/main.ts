@@ -102,6 +102,7 @@ export async function main(argv: string[]): Promise<number> {
         trigger: config.trigger,
         compareVersion: config.compareVersion,
         hyperparameters: config.hyperparameters,
+        featureSet: config.featureSet,
         seed: config.seed,
         trainerVersion: TRAINER_VERSION,
       },

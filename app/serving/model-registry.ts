@@ -1,11 +1,14 @@
 import type { FastifyBaseLogger } from 'fastify';
 import {
   ALIASES,
-  FEATURE_SET,
+  FEATURE_SET_NAMES,
   ServingManifestSchema,
+  featureSet,
+  isFeatureSetName,
   validate,
   type Alias,
   type Algorithm,
+  type FeatureSet,
   type ArtifactMetadata,
   type Probabilities,
   type ReferenceStatistics,
@@ -117,7 +120,12 @@ export interface Predictions {
   playing: Probabilities | null;
   /** why `playing` is null */
   fallbackReason: 'no_model' | 'inference_error' | null;
+  /** the playing version's feature set (its decision rule), null when no version plays */
+  playingFeatureSet: FeatureSet | null;
 }
+
+/** The features of the round in a feature set, computed once per set however many versions read it. */
+export type FeaturesOf = (set: FeatureSet) => Float32Array;
 
 export class UnknownBotError extends Error {
   readonly statusCode = 404;
@@ -202,7 +210,7 @@ export class ModelRegistry {
   }
 
   /** Every alias's version predicts the features; `playingVersion` is the version deciding the bot's move. */
-  async predict(model: string, features: Float32Array, playingVersion: string | null): Promise<Predictions> {
+  async predict(model: string, featuresOf: FeaturesOf, playingVersion: string | null): Promise<Predictions> {
     const bot = this.bots.get(model);
     const groups = new Map<string, { aliases: Alias[]; model: OnnxModel }>();
     if (bot) {
@@ -220,7 +228,7 @@ export class ModelRegistry {
     }
     const entries = [...groups.entries()];
     const results = await Promise.all(
-      entries.map(([, g]) => g.model.predict(features).catch((err: Error) => err)),
+      entries.map(([, g]) => g.model.predict(featuresOf(g.model.featureSet)).catch((err: Error) => err)),
     );
     const byVersion: VersionPrediction[] = [];
     let playing: Probabilities | null = null;
@@ -237,7 +245,7 @@ export class ModelRegistry {
     });
     if (playingModel && !groups.has(playingVersion!)) {
       try {
-        playing = await playingModel.predict(features);
+        playing = await playingModel.predict(featuresOf(playingModel.featureSet));
       } catch (err) {
         this.log.warn(
           { bot: model, version: playingVersion, err: (err as Error).message },
@@ -250,6 +258,7 @@ export class ModelRegistry {
       byVersion,
       playing,
       fallbackReason: playing ? null : inferenceError ? 'inference_error' : 'no_model',
+      playingFeatureSet: playingModel?.featureSet ?? null,
     };
   }
 
@@ -347,7 +356,7 @@ export class ModelRegistry {
         try {
           let p = loading.get(w.sha256);
           if (!p) {
-            p = this.modelFor(bot, w.sha256, w.version, w.uri);
+            p = this.modelFor(bot, w.sha256, w.version, w.uri, w.featureSet ?? 'rps-features/v1');
             loading.set(w.sha256, p);
           }
           next[w.alias] = { version: w.version, sha256: w.sha256, uri: w.uri, ...(await p) };
@@ -424,6 +433,7 @@ export class ModelRegistry {
     sha256: string,
     version: string,
     uri: string,
+    set: string,
   ): Promise<LoadedVersion> {
     for (const s of Object.values(bot.aliases)) if (s?.sha256 === sha256) return s;
     const retired = bot.retired.get(sha256);
@@ -431,7 +441,7 @@ export class ModelRegistry {
     const metadata: VersionMetadata = { value: null, problem: null, retryAt: 0, fetching: null };
     void this.fetchMetadata(bot.definition.model, version, uri, sha256, metadata);
     const bytes = await this.cache.fetch(uri, sha256);
-    return { model: await OnnxModel.load(bytes, version, sha256), metadata };
+    return { model: await OnnxModel.load(bytes, version, sha256, featureSet(set)), metadata };
   }
 
   private fetchMetadata(
@@ -557,10 +567,17 @@ export function parseManifest(model: string, content: string): ServingManifest {
   if (manifest.model !== model) {
     throw new Error(`/model: "${manifest.model}" does not match the file name ${model}.json`);
   }
-  if (manifest.featureSet !== FEATURE_SET) {
-    throw new Error(
-      `/featureSet: "${manifest.featureSet}" is not served; this server computes ${FEATURE_SET}`,
-    );
+  const sets: [string, string][] = [['/featureSet', manifest.featureSet]];
+  for (const alias of ALIASES) {
+    const set = manifest.aliases[alias]?.featureSet;
+    if (set !== undefined) sets.push([`/aliases/${alias}/featureSet`, set]);
+  }
+  for (const [path, set] of sets) {
+    if (!isFeatureSetName(set)) {
+      throw new Error(
+        `${path}: "${set}" is not served; this server computes ${FEATURE_SET_NAMES.join(', ')}`,
+      );
+    }
   }
   return manifest;
 }

@@ -1,4 +1,4 @@
-import { ALIASES, FEATURE_SET, type ServingManifest } from '../../core/index.ts';
+import { ALIASES, DEFAULT_FEATURE_SET, type ServingManifest } from '../../core/index.ts';
 import type { AliasMap, RpsModel, VersionRecord } from '../resources.ts';
 
 /** What the game server reports for one bot at GET /api/v1/models (the part the operator compares). */
@@ -32,14 +32,22 @@ export function buildManifest(
   const targets: ServingManifest['aliases'] = {};
   for (const alias of ALIASES) {
     const v = aliases[alias] ? byName.get(aliases[alias]) : undefined;
-    if (v) targets[alias] = { version: v.name, uri: v.uri, sha256: v.sha256 };
+    // a record without featureSet predates feature sets: its version reads rps-features/v1
+    if (v) {
+      targets[alias] = {
+        version: v.name,
+        uri: v.uri,
+        sha256: v.sha256,
+        featureSet: v.featureSet ?? 'rps-features/v1',
+      };
+    }
   }
   if (!targets.Production) return null;
   return {
     model: model.metadata.name,
     displayName: model.spec.displayName,
     algorithm: model.spec.algorithm,
-    featureSet: FEATURE_SET,
+    featureSet: model.spec.featureSet ?? DEFAULT_FEATURE_SET,
     trafficSplit: { Production: trafficSplit.Production, B: trafficSplit.B },
     aliases: targets,
   };

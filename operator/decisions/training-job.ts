@@ -1,3 +1,4 @@
+import { DEFAULT_FEATURE_SET } from '../../core/index.ts';
 import { MODEL_LABEL, VERSION_LABEL, type RpsModel, type TrainingTrigger } from '../resources.ts';
 import { trainJobName, type JobView } from './training.ts';
 
@@ -82,6 +83,7 @@ export function trainingJob(
     { name: 'RPS_MODEL', value: model.metadata.name },
     { name: 'RPS_VERSION', value: version },
     { name: 'RPS_ALGORITHM', value: model.spec.algorithm },
+    { name: 'RPS_FEATURE_SET', value: model.spec.featureSet ?? DEFAULT_FEATURE_SET },
     { name: 'RPS_HYPERPARAMETERS', value: JSON.stringify(model.spec.hyperparameters ?? {}) },
     { name: 'RPS_DATA_URL', value: settings.dataUrl },
     { name: 'RPS_DATA_TOKEN', valueFrom: { secretKeyRef: { name: INTERNAL_SECRET, key: 'token' } } },

@@ -1,3 +1,4 @@
+import { DEFAULT_FEATURE_SET } from '../../core/index.ts';
 import { createHash } from 'node:crypto';
 import type {
   EpisodeTrigger,
@@ -42,6 +43,7 @@ function canonical(value: unknown): unknown {
 export function trainingSpecHash(spec: RpsModelSpec): string {
   const relevant = {
     algorithm: spec.algorithm,
+    featureSet: spec.featureSet ?? DEFAULT_FEATURE_SET,
     hyperparameters: spec.hyperparameters ?? {},
     maxEvents: spec.training?.maxEvents ?? null,
     bootstrapGames: spec.training?.bootstrapGames ?? null,

@@ -144,6 +144,7 @@ function versionRecord(
     sha256: md.artifact.sha256,
     bytes: md.artifact.bytes,
     trainedAt: md.createdAt ?? now,
+    featureSet: md.featureSet,
     ...(job ? { job } : {}),
     ...(training?.trigger ? { trigger: training.trigger } : {}),
     ...(training?.triggerEvidence ? { triggerEvidence: training.triggerEvidence } : {}),

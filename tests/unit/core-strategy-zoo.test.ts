@@ -28,14 +28,17 @@ function play(name: string, seed: number) {
 describe('strategy zoo', () => {
   it('has dozens of members in every family, training and held-out families apart', () => {
     expect(STRATEGY_ZOO.length).toBeGreaterThanOrEqual(100);
-    for (const f of [...TRAINING_FAMILIES, ...HELD_OUT_FAMILIES]) expect(zooMembers({ family: f }).length).toBeGreaterThan(0);
+    for (const f of [...TRAINING_FAMILIES, ...HELD_OUT_FAMILIES])
+      expect(zooMembers({ family: f }).length).toBeGreaterThan(0);
     expect(TRAINING_FAMILIES.filter((f) => (HELD_OUT_FAMILIES as readonly string[]).includes(f))).toEqual([]);
     for (const m of STRATEGY_ZOO) {
       expect(m.name.startsWith(`${m.family}/`)).toBe(true);
       expect(m.heldOut).toBe((HELD_OUT_FAMILIES as readonly string[]).includes(m.family));
     }
     expect(new Set(STRATEGY_ZOO.map((m) => m.name)).size).toBe(STRATEGY_ZOO.length);
-    expect(PREDICTABLE_FAMILIES.every((f) => (HELD_OUT_FAMILIES as readonly string[]).includes(f))).toBe(true);
+    expect(PREDICTABLE_FAMILIES.every((f) => (HELD_OUT_FAMILIES as readonly string[]).includes(f))).toBe(
+      true,
+    );
     expect(HELD_OUT_FAMILIES).toContain(ADAPTIVE_FAMILY);
   });
 
@@ -66,6 +69,8 @@ describe('strategy zoo', () => {
   });
 
   it('names an unknown member and lists the families', () => {
-    expect(() => zooMember('constant/lizard')).toThrow(/unknown strategy "constant\/lizard".*families: biased/);
+    expect(() => zooMember('constant/lizard')).toThrow(
+      /unknown strategy "constant\/lizard".*families: biased/,
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FEATURE_SET, ServingManifestSchema, validate } from '../../core/index.ts';
+import { ServingManifestSchema, validate } from '../../core/index.ts';
 import {
   buildManifest,
   manifestText,
@@ -39,7 +39,13 @@ const model: RpsModel = {
 const sha = (c: string) => c.repeat(64);
 const versions = [
   { name: 'v1', uri: 's3://rps-models/brian/v1/model.onnx', sha256: sha('1'), trainedAt: 't' },
-  { name: 'v2', uri: 's3://rps-models/brian/v2/model.onnx', sha256: sha('2'), trainedAt: 't' },
+  {
+    name: 'v2',
+    uri: 's3://rps-models/brian/v2/model.onnx',
+    sha256: sha('2'),
+    trainedAt: 't',
+    featureSet: 'rps-features/v2',
+  },
 ];
 
 describe('serving manifest', () => {
@@ -57,10 +63,17 @@ describe('serving manifest', () => {
       model: 'brian',
       displayName: 'Brian',
       algorithm: 'mlp',
-      featureSet: FEATURE_SET,
+      featureSet: 'rps-features/v2',
       trafficSplit: { Production: 0.8, B: 0.2 },
     });
-    expect(manifest.aliases.B).toEqual({ version: 'v2', uri: versions[1]!.uri, sha256: sha('2') });
+    // each alias names its version's feature set; a record from before feature sets reads v1
+    expect(manifest.aliases.B).toEqual({
+      version: 'v2',
+      uri: versions[1]!.uri,
+      sha256: sha('2'),
+      featureSet: 'rps-features/v2',
+    });
+    expect(manifest.aliases.Production?.featureSet).toBe('rps-features/v1');
     expect(manifestText(manifest)).toBe(manifestText(structuredClone(manifest)));
   });
 
@@ -165,6 +178,7 @@ describe('training Job', () => {
         'S3_SECRET_KEY',
         'RPS_MIN_TOTAL_EVENTS',
         'RPS_SYNTHETIC_STRIDE',
+        'RPS_FEATURE_SET',
       ]),
     );
   });

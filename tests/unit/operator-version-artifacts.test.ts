@@ -13,7 +13,7 @@ function metadata(overrides: Partial<ArtifactMetadata> = {}): ArtifactMetadata {
     model: 'logan',
     version: 'v3',
     algorithm: 'logistic',
-    featureSet: 'rps-features/v1',
+    featureSet: 'rps-features/v2',
     classes: ['rock', 'paper', 'scissors'],
     hyperparameters: { l2: 0.01 },
     metrics: { accuracy: 0.41, logLoss: 1.05, baselineAccuracy: 0.36, rows: 400 },
@@ -101,10 +101,26 @@ describe('reading a trained version before it is registered', () => {
       readVersionArtifacts(bucket(objects), logan, 'v3');
     expect(
       await read({
-        'logan/v3/metadata.json': JSON.stringify(metadata({ featureSet: 'rps-features/v2' })),
+        'logan/v3/metadata.json': JSON.stringify(metadata({ featureSet: 'rps-features/v1' })),
         'logan/v3/model.onnx': onnx,
       }),
-    ).toMatchObject({ ok: false, error: 'feature set rps-features/v2 is not the served rps-features/v1' });
+    ).toMatchObject({
+      ok: false,
+      error:
+        'logan/v3/metadata.json reads feature set rps-features/v1, but the model asked for rps-features/v2 (spec.featureSet)',
+    });
+    // a model that asks for v1 registers a v1 version
+    const v1Owner: ArtifactOwner = { ...logan, spec: { ...logan.spec, featureSet: 'rps-features/v1' } };
+    expect(
+      await readVersionArtifacts(
+        bucket({
+          'logan/v3/metadata.json': JSON.stringify(metadata({ featureSet: 'rps-features/v1' })),
+          'logan/v3/model.onnx': onnx,
+        }),
+        v1Owner,
+        'v3',
+      ),
+    ).toMatchObject({ ok: true });
     const invalid = await read({
       'logan/v3/metadata.json': JSON.stringify({ ...metadata(), schemaVersion: 2 }),
       'logan/v3/model.onnx': onnx,
