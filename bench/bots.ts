@@ -6,7 +6,8 @@
 // they were trained before the zoo (the eight scripted players against the greedy uniform bot,
 // rps-features/v1, greedy rule) — is measured the same way. Prints one line per (bot, family),
 // then one JSON object as the last line.
-// Usage: npx tsx bench/bots.ts [--games 200] [--seed 7] [--only defaults|samples|v1] [--training]
+// Usage: npx tsx bench/bots.ts [--games 200] [--seed 7] [--only defaults|samples|v1]
+//        [--algorithm mlp|gbdt|logistic] [--families held-out|training|all] ([--training] = all)
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
@@ -52,6 +53,9 @@ const gamesPerFamily = Number(arg('games', '200'));
 const seed = Number(arg('seed', '7'));
 const only = arg('only', 'all');
 const withTraining = process.argv.includes('--training');
+// tuning looks at the training families alone: --families training
+const familyChoice = arg('families', withTraining ? 'all' : 'held-out');
+const onlyAlgorithm = arg('algorithm', 'all');
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 interface BotConfig {
@@ -117,7 +121,9 @@ const configs: BotConfig[] = [
     minTotalEvents: 1000,
     seed,
   })),
-].filter((c) => only === 'all' || c.group === only);
+].filter(
+  (c) => (only === 'all' || c.group === only) && (onlyAlgorithm === 'all' || c.algorithm === onlyAlgorithm),
+);
 
 /** The cold-start corpus v1 models were trained on: the eight scripted players against the greedy uniform bot. */
 function legacyCorpus(games: number, corpusSeed: number, minEvents: number): DatasetGame[] {
@@ -237,7 +243,10 @@ const figures: Record<string, unknown> = {
   seed,
 };
 const table: Record<string, Record<string, number>> = {};
-const families: StrategyFamily[] = [...HELD_OUT_FAMILIES, ...(withTraining ? TRAINING_FAMILIES : [])];
+const families: StrategyFamily[] = [
+  ...(familyChoice === 'training' ? [] : HELD_OUT_FAMILIES),
+  ...(familyChoice === 'held-out' ? [] : TRAINING_FAMILIES),
+];
 for (const config of configs) {
   const set = featureSet(config.featureSet);
   const { model, seconds, accuracy } = await train(config);
@@ -255,7 +264,7 @@ for (const config of configs) {
 function minOver(groups: BotConfig['group'][], fams: readonly StrategyFamily[]): number | null {
   const values = configs
     .filter((c) => groups.includes(c.group))
-    .flatMap((c) => fams.map((f) => table[c.name]![f]!));
+    .flatMap((c) => fams.flatMap((f) => (table[c.name]![f] === undefined ? [] : [table[c.name]![f]!])));
   return values.length ? Math.round(Math.min(...values) * 1000) / 1000 : null;
 }
 
@@ -264,6 +273,10 @@ for (const [label, groups] of [
   ['', ['defaults', 'samples']],
   ['V1', ['v1']],
 ] as const) {
+  if (familyChoice === 'training') {
+    figures[`minWinRateTraining${label}`] = minOver([...groups], TRAINING_FAMILIES);
+    continue;
+  }
   figures[`minWinRateHeldOut${label}`] = minOver([...groups], heldOutButMeta);
   figures[`minWinRatePredictable${label}`] = minOver([...groups], PREDICTABLE_FAMILIES);
   figures[`minWinRateAdaptive${label}`] = minOver([...groups], [ADAPTIVE_FAMILY]);

@@ -75,12 +75,13 @@ export function decideMove(
 }
 
 /**
- * How far from the best move the sampled rule strays: P(m) ∝ exp((EV(m) − max EV) / τ). At 0.15 a
- * move 0.3 points of expected damage worse than the best is played about one time in eight.
+ * How far from the best move the sampled rule strays: P(m) ∝ exp((EV(m) − max EV) / τ). At 0.1 a
+ * move 0.3 points of expected damage worse than the best is played about one time in twenty
+ * (chosen on the training families of the strategy zoo, bench/bots.ts --families training).
  */
-export const DECISION_TEMPERATURE = 0.15;
+export const DECISION_TEMPERATURE = 0.1;
 /** Added to the temperature per unit of the player's lead in round wins over the last rounds. */
-export const READ_TEMPERATURE = 0.6;
+export const READ_TEMPERATURE = 0.3;
 /** Model rounds looked back at to judge whether the player is reading the bot. */
 export const READ_WINDOW = 6;
 

@@ -126,6 +126,22 @@ export const ArtifactMetadataSchema = Type.Object({
   durationMs: Type.Number({ minimum: 0 }),
   createdAt: Timestamp,
   reference: Type.Optional(ReferenceStatisticsSchema),
+  /** a hyperparameter search (spec.search): every candidate's validation score, and the best one's index */
+  search: Type.Optional(
+    Type.Object({
+      metric: Type.Literal('validationLogLoss'),
+      best: Count,
+      candidates: Type.Array(
+        Type.Object({
+          hyperparameters: Type.Record(Type.String(), Type.Unknown()),
+          validationLogLoss: Type.Number({ minimum: 0 }),
+          validationAccuracy: Type.Number({ minimum: 0, maximum: 1 }),
+          seconds: Type.Number({ minimum: 0 }),
+        }),
+        { minItems: 1 },
+      ),
+    }),
+  ),
 });
 export type ArtifactMetadata = Static<typeof ArtifactMetadataSchema>;
 

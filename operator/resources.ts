@@ -54,6 +54,11 @@ export interface RpsModelSpec {
   algorithm: Algorithm;
   /** the features new versions read (the CRD defaults it to rps-features/v2) */
   featureSet?: FeatureSetName;
+  /** hyperparameter sets one training run tries (trainer/search.ts) */
+  search?: {
+    candidates?: Record<string, unknown>[];
+    random?: { budget: number; seed?: number; ranges: Record<string, unknown> };
+  };
   hyperparameters?: Record<string, unknown>;
   training?: {
     schedule?: string;
@@ -134,6 +139,15 @@ export interface VersionRecord {
   trainedAt: string;
   /** the features the version reads; absent in records of versions before feature sets were recorded (v1) */
   featureSet?: string;
+  /** the hyperparameter search that chose it: every candidate's validation log loss, the best one's index */
+  search?: {
+    best: number;
+    candidates: {
+      hyperparameters: Record<string, unknown>;
+      validationLogLoss: number;
+      validationAccuracy: number;
+    }[];
+  };
   job?: string;
   trigger?: string;
   /** what made the trigger fire (drift score, accuracy drop, data gates) */

@@ -14,6 +14,7 @@ import {
   type HyperparametersOf,
 } from './config.ts';
 import { DEFAULT_EVAL_ROWS } from './evaluation.ts';
+import { parseSearch, searchCandidates, type SearchSpec } from './search.ts';
 
 export const TRIGGERS = ['created', 'specChanged', 'schedule', 'trainNow', 'drift', 'accuracyDrop'] as const;
 export type Trigger = (typeof TRIGGERS)[number];
@@ -25,6 +26,10 @@ export interface JobConfig {
   algorithm: Algorithm;
   hyperparameters: HyperparametersOf<Algorithm>;
   featureSet: FeatureSetName;
+  /** spec.search: hyperparameter sets to try, or null */
+  search: SearchSpec | null;
+  /** spec.hyperparameters as written, what search candidates are merged over */
+  baseHyperparameters: Record<string, unknown>;
   dataUrl: string | null;
   dataToken: string | null;
   dataFile: string | null;
@@ -60,6 +65,11 @@ export const SETTINGS = {
     flag: 'feature-set',
     env: 'RPS_FEATURE_SET',
     help: `${FEATURE_SET_NAMES.join(' | ')} (default ${DEFAULT_FEATURE_SET})`,
+  },
+  search: {
+    flag: 'search',
+    env: 'RPS_SEARCH',
+    help: 'JSON {candidates: [...]} or {random: {budget, seed, ranges}} (docs/training.md)',
   },
   hyperparameters: {
     flag: 'hyperparameters',
@@ -214,6 +224,13 @@ export function readJobConfig(argv: readonly string[], env: NodeJS.ProcessEnv): 
       `${SETTINGS.trigger.env}=${JSON.stringify(trigger)} is invalid: allowed is one of ${TRIGGERS.join(', ')}`,
     );
   }
+  const search = parseSearch(get(SETTINGS.search));
+  const parsedBase = parseHyperparameters(get(SETTINGS.hyperparameters));
+  const base =
+    parsedBase !== null && typeof parsedBase === 'object' && !Array.isArray(parsedBase)
+      ? (parsedBase as Record<string, unknown>)
+      : {};
+  if (search) searchCandidates(algorithm as Algorithm, base, search); // every set checked before any work
   const featureSetName = get(SETTINGS.featureSet) ?? DEFAULT_FEATURE_SET;
   if (!isFeatureSetName(featureSetName)) {
     throw new ConfigError(
@@ -256,6 +273,8 @@ export function readJobConfig(argv: readonly string[], env: NodeJS.ProcessEnv): 
     algorithm: algorithm as Algorithm,
     hyperparameters,
     featureSet: featureSetName,
+    search,
+    baseHyperparameters: base,
     dataUrl,
     dataToken: get(SETTINGS.dataToken) ?? null,
     dataFile: get(SETTINGS.dataFile) ?? null,

@@ -103,6 +103,8 @@ export async function main(argv: string[]): Promise<number> {
         compareVersion: config.compareVersion,
         hyperparameters: config.hyperparameters,
         featureSet: config.featureSet,
+        search: config.search,
+        baseHyperparameters: config.baseHyperparameters,
         seed: config.seed,
         trainerVersion: TRAINER_VERSION,
       },

@@ -37,6 +37,7 @@ import { evaluate, majorityClass, type Metrics } from './metrics.ts';
 import { checkParity, type ParityReport } from './parity.ts';
 import { featureCountOf, splitByGame, type Rows, type Split } from './split.ts';
 import { fitStandardizer } from './standardize.ts';
+import { runSearch, searchCandidates, type SearchReport, type SearchSpec } from './search.ts';
 
 export const TRAINER_VERSION: string = (
   createRequire(import.meta.url)('../package.json') as { version: string }
@@ -134,6 +135,10 @@ export interface VersionRequest {
   trigger: string;
   /** the features the version reads (default rps-features/v2) */
   featureSet?: FeatureSetName;
+  /** hyperparameter sets to try (spec.search); the best by validation log loss becomes the version */
+  search?: SearchSpec | null;
+  /** what each search candidate is merged over (spec.hyperparameters as written); default `hyperparameters` */
+  baseHyperparameters?: Record<string, unknown>;
   dataset: DatasetOptions;
   /** the offline evaluation: held-out rows scored (default 2000) and the Production model, if any */
   evaluation?: { maxRows?: number; compare?: CompareLoader | null };
@@ -170,14 +175,34 @@ export async function trainVersion(
     testRows: split.rows.test.rows,
   });
   const { train, validation, test } = split.rows;
-  const trained = await trainAlgorithm(
-    request.algorithm,
-    request.hyperparameters,
-    train,
-    validation,
-    request.seed,
-    log,
-  );
+  let trained: TrainedModel;
+  let hyperparameters = request.hyperparameters;
+  let search: SearchReport | undefined;
+  if (request.search) {
+    const candidates = searchCandidates(
+      request.algorithm,
+      (request.baseHyperparameters ?? request.hyperparameters) as Record<string, unknown>,
+      request.search,
+    );
+    const found = await runSearch(
+      candidates,
+      (hp) => trainAlgorithm(request.algorithm, hp, train, validation, request.seed),
+      validation,
+      log,
+    );
+    trained = found.model;
+    hyperparameters = found.hyperparameters;
+    search = found.report;
+  } else {
+    trained = await trainAlgorithm(
+      request.algorithm,
+      request.hyperparameters,
+      train,
+      validation,
+      request.seed,
+      log,
+    );
+  }
   const probabilities = await trained.predict(test.x, test.rows);
   const metrics = evaluate(probabilities, test.y, test.rows, majorityClass(train.y, train.rows));
   log({
@@ -229,7 +254,8 @@ export async function trainVersion(
       algorithm: request.algorithm,
       featureSet: set.name,
       classes: [...MOVES],
-      hyperparameters: request.hyperparameters,
+      hyperparameters,
+      ...(search ? { search } : {}),
       metrics: {
         accuracy: metrics.accuracy,
         logLoss: metrics.logLoss,

@@ -84,6 +84,7 @@ export function trainingJob(
     { name: 'RPS_VERSION', value: version },
     { name: 'RPS_ALGORITHM', value: model.spec.algorithm },
     { name: 'RPS_FEATURE_SET', value: model.spec.featureSet ?? DEFAULT_FEATURE_SET },
+    ...(model.spec.search ? [{ name: 'RPS_SEARCH', value: JSON.stringify(model.spec.search) }] : []),
     { name: 'RPS_HYPERPARAMETERS', value: JSON.stringify(model.spec.hyperparameters ?? {}) },
     { name: 'RPS_DATA_URL', value: settings.dataUrl },
     { name: 'RPS_DATA_TOKEN', valueFrom: { secretKeyRef: { name: INTERNAL_SECRET, key: 'token' } } },

@@ -45,6 +45,7 @@ export function trainingSpecHash(spec: RpsModelSpec): string {
     algorithm: spec.algorithm,
     featureSet: spec.featureSet ?? DEFAULT_FEATURE_SET,
     hyperparameters: spec.hyperparameters ?? {},
+    search: spec.search ?? null,
     maxEvents: spec.training?.maxEvents ?? null,
     bootstrapGames: spec.training?.bootstrapGames ?? null,
     syntheticStride: spec.training?.syntheticStride ?? null,

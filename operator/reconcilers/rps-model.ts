@@ -145,6 +145,18 @@ function versionRecord(
     bytes: md.artifact.bytes,
     trainedAt: md.createdAt ?? now,
     featureSet: md.featureSet,
+    ...(md.search
+      ? {
+          search: {
+            best: md.search.best,
+            candidates: md.search.candidates.map((c) => ({
+              hyperparameters: c.hyperparameters,
+              validationLogLoss: c.validationLogLoss,
+              validationAccuracy: c.validationAccuracy,
+            })),
+          },
+        }
+      : {}),
     ...(job ? { job } : {}),
     ...(training?.trigger ? { trigger: training.trigger } : {}),
     ...(training?.triggerEvidence ? { triggerEvidence: training.triggerEvidence } : {}),

@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { ArtifactMetadataSchema, validate } from '../../core/index.ts';
+import { ConfigError } from '../../trainer/config.ts';
+import { buildDataset } from '../../trainer/dataset.ts';
+import { readJobConfig } from '../../trainer/job-config.ts';
+import { parseSearch, searchCandidates } from '../../trainer/search.ts';
+import { trainVersion } from '../../trainer/train.ts';
+
+const env = {
+  RPS_MODEL: 'logan',
+  RPS_VERSION: 'v2',
+  RPS_ALGORITHM: 'logistic',
+  S3_ENDPOINT: 'http://127.0.0.1:9000',
+  S3_ACCESS_KEY: 'a',
+  S3_SECRET_KEY: 'b',
+};
+
+function configError(f: () => unknown): string {
+  try {
+    f();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('no ConfigError');
+}
+
+describe('hyperparameter search (spec.search)', () => {
+  it('merges each candidate over the model’s hyperparameters and checks every set before any work', () => {
+    const sets = searchCandidates('logistic', { l2: 0.01 }, { candidates: [{}, { l2: 0.1 }, { epochs: 5 }] });
+    expect(sets.map((s) => [s.l2, s.epochs])).toEqual([
+      [0.01, sets[0]!.epochs],
+      [0.1, sets[0]!.epochs],
+      [0.01, 5],
+    ]);
+    expect(() => searchCandidates('logistic', {}, { candidates: [{ l2: 0.1 }, { trees: 5 }] })).toThrow(
+      /search candidate 2 \(\{"trees":5\}\): .*trees/,
+    );
+    expect(
+      configError(() =>
+        readJobConfig([], { ...env, RPS_SEARCH: JSON.stringify({ candidates: [{ l2: -1 }] }) }),
+      ),
+    ).toMatch(/search candidate 1 .*l2/);
+  });
+
+  it('draws the same random sets from the same seed, inside the ranges, integers for whole-number bounds', () => {
+    const spec = parseSearch(
+      JSON.stringify({
+        random: {
+          budget: 12,
+          seed: 3,
+          ranges: {
+            l2: { min: 0.0001, max: 0.1, log: true },
+            epochs: { min: 5, max: 40 },
+            classWeights: { values: ['none', 'balanced'] },
+          },
+        },
+      }),
+    )!;
+    const a = searchCandidates('logistic', {}, spec);
+    expect(a).toHaveLength(12);
+    expect(searchCandidates('logistic', {}, spec)).toEqual(a);
+    for (const s of a) {
+      expect(s.l2).toBeGreaterThanOrEqual(0.0001);
+      expect(s.l2).toBeLessThanOrEqual(0.1);
+      expect(Number.isInteger(s.epochs)).toBe(true);
+      expect(['none', 'balanced']).toContain(s.classWeights);
+    }
+  });
+
+  it('refuses a malformed search with a message naming the field and what is allowed', () => {
+    expect(configError(() => parseSearch('{"candidates":[]}'))).toBe(
+      'search.candidates must be a non-empty list of hyperparameter objects',
+    );
+    expect(configError(() => parseSearch('{"random":{"budget":0,"ranges":{}}}'))).toBe(
+      'search.random.budget must be an integer from 1 to 64, got 0',
+    );
+    expect(configError(() => parseSearch('{}'))).toBe(
+      'search needs exactly one of candidates (a list of hyperparameter sets) or random',
+    );
+    expect(configError(() => parseSearch('{"grid":{}}'))).toBe(
+      'search has unknown field(s) grid; allowed: candidates, random',
+    );
+    expect(
+      configError(() => parseSearch('{"random":{"budget":2,"ranges":{"l2":{"min":1,"max":0}}}}')),
+    ).toMatch(/^search.random.ranges.l2 must be \{min, max\} with min <= max/);
+    expect(configError(() => parseSearch('{oops'))).toMatch(/^search is not valid JSON/);
+  });
+
+  it('trains every candidate on the same split, keeps the lowest validation log loss, and records them all', async () => {
+    const dataset = {
+      maxEvents: 3000,
+      minTotalEvents: 3000,
+      syntheticStride: 1,
+      bootstrapGames: 300,
+      seed: 4,
+    };
+    expect(buildDataset([], dataset).summary.events).toBeGreaterThanOrEqual(3000);
+    const v = await trainVersion(
+      {
+        model: 'logan',
+        version: 'v2',
+        algorithm: 'logistic',
+        hyperparameters: searchCandidates('logistic', {}, { candidates: [{}] })[0]!,
+        search: { candidates: [{ l2: 0.5, epochs: 3 }, { l2: 0.0001 }, { l2: 0.01 }] },
+        seed: 1,
+        trigger: 'trainNow',
+        dataset,
+      },
+      [],
+    );
+    const search = v.metadata.search!;
+    expect(validate(ArtifactMetadataSchema, v.metadata).ok).toBe(true);
+    expect(search.candidates).toHaveLength(3);
+    const losses = search.candidates.map((c) => c.validationLogLoss);
+    expect(search.best).toBe(losses.indexOf(Math.min(...losses)));
+    expect(v.metadata.hyperparameters).toEqual(search.candidates[search.best]!.hyperparameters);
+    expect(search.candidates[0]!.hyperparameters).toMatchObject({ l2: 0.5, epochs: 3 });
+  });
+});
