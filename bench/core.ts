@@ -1,9 +1,13 @@
-// Game core speed: features + decision for one bot move, and simulating 200 cold-start games.
+// Game core speed: features + decision for one bot move (v1: features and the greedy rule; v2:
+// features and the sampled rule), and simulating 200 cold-start games.
 // Prints its figures as one JSON object on the last line.
 import {
   coldStartCorpus,
   decideMove,
   features,
+  featuresV2,
+  sampleMove,
+  seededRandom,
   type PlayedRound,
   type Probabilities,
 } from '../core/index.ts';
@@ -22,11 +26,25 @@ function moves(n: number): void {
     sink += f[0]! + decideMove(p, c.round.values, last?.botScore ?? 0, last?.playerScore ?? 0).ev[0];
   }
 }
+const random = seededRandom(1);
+function movesV2(n: number): void {
+  for (let i = 0; i < n; i++) {
+    const c = cases[i % cases.length]!;
+    const f = featuresV2(c.previous, c.round.round, c.round.values);
+    const last = c.previous.at(-1);
+    sink += f[0]! + sampleMove(p, c.round.values, last?.botScore ?? 0, last?.playerScore ?? 0, random).ev[0];
+  }
+}
 moves(20_000); // warm-up
 const n = 200_000;
 let t = process.hrtime.bigint();
 moves(n);
 const nsPerMove = Number(process.hrtime.bigint() - t) / n;
+movesV2(5_000); // warm-up
+const nV2 = 50_000;
+t = process.hrtime.bigint();
+movesV2(nV2);
+const nsPerMoveV2 = Number(process.hrtime.bigint() - t) / nV2;
 
 coldStartCorpus({ games: 200, seed: 2 }); // warm-up
 const runs = 5;
@@ -39,6 +57,8 @@ console.log(
   JSON.stringify({
     nsPerMove: Math.round(nsPerMove),
     movesPerSecond: Math.round(1e9 / nsPerMove),
+    nsPerMoveV2: Math.round(nsPerMoveV2),
+    movesPerSecondV2: Math.round(1e9 / nsPerMoveV2),
     simulate200GamesMs: Math.round(simulate200GamesMs * 10) / 10,
     roundsPer200Games: corpus.reduce((a, g) => a + g.rounds.length, 0),
   }),
