@@ -129,6 +129,7 @@ describe('the CRDs on a real API server', () => {
     });
     expect(m.spec.retention).toEqual({ keepVersions: 5, deleteArtifactsOnDelete: false });
     expect(m.spec.serving).toEqual({ deploymentName: 'rps-quest-game' });
+    expect(m.spec.featureSet).toBe('rps-features/v2');
     const p = (await kube.custom.getNamespacedCustomObject({
       group: 'rpsquest.dev',
       version: 'v1alpha1',
@@ -301,6 +302,42 @@ describe('the CRDs on a real API server', () => {
       expect(error).toMatch(message);
     },
   );
+
+  it('accepts a feature set and a search, and refuses an unknown set or a search of both kinds, naming the field', async () => {
+    expect(
+      await create(
+        'RpsModel',
+        'searching',
+        model({
+          algorithm: 'logistic',
+          featureSet: 'rps-features/v1',
+          search: { random: { budget: 12, seed: 3, ranges: { l2: { min: 0.0001, max: 0.1, log: true } } } },
+        }),
+      ),
+    ).toBeNull();
+    expect(
+      await create(
+        'RpsModel',
+        'listing',
+        model({ search: { candidates: [{ dropout: 0.2 }, { dropout: 0.4 }] } }),
+      ),
+    ).toBeNull();
+    expect(await create('RpsModel', 'unknown-set', model({ featureSet: 'rps-features/v3' }))).toMatch(
+      /spec.featureSet: Unsupported value: "rps-features\/v3": supported values: "rps-features\/v1", "rps-features\/v2"/,
+    );
+    expect(
+      await create(
+        'RpsModel',
+        'both',
+        model({ search: { candidates: [{}], random: { budget: 2, ranges: {} } } }),
+      ),
+    ).toMatch(/spec.search: Invalid value: "object": search needs exactly one of candidates or random/);
+    expect(
+      await create('RpsModel', 'budget', model({ search: { random: { budget: 65, ranges: {} } } })),
+    ).toMatch(
+      /spec.search.random.budget: Invalid value: 65: spec.search.random.budget in body should be less than or equal to 64/,
+    );
+  });
 
   it('rejects changing the algorithm of an existing model', async () => {
     const current = (await kube.custom.getNamespacedCustomObject({

@@ -81,6 +81,7 @@ describe('RpsModel CRD', () => {
       B: '.status.aliases.B',
       Latest: '.status.latestVersion',
       Accuracy: '.status.accuracy',
+      Features: '.spec.featureSet',
       Ready: '.status.conditions[?(@.type=="Ready")].status',
       Age: '.metadata.creationTimestamp',
     });
