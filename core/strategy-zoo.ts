@@ -205,7 +205,8 @@ function counterOf(predictor: BotPredictor, opening: Rule, noise: number): Rule 
 /**
  * The meta player: every bot predictor, and each of its rotations (the bot playing one or two
  * steps ahead of it), is scored online with decay; the best one's prediction is countered.
- * With `valueAware` the counter is chosen by expected damage over the top predictions.
+ * With `valueAware` it draws instead (plays the predicted bot move) when the counter is worth less
+ * than half of that move: a cheap win is not worth the risk.
  */
 function metaPlayer(decay: number, names: readonly string[], valueAware: boolean): Rule {
   return (view, random) => {
@@ -233,8 +234,6 @@ function metaPlayer(decay: number, names: readonly string[], valueAware: boolean
     if (!best) return uniformMove(random);
     const predictedBot: Index = (best as { p: Index }).p;
     if (!valueAware) return up(predictedBot);
-    // the counter wins its own value; a draw-safe alternative is the move the bot's move loses to
-    // or ties with: pick the counter unless it is the lowest-valued move and the tie move is worth more
     const counter = up(predictedBot);
     const tieValue = view.values[move(predictedBot)];
     return view.values[move(counter)] >= tieValue / 2 ? counter : predictedBot;
