@@ -104,7 +104,6 @@ export async function main(argv: string[]): Promise<number> {
         hyperparameters: config.hyperparameters,
         featureSet: config.featureSet,
         search: config.search,
-        baseHyperparameters: config.baseHyperparameters,
         seed: config.seed,
         trainerVersion: TRAINER_VERSION,
       },
@@ -154,6 +153,9 @@ export async function main(argv: string[]): Promise<number> {
         version: config.version,
         algorithm: config.algorithm,
         hyperparameters: config.hyperparameters,
+        featureSet: config.featureSet,
+        search: config.search,
+        baseHyperparameters: config.baseHyperparameters,
         seed: config.seed,
         trigger: config.trigger,
         evaluation: {

@@ -10,8 +10,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   ArtifactMetadataSchema,
   FEATURE_COUNT,
+  FEATURE_COUNT_V2,
   coldStartCorpus,
-  features,
+  featuresV2,
   validate,
   type ArtifactMetadata,
 } from '../../core/index.ts';
@@ -130,7 +131,7 @@ describe.each(['mlp', 'logistic', 'gbdt'] as const)('train %s into MinIO', (algo
       model,
       version: 'v1',
       algorithm,
-      featureSet: 'rps-features/v1',
+      featureSet: 'rps-features/v2',
       trigger: 'drift',
     });
     expect(meta.hyperparameters).toMatchObject(FAST[algorithm]);
@@ -147,8 +148,8 @@ describe.each(['mlp', 'logistic', 'gbdt'] as const)('train %s into MinIO', (algo
     // what the app will do: raw features of a round in, three probabilities out
     const session = await ort.InferenceSession.create(onnx);
     const game = repeaterGames(1, 77)[0]!;
-    const x = features(game.rounds, 5, game.rounds[4]!.values);
-    const out = await session.run({ features: new ort.Tensor('float32', x, [1, FEATURE_COUNT]) });
+    const x = featuresV2(game.rounds, 5, game.rounds[4]!.values);
+    const out = await session.run({ features: new ort.Tensor('float32', x, [1, FEATURE_COUNT_V2]) });
     const p = out.probabilities!.data as Float32Array;
     expect(p).toHaveLength(3);
     expect(p[0]! + p[1]! + p[2]!).toBeCloseTo(1, 5);

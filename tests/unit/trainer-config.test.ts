@@ -135,4 +135,45 @@ describe('job config', () => {
     const summary = JSON.parse(readFileSync(termination, 'utf8')) as { error: string };
     expect(summary.error).toBe('hyperparameter eta=7 is invalid: allowed is a number in [0.001, 1]');
   });
+
+  it('main trains the feature set and the search the Job asks for, and names them in metadata.json', async () => {
+    const termination = path.join(dir, 'termination-log-2');
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      const code = await main([
+        '--model',
+        'logan',
+        '--version',
+        'v4',
+        '--algorithm',
+        'logistic',
+        '--hyperparameters',
+        '{"epochs": 3}',
+        '--feature-set',
+        'rps-features/v1',
+        '--search',
+        '{"candidates": [{"l2": 0.5}, {"l2": 0.001}]}',
+        '--bootstrap-games',
+        '60',
+        '--min-total-events',
+        '600',
+        '--out',
+        dir,
+        '--termination-log',
+        termination,
+      ]);
+      expect(code).toBe(0);
+    } finally {
+      out.mockRestore();
+    }
+    const md = JSON.parse(readFileSync(path.join(dir, 'logan', 'v4', 'metadata.json'), 'utf8')) as {
+      featureSet: string;
+      search: { candidates: { hyperparameters: { l2: number; epochs: number } }[] };
+    };
+    expect(md.featureSet).toBe('rps-features/v1');
+    expect(md.search.candidates.map((c) => [c.hyperparameters.l2, c.hyperparameters.epochs])).toEqual([
+      [0.5, 3],
+      [0.001, 3],
+    ]);
+  });
 });
