@@ -8,6 +8,7 @@ import {
   botMove,
   drawGambit,
   type FeatureSet,
+  type PastPrediction,
   hp,
   newGame,
   playRound,
@@ -109,6 +110,8 @@ interface LiveGame {
   state: GameState;
   /** the values of the next round, once computed (they take two SHA-256s) */
   nextValues?: RoundValues;
+  /** what the playing version predicted in earlier rounds (the sampled rule's trust in it) */
+  past?: PastPrediction[];
 }
 
 const CACHE_LIMIT = 20_000;
@@ -272,9 +275,11 @@ export class GameService {
     }
     // the playing version's feature set names its decision rule (v1 greedy, v2 sampled); with no
     // version, the uniform fallback is played greedily as before
+    const past = game.past ?? [];
     const decision = botMove(state, round, values, () => playing, {
       ...(playingSet ? { featureSet: playingSet } : {}),
       random: this.random,
+      pastPredictions: past,
     });
 
     // ... and only then is the player's move read
@@ -316,6 +321,7 @@ export class GameService {
         winner: after.winner,
       },
       state: after,
+      past: playing ? [...past, { round, probabilities: playing }] : past,
     };
     const response = this.outcome(updated, round);
     if (after.finished) this.live.delete(gameId);
@@ -383,7 +389,8 @@ export class GameService {
       finished: record.finished,
       winner: record.winner,
     };
-    const game = { record, state };
+    const past = record.version && !record.finished ? this.store.getPredictions(gameId, record.version) : [];
+    const game = { record, state, past };
     if (!record.finished) this.remember(game);
     return game;
   }

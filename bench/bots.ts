@@ -35,6 +35,7 @@ import {
   type Algorithm,
   type FeatureSet,
   type FeatureSetName,
+  type PastPrediction,
   type PlayerStrategy,
   type Probabilities,
   type StrategyFamily,
@@ -194,11 +195,13 @@ async function play(
   random: () => number,
 ): Promise<'bot' | 'player' | 'tie'> {
   let state = newGame(gameId, drawGambit(random));
+  const past: PastPrediction[] = [];
   for (let round = 1; !state.finished && round <= 100; round++) {
     const values = roundValues(gameId, round);
     let p: Probabilities | null = null;
     if (round > OPENING_ROUNDS) p = await model.predict(set.features(state.rounds, round, values));
-    const bot = botMove(state, round, values, () => p, { featureSet: set, random });
+    const bot = botMove(state, round, values, () => p, { featureSet: set, random, pastPredictions: past });
+    if (p) past.push({ round, probabilities: p });
     const move = player.next({
       round,
       values,

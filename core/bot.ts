@@ -1,4 +1,4 @@
-import type { Move } from './moves.ts';
+import { moveIndex, type Move } from './moves.ts';
 import type { RoundValues } from './round-values.ts';
 import type { GameState } from './game.ts';
 import { OPENING_ROUNDS, gambitMove } from './gambits.ts';
@@ -7,6 +7,7 @@ import {
   decideMove,
   decisionTemperature,
   isUsableProbabilities,
+  predictionTrust,
   sampleMove,
   type Probabilities,
 } from './expected-value.ts';
@@ -23,11 +24,22 @@ export interface BotMove {
   probabilities: Probabilities | null;
 }
 
+/** What the playing model predicted for an earlier round of the game. */
+export interface PastPrediction {
+  round: number;
+  probabilities: Probabilities;
+}
+
 export interface BotMoveOptions {
   /** the playing version's feature set (default rps-features/v1): its features and decision rule */
   featureSet?: FeatureSet;
   /** draws the sampled rule's move (required by feature sets whose rule samples) */
   random?: () => number;
+  /**
+   * The playing model's predictions of this game's earlier rounds: the sampled rule trusts the
+   * model as far as they beat chance (`predictionTrust`). Absent: full trust.
+   */
+  pastPredictions?: readonly PastPrediction[];
 }
 
 const V1 = featureSet('rps-features/v1');
@@ -67,7 +79,25 @@ export function botMove(
       .slice(-READ_WINDOW)
       .map((r) => r.result);
     const temperature = decisionTemperature(recent);
-    const d = sampleMove(usable, values, state.botScore, state.playerScore, options.random, temperature);
+    let trust = 1;
+    if (options.pastPredictions) {
+      const played = new Map(state.rounds.map((r) => [r.round, r.playerMove]));
+      trust = predictionTrust(
+        [...options.pastPredictions]
+          .filter((p) => p.round < round && played.has(p.round))
+          .sort((a, b) => a.round - b.round)
+          .map((p) => ({ probabilities: p.probabilities, actual: moveIndex(played.get(p.round)!) })),
+      );
+    }
+    const d = sampleMove(
+      usable,
+      values,
+      state.botScore,
+      state.playerScore,
+      options.random,
+      temperature,
+      trust,
+    );
     return { move: d.move, fallback: d.fallback, probabilities: usable };
   }
   const decision = decideMove(usable, values, state.botScore, state.playerScore);

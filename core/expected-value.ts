@@ -85,6 +85,33 @@ export const READ_TEMPERATURE = 0.3;
 /** Model rounds looked back at to judge whether the player is reading the bot. */
 export const READ_WINDOW = 6;
 
+/** Trust in the model before it has predicted any round of this game. */
+export const TRUST_START = 0.3;
+/** Trust gained per unit of the model's decayed log-likelihood gain over chance in this game. */
+export const TRUST_SCALE = 0.5;
+/** Weight of a prediction `k` model rounds back in that log-likelihood. */
+export const TRUST_DECAY = 0.85;
+
+/**
+ * How much of the model's prediction the sampled rule keeps this round, from how well the playing
+ * model predicted this player earlier in the game: TRUST_START plus TRUST_SCALE × Σ decay^age ·
+ * ln(3 · p(move played)), clamped to [0, 1]. A model that has beaten chance on this player is
+ * followed; one that has not gives way to the values (the uniform prediction), which a player
+ * without a pattern cannot exploit.
+ */
+export function predictionTrust(
+  past: readonly { probabilities: Probabilities; actual: number }[],
+  start: number = TRUST_START,
+  scale: number = TRUST_SCALE,
+): number {
+  let gain = 0;
+  for (const { probabilities: p, actual } of past) {
+    const sum = p[0] + p[1] + p[2];
+    gain = gain * TRUST_DECAY + Math.log(Math.max(1e-6, (3 * p[actual as 0 | 1 | 2]) / sum));
+  }
+  return Math.min(1, Math.max(0, start + scale * gain));
+}
+
 export interface SampledDecision extends Decision {
   /** the probabilities the move was drawn from, rock, paper, scissors */
   policy: [number, number, number];
@@ -116,11 +143,20 @@ export function sampleMove(
   playerScore: number,
   random: () => number,
   temperature: number = DECISION_TEMPERATURE,
+  trust = 1,
 ): SampledDecision {
   if (!(temperature > 0) || !Number.isFinite(temperature)) {
     throw new RangeError(`temperature must be a positive finite number, got ${String(temperature)}`);
   }
-  const greedy = decideMove(p, values, botScore, playerScore);
+  if (!(trust >= 0 && trust <= 1)) throw new RangeError(`trust must be in [0, 1], got ${String(trust)}`);
+  let used: Probabilities | null = isUsableProbabilities(p) ? p : null;
+  if (used && trust < 1) {
+    const sum = used[0] + used[1] + used[2];
+    const u = used;
+    used = [0, 1, 2].map((i) => (trust * u[i]!) / sum + (1 - trust) / 3) as unknown as Probabilities;
+  }
+  const greedy = decideMove(used, values, botScore, playerScore);
+  greedy.fallback = !isUsableProbabilities(p);
   const top = Math.max(...greedy.ev);
   const weights = greedy.ev.map((e) => Math.exp((e - top) / temperature));
   const total = weights[0]! + weights[1]! + weights[2]!;

@@ -47,6 +47,10 @@ export {
   READ_TEMPERATURE,
   READ_WINDOW,
   decisionTemperature,
+  predictionTrust,
+  TRUST_START,
+  TRUST_SCALE,
+  TRUST_DECAY,
   sampleMove,
   type SampledDecision,
   TERMINAL_BONUS,
@@ -56,7 +60,14 @@ export {
   type Decision,
   type Probabilities,
 } from './expected-value.ts';
-export { botMove, uniformPredictor, type BotMove, type BotMoveOptions, type Predictor } from './bot.ts';
+export {
+  botMove,
+  uniformPredictor,
+  type BotMove,
+  type BotMoveOptions,
+  type PastPrediction,
+  type Predictor,
+} from './bot.ts';
 export {
   SYNTHETIC_PLAYER_NAMES,
   createSyntheticPlayer,

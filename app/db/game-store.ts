@@ -179,6 +179,11 @@ export class GameStore {
       ),
       game: db.prepare('SELECT * FROM games WHERE id = ?'),
       rounds: db.prepare('SELECT * FROM rounds WHERE game_id = ? ORDER BY round'),
+      versionRoundPredictions: db.prepare(
+        `SELECT r.round AS round, p.p_rock AS rock, p.p_paper AS paper, p.p_scissors AS scissors
+         FROM predictions p JOIN rounds r ON r.id = p.round_id
+         WHERE r.game_id = ? AND p.version = ? ORDER BY r.round`,
+      ),
       advanceGame: db.prepare(
         `UPDATE games SET player_score = @playerScore, bot_score = @botScore, rounds_played = @round,
            finished = @finished, winner = @winner, finished_at = @finishedAt
@@ -336,6 +341,17 @@ export class GameStore {
 
   getRounds(gameId: string): StoredRound[] {
     return (this.s.rounds.all(gameId) as RoundRow[]).map(toRound);
+  }
+
+  /** What `version` predicted for each stored round of the game (rounds it did not predict are absent). */
+  getPredictions(gameId: string, version: string): { round: number; probabilities: Probabilities }[] {
+    const rows = this.s.versionRoundPredictions.all(gameId, version) as {
+      round: number;
+      rock: number;
+      paper: number;
+      scissors: number;
+    }[];
+    return rows.map((r) => ({ round: r.round, probabilities: [r.rock, r.paper, r.scissors] }));
   }
 
   /** Stores the round, its predictions and the game's new score in one transaction; returns the round id. */

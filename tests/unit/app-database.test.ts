@@ -57,6 +57,50 @@ describe('database', () => {
     expect(() => insertRound.run('g1')).toThrow(/UNIQUE/);
   });
 
+  it('gives back what a version predicted in each round of a game, for the sampled rule’s trust after a restart', () => {
+    db = openDatabase(':memory:');
+    const store = new GameStore(db);
+    store.createGame(game('g2'));
+    let state = newGame('g2', 'razor');
+    for (let r = 1; r <= 5; r++) {
+      state = playRound(state, r, 'rock', 'paper');
+      const predictions =
+        r < 4
+          ? []
+          : [
+              {
+                version: 'v1',
+                aliases: ['Production' as const],
+                probabilities: [0.5, 0.25, 0.25] as const,
+                predicted: 'rock' as const,
+                correct: true,
+              },
+              {
+                version: 'v2',
+                aliases: ['B' as const],
+                probabilities: [0.1, 0.8, 0.1] as const,
+                predicted: 'paper' as const,
+                correct: false,
+              },
+            ];
+      store.recordMove({
+        game: game('g2'),
+        round: state.rounds.at(-1)!,
+        fallback: false,
+        predictions,
+        finished: false,
+        winner: null,
+        at: 2000 + r,
+      });
+    }
+    expect(store.getPredictions('g2', 'v1')).toEqual([
+      { round: 4, probabilities: [0.5, 0.25, 0.25] },
+      { round: 5, probabilities: [0.5, 0.25, 0.25] },
+    ]);
+    expect(store.getPredictions('g2', 'v2').map((p) => p.round)).toEqual([4, 5]);
+    expect(store.getPredictions('g2', 'v9')).toEqual([]);
+  });
+
   it('stores a move only when the game waits for that round, all or nothing', () => {
     db = openDatabase(':memory:');
     const store = new GameStore(db);

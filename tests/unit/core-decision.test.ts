@@ -6,6 +6,9 @@ import {
   decideMove,
   decisionTemperature,
   featureSet,
+  predictionTrust,
+  TRUST_START,
+  TRUST_SCALE,
   newGame,
   playRound,
   roundValues,
@@ -76,5 +79,35 @@ describe('the sampled EV rule (rps-features/v2)', () => {
     const random = seededRandom(1);
     for (let i = 0; i < 200; i++) moves.add(botMove(s, 4, v, () => p, { featureSet: v2, random }).move);
     expect(moves.size).toBeGreaterThan(1);
+  });
+
+  it('trusts the model as far as it predicted this player better than chance earlier in the game', () => {
+    expect(predictionTrust([])).toBe(TRUST_START);
+    const right = { probabilities: [0.9, 0.05, 0.05] as Probabilities, actual: 0 };
+    const wrong = { probabilities: [0.9, 0.05, 0.05] as Probabilities, actual: 1 };
+    expect(predictionTrust([right])).toBeCloseTo(Math.min(1, TRUST_START + TRUST_SCALE * Math.log(2.7)), 12);
+    expect(predictionTrust([right, right, right])).toBe(1);
+    expect(predictionTrust([wrong])).toBe(0);
+    // a uniform prediction gains nothing
+    expect(predictionTrust([{ probabilities: [1 / 3, 1 / 3, 1 / 3], actual: 2 }])).toBeCloseTo(
+      TRUST_START,
+      12,
+    );
+  });
+
+  it('plays the values when the model has misread this player: a distrusted prediction gives way to uniform', () => {
+    let s = newGame('trust-game', 'toolbox');
+    for (let r = 1; r <= 6; r++) s = playRound(s, r, 'rock', 'rock');
+    const v = roundValues(s.gameId, 7);
+    const v2 = featureSet('rps-features/v2');
+    // the model keeps saying scissors while the player plays rock: zero trust
+    const misread = [4, 5, 6].map((round) => ({ round, probabilities: [0.02, 0.02, 0.96] as Probabilities }));
+    const p: Probabilities = [0.02, 0.02, 0.96];
+    const uniform = decideMove([1 / 3, 1 / 3, 1 / 3], v, s.botScore, s.playerScore);
+    const d = botMove(s, 7, v, () => p, { featureSet: v2, random: () => 0.999999, pastPredictions: misread });
+    // with trust 0 the EVs are the uniform ones; the draw at the top of [0, 1) takes the last move with weight
+    expect(d.probabilities).toEqual(p);
+    const again = sampleMove(p, v, s.botScore, s.playerScore, () => 0.5, 0.1, 0);
+    expect(again.ev).toEqual(uniform.ev);
   });
 });
