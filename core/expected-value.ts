@@ -85,8 +85,11 @@ export const READ_TEMPERATURE = 0.3;
 /** Model rounds looked back at to judge whether the player is reading the bot. */
 export const READ_WINDOW = 6;
 
-/** Trust in the model before it has predicted any round of this game. */
-export const TRUST_START = 0.3;
+/**
+ * Trust in the model before it has predicted any round of this game: full, so trust only falls
+ * for a model that has done worse than chance on this player (chosen on the training families).
+ */
+export const TRUST_START = 1;
 /** Trust gained per unit of the model's decayed log-likelihood gain over chance in this game. */
 export const TRUST_SCALE = 0.5;
 /** Weight of a prediction `k` model rounds back in that log-likelihood. */
@@ -96,8 +99,8 @@ export const TRUST_DECAY = 0.85;
  * How much of the model's prediction the sampled rule keeps this round, from how well the playing
  * model predicted this player earlier in the game: TRUST_START plus TRUST_SCALE × Σ decay^age ·
  * ln(3 · p(move played)), clamped to [0, 1]. A model that has beaten chance on this player is
- * followed; one that has not gives way to the values (the uniform prediction), which a player
- * without a pattern cannot exploit.
+ * followed; one that has done worse gives way to the values (the uniform prediction), which a
+ * player without a pattern cannot exploit.
  */
 export function predictionTrust(
   past: readonly { probabilities: Probabilities; actual: number }[],

@@ -150,7 +150,13 @@ describe('RpsModel lifecycle on a real API server, MinIO and trainer', () => {
     expect(condition(ready, 'Served')?.status).toBe('True');
     expect(ready.status?.observedGeneration).toBe(ready.metadata.generation);
     const manifest = await manifestOf('logan');
-    expect(manifest?.aliases.Production).toEqual({ version: 'v1', uri: v1.uri, sha256: v1.sha256 });
+    expect(manifest?.aliases.Production).toEqual({
+      version: 'v1',
+      uri: v1.uri,
+      sha256: v1.sha256,
+      featureSet: 'rps-features/v2',
+    });
+    expect(v1.featureSet).toBe('rps-features/v2');
     expect(manifest?.trafficSplit).toEqual({ Production: 0.5, B: 0.5 });
     expect(operator.isLeader).toBe(true);
 

@@ -8,6 +8,9 @@
 // who then plays both, so its bot wins nearly every game; v1 has never seen Cal's history and
 // guesses from features that never varied in its training rows.
 //
+// The model reads rps-features/v1, whose features describe the player rather than how well each
+// reading of it works, so a version trained on Hal alone does not carry over to Cal (v2's would).
+//
 // Then the entry gate: v3, trained with crippled hyperparameters, scores far below Production v2
 // on the same held-out rounds (the trainer's offline evaluation), so it may not become B.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,6 +78,7 @@ metadata:
 spec:
   displayName: Brian
   algorithm: logistic
+  featureSet: rps-features/v1
   hyperparameters: { epochs: 40, learningRate: 0.05, batchSize: 64, patience: 5 }
   training:
     maxEvents: ${WINDOW}

@@ -81,14 +81,16 @@ describe('the sampled EV rule (rps-features/v2)', () => {
     expect(moves.size).toBeGreaterThan(1);
   });
 
-  it('trusts the model as far as it predicted this player better than chance earlier in the game', () => {
+  it('distrusts a model as far as it predicted this player worse than chance earlier in the game', () => {
+    const clamp = (x: number) => Math.min(1, Math.max(0, x));
     expect(predictionTrust([])).toBe(TRUST_START);
     const right = { probabilities: [0.9, 0.05, 0.05] as Probabilities, actual: 0 };
     const wrong = { probabilities: [0.9, 0.05, 0.05] as Probabilities, actual: 1 };
-    expect(predictionTrust([right])).toBeCloseTo(Math.min(1, TRUST_START + TRUST_SCALE * Math.log(2.7)), 12);
-    expect(predictionTrust([right, right, right])).toBe(1);
-    expect(predictionTrust([wrong])).toBe(0);
-    // a uniform prediction gains nothing
+    expect(predictionTrust([right])).toBeCloseTo(clamp(TRUST_START + TRUST_SCALE * Math.log(2.7)), 12);
+    expect(predictionTrust([wrong])).toBeCloseTo(clamp(TRUST_START + TRUST_SCALE * Math.log(0.15)), 12);
+    expect(predictionTrust([wrong, wrong, wrong])).toBe(0);
+    expect(predictionTrust([wrong, wrong, wrong])).toBeLessThan(predictionTrust([wrong]));
+    // a uniform prediction neither gains nor loses trust
     expect(predictionTrust([{ probabilities: [1 / 3, 1 / 3, 1 / 3], actual: 2 }])).toBeCloseTo(
       TRUST_START,
       12,
