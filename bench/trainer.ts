@@ -1,9 +1,11 @@
 // Trainer speed and quality: each algorithm with its default hyperparameters on the seeded
 // cold-start corpus (the eight synthetic players) at 5,000 and 50,000 rounds. Prints one line per
 // run, then one JSON object as the last line.
-// Usage: npx tsx bench/trainer.ts [--sizes 5000,50000] [--seed 1]
+// `s` is wall time, `cpuS` the process's CPU time over the same span (user + system): on a machine
+// shared with other jobs the wall time varies with their load, the CPU time much less.
+// Usage: npx tsx bench/trainer.ts [--sizes 5000,50000] [--seed 1] [--algorithms gbdt,mlp]
 import { cpus } from 'node:os';
-import { ALGORITHMS } from '../core/index.ts';
+import { ALGORITHMS, type Algorithm } from '../core/index.ts';
 import { resolveHyperparameters } from '../trainer/config.ts';
 import { buildDataset } from '../trainer/dataset.ts';
 import { evaluate, majorityClass } from '../trainer/metrics.ts';
@@ -16,6 +18,9 @@ function arg(name: string, fallback: string): string {
 
 const sizes = arg('sizes', '5000,50000').split(',').map(Number);
 const seed = Number(arg('seed', '1'));
+const algorithms = arg('algorithms', ALGORITHMS.join(','))
+  .split(',')
+  .filter((a): a is Algorithm => (ALGORITHMS as readonly string[]).includes(a));
 const figures: Record<string, number | string> = {
   cpu: cpus()[0]?.model ?? 'unknown',
   cores: cpus().length,
@@ -38,8 +43,9 @@ for (const rounds of sizes) {
     majorityClass(rows.train.y, rows.train.rows),
   ).baselineAccuracy;
   figures[`baseline_${rounds}_accuracy`] = round(baseline, 4);
-  for (const algorithm of ALGORITHMS) {
+  for (const algorithm of algorithms) {
     const started = performance.now();
+    const cpuStarted = process.cpuUsage();
     const model = await trainAlgorithm(
       algorithm,
       resolveHyperparameters(algorithm, {}),
@@ -48,14 +54,17 @@ for (const rounds of sizes) {
       seed,
     );
     const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuStarted);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     const p = await model.predict(rows.test.x, rows.test.rows);
     const metrics = evaluate(p, rows.test.y, rows.test.rows, majorityClass(rows.train.y, rows.train.rows));
     figures[`${algorithm}_${rounds}_s`] = round(seconds, 2);
+    figures[`${algorithm}_${rounds}_cpuS`] = round(cpuSeconds, 2);
     figures[`${algorithm}_${rounds}_rowsPerS`] = Math.round(rows.train.rows / seconds);
     figures[`${algorithm}_${rounds}_accuracy`] = round(metrics.accuracy, 4);
     console.log(
       `${algorithm.padEnd(8)} ${String(dataset.summary.events).padStart(6)} rounds (${rows.train.rows} train rows, ` +
-        `${dataset.summary.games} games): ${seconds.toFixed(2)} s, ${Math.round(rows.train.rows / seconds)} rows/s, ` +
+        `${dataset.summary.games} games): ${seconds.toFixed(2)} s (CPU ${cpuSeconds.toFixed(2)} s), ${Math.round(rows.train.rows / seconds)} rows/s, ` +
         `test accuracy ${(metrics.accuracy * 100).toFixed(1)} % vs baseline ${(baseline * 100).toFixed(1)} % ` +
         `(${JSON.stringify(model.training)})`,
     );

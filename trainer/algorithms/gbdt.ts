@@ -144,62 +144,132 @@ export function predictGbdt(model: GbdtModel, x: Float32Array, rows: number, col
   return Float32Array.from(m);
 }
 
+/**
+ * The binned training rows in the shape the histogram loop wants. Per feature, the bin most rows
+ * fall in is its default bin; every row lists only its other (feature, bin) entries, as offsets
+ * into a histogram. A node's histogram adds those entries up and fills each default bin with the
+ * node's total minus the feature's other bins: for one-hot features most entries are defaults.
+ */
+interface SparseBins {
+  /** entries of row r: entries[rowStart[r] .. rowStart[r + 1]) */
+  rowStart: Int32Array;
+  /** 2 × (feature × stride + bin): the gradient slot of that bin (the hessian slot follows) */
+  entries: Int32Array;
+  defaultBin: Int32Array;
+}
+
+function sparseBins(binned: Binned, rows: number, cols: number, stride: number): SparseBins {
+  const { bins, cuts } = binned;
+  const defaultBin = new Int32Array(cols);
+  const counts = new Int32Array(stride);
+  let total = 0;
+  for (let c = 0; c < cols; c++) {
+    counts.fill(0);
+    for (let r = 0; r < rows; r++) counts[bins[r * cols + c]!]!++;
+    let best = 0;
+    for (let b = 1; b <= cuts[c]!.length; b++) if (counts[b]! > counts[best]!) best = b;
+    defaultBin[c] = best;
+    total += rows - counts[best]!;
+  }
+  const rowStart = new Int32Array(rows + 1);
+  const entries = new Int32Array(total);
+  let e = 0;
+  for (let r = 0; r < rows; r++) {
+    rowStart[r] = e;
+    const o = r * cols;
+    for (let c = 0; c < cols; c++) {
+      const b = bins[o + c]!;
+      if (b !== defaultBin[c]) entries[e++] = 2 * (c * stride + b);
+    }
+  }
+  rowStart[rows] = e;
+  return { rowStart, entries, defaultBin };
+}
+
 interface GrowContext {
   bins: Uint8Array;
   cuts: Float32Array[];
   cols: number;
+  sparse: SparseBins;
   grad: Float64Array;
   hess: Float64Array;
   features: number[];
   hp: GbdtHyperparameters;
-  histG: Float64Array;
-  histH: Float64Array;
+  /** one histogram per depth ([gradient, hessian] per feature × stride + bin), reused by every tree */
+  hists: Float64Array[];
   stride: number;
 }
 
+/** The histogram of the rows idx (gradient and hessian sums G and H) into hist. */
+function buildHistogram(ctx: GrowContext, idx: Int32Array, G: number, H: number, hist: Float64Array): void {
+  const { grad, hess, cols, stride } = ctx;
+  const { rowStart, entries, defaultBin } = ctx.sparse;
+  hist.fill(0);
+  for (let i = 0; i < idx.length; i++) {
+    const r = idx[i]!;
+    const g = grad[r]!;
+    const h = hess[r]!;
+    const end = rowStart[r + 1]!;
+    for (let e = rowStart[r]!; e < end; e++) {
+      const a = entries[e]!;
+      hist[a] = hist[a]! + g;
+      hist[a + 1] = hist[a + 1]! + h;
+    }
+  }
+  for (let c = 0; c < cols; c++) {
+    const from = 2 * c * stride;
+    const to = from + 2 * (ctx.cuts[c]!.length + 1);
+    let g = 0;
+    let h = 0;
+    for (let a = from; a < to; a += 2) {
+      g += hist[a]!;
+      h += hist[a + 1]!;
+    }
+    const d = from + 2 * defaultBin[c]!;
+    hist[d] = G - g;
+    hist[d + 1] = Math.max(0, H - h);
+  }
+}
+
+/** A node may split if it is above the maximum depth, has 2 rows and enough hessian for 2 children. */
+function maySplit(hp: GbdtHyperparameters, depth: number, rows: number, H: number): boolean {
+  return depth < hp.depth && rows >= 2 && H >= 2 * hp.minChildWeight;
+}
+
+/**
+ * Depth-first growth. Only a node that may split needs its histogram: the smaller child's is
+ * built from its rows, the larger child's is the parent's minus the smaller one's (in the
+ * parent's buffer), so each level reads at most half of the node's rows.
+ */
 function growTree(ctx: GrowContext, rows: Int32Array): GrowNode[] {
   const nodes: GrowNode[] = [];
-  const { hp } = ctx;
-  const build = (idx: Int32Array, depth: number): number => {
-    const id = nodes.length;
-    nodes.push({ leaf: true, value: 0 });
+  const { hp, grad, hess, bins, cols, features, cuts, stride, hists } = ctx;
+  const sums = (idx: Int32Array): [number, number] => {
     let G = 0;
     let H = 0;
     for (let i = 0; i < idx.length; i++) {
-      G += ctx.grad[idx[i]!]!;
-      H += ctx.hess[idx[i]!]!;
+      G += grad[idx[i]!]!;
+      H += hess[idx[i]!]!;
     }
+    return [G, H];
+  };
+  const build = (idx: Int32Array, depth: number, G: number, H: number, hist: Float64Array | null): number => {
+    const id = nodes.length;
     const leafValue = Math.fround((-G / (H + hp.lambda)) * hp.eta);
-    if (depth >= hp.depth || idx.length < 2 || H < 2 * hp.minChildWeight) {
-      nodes[id] = { leaf: true, value: leafValue };
-      return id;
-    }
-    const { histG, histH, stride, bins, cols, features } = ctx;
-    histG.fill(0);
-    histH.fill(0);
-    for (let i = 0; i < idx.length; i++) {
-      const r = idx[i]!;
-      const g = ctx.grad[r]!;
-      const h = ctx.hess[r]!;
-      const o = r * cols;
-      for (let f = 0; f < features.length; f++) {
-        const c = features[f]!;
-        const at = c * stride + bins[o + c]!;
-        histG[at]! += g;
-        histH[at]! += h;
-      }
-    }
+    nodes.push({ leaf: true, value: leafValue });
+    if (!hist || !maySplit(hp, depth, idx.length, H)) return id;
     const parentScore = (G * G) / (H + hp.lambda);
     let bestGain = 0;
     let bestFeature = -1;
     let bestBin = 0;
     for (const c of features) {
-      const cutCount = ctx.cuts[c]!.length;
+      const cutCount = cuts[c]!.length;
+      const from = 2 * c * stride;
       let GL = 0;
       let HL = 0;
       for (let b = 1; b <= cutCount; b++) {
-        GL += histG[c * stride + b - 1]!;
-        HL += histH[c * stride + b - 1]!;
+        GL += hist[from + 2 * (b - 1)]!;
+        HL += hist[from + 2 * (b - 1) + 1]!;
         const GR = G - GL;
         const HR = H - HL;
         if (HL < hp.minChildWeight || HR < hp.minChildWeight) continue;
@@ -212,10 +282,7 @@ function growTree(ctx: GrowContext, rows: Int32Array): GrowNode[] {
         }
       }
     }
-    if (bestFeature < 0) {
-      nodes[id] = { leaf: true, value: leafValue };
-      return id;
-    }
+    if (bestFeature < 0) return id;
     let nLeft = 0;
     for (let i = 0; i < idx.length; i++) if (bins[idx[i]! * cols + bestFeature]! < bestBin) nLeft++;
     const left = new Int32Array(nLeft);
@@ -227,19 +294,46 @@ function growTree(ctx: GrowContext, rows: Int32Array): GrowNode[] {
       if (bins[r * cols + bestFeature]! < bestBin) left[li++] = r;
       else right[ri++] = r;
     }
-    const leftId = build(left, depth + 1);
-    const rightId = build(right, depth + 1);
+    const [GLeft, HLeft] = sums(left);
+    const [GRight, HRight] = sums(right);
+    const splitLeft = maySplit(hp, depth + 1, left.length, HLeft);
+    const splitRight = maySplit(hp, depth + 1, right.length, HRight);
+    let leftHist: Float64Array | null = null;
+    let rightHist: Float64Array | null = null;
+    if (splitLeft || splitRight) {
+      const leftSmaller = left.length <= right.length;
+      const small = hists[depth + 1]!;
+      buildHistogram(
+        ctx,
+        leftSmaller ? left : right,
+        leftSmaller ? GLeft : GRight,
+        leftSmaller ? HLeft : HRight,
+        small,
+      );
+      const largeNeeded = leftSmaller ? splitRight : splitLeft;
+      if (largeNeeded) for (let a = 0; a < hist.length; a++) hist[a] = hist[a]! - small[a]!;
+      leftHist = leftSmaller ? small : largeNeeded ? hist : null;
+      rightHist = leftSmaller ? (largeNeeded ? hist : null) : small;
+    }
+    const leftId = build(left, depth + 1, GLeft, HLeft, leftHist);
+    const rightId = build(right, depth + 1, GRight, HRight, rightHist);
     nodes[id] = {
       leaf: false,
       feature: bestFeature,
-      threshold: ctx.cuts[bestFeature]![bestBin - 1]!,
+      threshold: cuts[bestFeature]![bestBin - 1]!,
       bin: bestBin,
       left: leftId,
       right: rightId,
     };
     return id;
   };
-  build(rows, 0);
+  const [G, H] = sums(rows);
+  let rootHist: Float64Array | null = null;
+  if (maySplit(hp, 0, rows.length, H)) {
+    rootHist = hists[0]!;
+    buildHistogram(ctx, rows, G, H, rootHist);
+  }
+  build(rows, 0, G, H, rootHist);
   return nodes;
 }
 
@@ -259,6 +353,8 @@ export function trainGbdt(
   hp: GbdtHyperparameters,
   random: () => number,
   onRound?: (p: GbdtProgress) => void,
+  /** onRound is called on round 1, every logEvery-th round and round hp.trees */
+  logEvery = 1,
 ): GbdtResult {
   const k = classes;
   const { cuts, bins } = binFeatures(train.x, train.rows, cols, hp.bins);
@@ -278,9 +374,9 @@ export function trainGbdt(
     bins,
     cuts,
     cols,
+    sparse: sparseBins({ cuts, bins }, train.rows, cols, stride),
     hp,
-    histG: new Float64Array(cols * stride),
-    histH: new Float64Array(cols * stride),
+    hists: Array.from({ length: hp.depth + 1 }, () => new Float64Array(2 * cols * stride)),
     stride,
   };
   const grads = Array.from({ length: k }, () => new Float64Array(train.rows));
@@ -323,7 +419,7 @@ export function trainGbdt(
       trees.push({ classIndex: j, nodes });
     }
     const v = logLossAndAccuracy(validMargins, valid.y, valid.rows, k);
-    if (onRound) {
+    if (onRound && (round % logEvery === 0 || round === 1 || round === hp.trees)) {
       const t = logLossAndAccuracy(trainMargins, train.y, train.rows, k);
       onRound({ round, trainLogLoss: t.logLoss, validLogLoss: v.logLoss, validAccuracy: v.accuracy });
     }
@@ -354,10 +450,16 @@ export async function trainGbdtModel(
   log?: ProgressLog,
 ): Promise<TrainedModel> {
   const featureCount = featureCountOf(train);
-  const result = trainGbdt(train, valid, featureCount, MOVES.length, hp, random, (p) => {
-    if (log && (p.round % LOG_EVERY === 0 || p.round === 1 || p.round === hp.trees))
-      log({ msg: 'round', ...p });
-  });
+  const result = trainGbdt(
+    train,
+    valid,
+    featureCount,
+    MOVES.length,
+    hp,
+    random,
+    log && ((p) => log({ msg: 'round', ...p })),
+    LOG_EVERY,
+  );
   const { model } = result;
   return {
     algorithm: 'gbdt',

@@ -5,13 +5,15 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { MOVES, beatenBy, moveIndex } from '../../core/index.ts';
 import type { DenseLayer } from '../onnx-export.ts';
 import type { Rows } from '../split.ts';
-import type { Standardizer } from '../standardize.ts';
+import { standardize, type Standardizer } from '../standardize.ts';
 
 /**
- * The tfjs (wasm backend) training loop shared by `mlp` and `logistic` (a network without hidden
- * layers): a dense softmax network on standardised features, Adam on mini-batches in a seeded
+ * The training loop shared by `mlp` and `logistic` (a network without hidden layers): a dense
+ * softmax network on standardised features, Adam (tfjs's constants) on mini-batches in a seeded
  * order, loss = weighted cross-entropy + dangerPenalty × mean p(move that beats the true move)
- * + l2 × Σ W², early stopping on the validation log loss with the best weights restored.
+ * + l2 × Σ W², dropout after each hidden layer, early stopping on the validation log loss with the
+ * best weights restored. Gradients are written out by hand; the hidden layers' matrix products run
+ * in tfjs on the wasm backend, the rest in plain loops (see batchGradient).
  */
 export interface NetworkOptions {
   hiddenUnits: readonly number[];
@@ -57,6 +59,11 @@ export function useWasmBackend(): Promise<void> {
 /** class index → index of the move that beats it (the move a bot must not counter) */
 const DANGER_INDEX = MOVES.map((m) => moveIndex(beatenBy(m)));
 
+/** Adam's constants: those of tf.train.adam(learningRate) (β1, β2, the float32 backends' epsilon). */
+const ADAM_BETA1 = 0.9;
+const ADAM_BETA2 = 0.999;
+const ADAM_EPSILON = 1e-7;
+
 function glorotUniform(inputs: number, outputs: number, random: () => number): Float32Array {
   const limit = Math.sqrt(6 / (inputs + outputs));
   const w = new Float32Array(inputs * outputs);
@@ -72,22 +79,401 @@ function forward(
   x: tf.Tensor2D,
   weights: readonly tf.Tensor2D[],
   biases: readonly tf.Tensor1D[],
-  dropout?: { rate: number; seed: number },
 ): tf.Tensor2D {
   let h = x;
   for (let i = 0; i < weights.length; i++) {
     h = h.matMul(weights[i]!).add(biases[i]!);
-    if (i < weights.length - 1) {
-      h = tf.relu(h);
-      if (dropout && dropout.rate > 0) {
-        const keep = tf.randomUniform(h.shape, 0, 1, 'float32', dropout.seed + i).greaterEqual(dropout.rate);
-        h = h.mul(keep.cast('float32')).div(1 - dropout.rate);
-      }
-    }
+    if (i < weights.length - 1) h = tf.relu(h);
   }
   return h;
 }
 
+/** [rows, cols] row-major → [cols, rows] row-major. */
+function transpose(
+  a: Float32Array,
+  rows: number,
+  cols: number,
+  out = new Float32Array(rows * cols),
+): Float32Array {
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    for (let c = 0; c < cols; c++) out[c * rows + r] = a[o + c]!;
+  }
+  return out;
+}
+
+/** The tensor's values, and the tensor disposed (tf.tidy would walk a returned typed array). */
+function take(t: tf.Tensor): Float32Array {
+  const values = t.dataSync() as Float32Array;
+  t.dispose();
+  return values;
+}
+
+/** `a · b` in tfjs (the wasm backend's matrix product), read back. a is [n, m], b is [m, p]. */
+function matMulTf(a: Float32Array, n: number, m: number, b: Float32Array, p: number): Float32Array {
+  return take(tf.tidy(() => tf.matMul(tf.tensor2d(a, [n, m]), tf.tensor2d(b, [m, p]))));
+}
+
+/** relu(a · w + bias) in tfjs, read back. */
+function denseReluTf(
+  a: Float32Array,
+  n: number,
+  m: number,
+  w: Float32Array,
+  bias: Float32Array,
+): Float32Array {
+  const p = bias.length;
+  return take(
+    tf.tidy(() =>
+      tf.fused.matMul({
+        a: tf.tensor2d(a, [n, m]),
+        b: tf.tensor2d(w, [m, p]),
+        bias: tf.tensor1d(bias),
+        activation: 'relu',
+      }),
+    ),
+  );
+}
+
+/**
+ * The output layer in plain loops: logits[r, j] = a[r, ·] · w[·, j] + bias[j], with wT the
+ * transposed weights ([outputs, inputs]), so each logit is one contiguous dot product.
+ */
+function denseJs(
+  a: Float32Array,
+  n: number,
+  m: number,
+  wT: Float32Array,
+  bias: Float32Array,
+  out: Float64Array,
+): void {
+  const p = bias.length;
+  for (let r = 0; r < n; r++) {
+    const ar = r * m;
+    for (let j = 0; j < p; j++) {
+      out[r * p + j] = bias[j]! + dot(a, ar, wT, j * m, m);
+    }
+  }
+}
+
+/** Σ a[ao + i] · b[bo + i] over i < m, four running sums (what lets the loop run fast in V8). */
+function dot(
+  a: Float32Array | Float64Array,
+  ao: number,
+  b: Float32Array | Float64Array,
+  bo: number,
+  m: number,
+): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = 0;
+  for (; i + 3 < m; i += 4) {
+    s0 += a[ao + i]! * b[bo + i]!;
+    s1 += a[ao + i + 1]! * b[bo + i + 1]!;
+    s2 += a[ao + i + 2]! * b[bo + i + 2]!;
+    s3 += a[ao + i + 3]! * b[bo + i + 3]!;
+  }
+  for (; i < m; i++) s0 += a[ao + i]! * b[bo + i]!;
+  return s0 + s1 + (s2 + s3);
+}
+
+/**
+ * Softmax of the logits into probs, and the batch loss: mean of classWeight[y] × −log p(y), plus
+ * dangerPenalty × mean p(move that beats y). Its gradient with respect to the logits goes to dLogits.
+ */
+function lossGradient(
+  logits: Float64Array,
+  probs: Float64Array,
+  dLogits: Float64Array,
+  n: number,
+  k: number,
+  labels: Uint8Array,
+  classWeights: readonly number[],
+  dangerPenalty: number,
+): number {
+  let loss = 0;
+  let danger = 0;
+  for (let r = 0; r < n; r++) {
+    const o = r * k;
+    softmaxRow(logits, o, k, probs);
+    const y = labels[r]!;
+    const w = classWeights[y]!;
+    loss -= w * Math.log(probs[o + y]!);
+    const dI = DANGER_INDEX[y]!;
+    const pd = probs[o + dI]!;
+    danger += pd;
+    for (let j = 0; j < k; j++) {
+      const p = probs[o + j]!;
+      let g = (w * (p - (j === y ? 1 : 0))) / n;
+      if (dangerPenalty > 0) g += (dangerPenalty * pd * ((j === dI ? 1 : 0) - p)) / n;
+      dLogits[o + j] = g;
+    }
+  }
+  return loss / n + (dangerPenalty > 0 ? (dangerPenalty * danger) / n : 0);
+}
+
+/** One Adam step (step number t, from 1) on v, as tfjs's AdamOptimizer computes it. */
+export function adamUpdate(
+  v: Float32Array,
+  g: Float64Array,
+  m1: Float64Array,
+  m2: Float64Array,
+  lr: number,
+  t: number,
+): void {
+  const c1 = 1 - ADAM_BETA1 ** t;
+  const c2 = 1 - ADAM_BETA2 ** t;
+  for (let i = 0; i < v.length; i++) {
+    const gi = g[i]!;
+    const a1 = ADAM_BETA1 * m1[i]! + (1 - ADAM_BETA1) * gi;
+    const a2 = ADAM_BETA2 * m2[i]! + (1 - ADAM_BETA2) * gi * gi;
+    m1[i] = a1;
+    m2[i] = a2;
+    v[i] = v[i]! - (lr * (a1 / c1)) / (Math.sqrt(a2 / c2) + ADAM_EPSILON);
+  }
+}
+
+/**
+ * Gradients of the output layer (logits = a · w + bias) from d loss / d logits: into gWT (the
+ * transposed weight gradient, [outputs, inputs]) and gB, and d loss / d a into dA unless it is
+ * null. wT are the transposed weights.
+ */
+function outputGradients(
+  a: Float32Array,
+  n: number,
+  m: number,
+  k: number,
+  dLogits: Float64Array,
+  wT: Float32Array,
+  gWT: Float64Array,
+  gB: Float64Array,
+  dA: Float32Array | null,
+): void {
+  gWT.fill(0);
+  gB.fill(0);
+  if (dA) dA.fill(0, 0, n * m);
+  for (let r = 0; r < n; r++) {
+    const ar = r * m;
+    for (let j = 0; j < k; j++) {
+      const g = dLogits[r * k + j]!;
+      gB[j]! += g;
+      const wj = j * m;
+      for (let i = 0; i < m; i++) gWT[wj + i]! += a[ar + i]! * g;
+      if (dA) for (let i = 0; i < m; i++) dA[ar + i]! += g * wT[wj + i]!;
+    }
+  }
+}
+
+/**
+ * Softmax probabilities of the current weights on standardised rows: tfjs for a network with
+ * hidden layers, plain loops for a single layer (a few multiply-adds per row).
+ */
+function probabilities(
+  weights: readonly Float32Array[],
+  biases: readonly Float32Array[],
+  sizes: readonly number[],
+  x: Float32Array,
+  rows: number,
+): Float32Array {
+  const k = sizes[sizes.length - 1]!;
+  if (weights.length === 1) {
+    const logits = new Float64Array(rows * k);
+    denseJs(x, rows, sizes[0]!, transpose(weights[0]!, sizes[0]!, k), biases[0]!, logits);
+    const p = new Float32Array(rows * k);
+    for (let r = 0; r < rows; r++) softmaxRow(logits, r * k, k, p);
+    return p;
+  }
+  return take(
+    tf.tidy(() => {
+      const w = weights.map((v, i) => tf.tensor2d(v, [sizes[i]!, sizes[i + 1]!]));
+      const b = biases.map((v) => tf.tensor1d(v));
+      return tf.softmax(forward(tf.tensor2d(x, [rows, sizes[0]!]), w, b));
+    }),
+  );
+}
+
+/** Softmax of logits[o .. o + k) into out[o .. o + k). */
+function softmaxRow(logits: Float64Array, o: number, k: number, out: Float32Array | Float64Array): void {
+  let max = -Infinity;
+  for (let j = 0; j < k; j++) max = Math.max(max, logits[o + j]!);
+  let sum = 0;
+  for (let j = 0; j < k; j++) sum += Math.exp(logits[o + j]! - max);
+  for (let j = 0; j < k; j++) out[o + j] = Math.exp(logits[o + j]! - max) / sum;
+}
+
+/**
+ * Dropout after ReLU: out = h / (1 − rate) where u ≥ rate, else 0 (u null: no dropout), in
+ * float32 as tfjs computes it; d = d out / d (pre-activation), the ReLU derivative times the mask.
+ */
+function dropout(
+  h: Float32Array,
+  u: Float32Array | null,
+  rate32: number,
+  keep32: number,
+  count: number,
+  out: Float32Array,
+  d: Float32Array,
+): void {
+  if (!u) {
+    for (let i = 0; i < count; i++) {
+      const v = h[i]!;
+      out[i] = v;
+      d[i] = v > 0 ? 1 : 0;
+    }
+    return;
+  }
+  const scale = 1 / keep32;
+  for (let i = 0; i < count; i++) {
+    const v = h[i]!;
+    const keep = u[i]! >= rate32;
+    out[i] = keep ? Math.fround(v / keep32) : 0;
+    d[i] = keep && v > 0 ? scale : 0;
+  }
+}
+
+/** dZ ← dZ ⊙ d (through ReLU and dropout), and the bias gradient: dZ's column sums. */
+function backThroughActivation(
+  dZ: Float32Array,
+  d: Float32Array,
+  n: number,
+  units: number,
+  gb: Float64Array,
+): void {
+  gb.fill(0);
+  for (let r = 0; r < n; r++) {
+    const o = r * units;
+    for (let j = 0; j < units; j++) {
+      const g = dZ[o + j]! * d[o + j]!;
+      dZ[o + j] = g;
+      gb[j]! += g;
+    }
+  }
+}
+
+/** The gradient of the training loss on one batch, with its buffers (reused from batch to batch). */
+export interface BatchGradient {
+  /** the batch's standardised rows, [batch size, inputs]: filled by the caller */
+  input: Float32Array;
+  gradWeights: Float64Array[];
+  gradBiases: Float64Array[];
+  /**
+   * Forward and backward pass on the first n rows of input with these labels: returns the loss
+   * (weighted cross-entropy + dangerPenalty × mean p(move that beats the true move) + l2 × Σ W²)
+   * and writes its gradient with respect to every weight and bias. step (from 0) seeds the
+   * dropout masks.
+   */
+  run(
+    weights: readonly Float32Array[],
+    biases: readonly Float32Array[],
+    labels: Uint8Array,
+    n: number,
+    step: number,
+  ): number;
+}
+
+/**
+ * The hidden layers' products run in tfjs (the wasm backend's matrix kernels, each an
+ * untransposed `matMul`, its fast path); the output layer, the loss and its gradient, dropout
+ * masks and ReLU derivatives in plain loops. Without hidden layers (logistic) tfjs is not called.
+ */
+export function batchGradient(
+  sizes: readonly number[],
+  batch: number,
+  options: Pick<NetworkOptions, 'dropout' | 'l2' | 'dangerPenalty'>,
+  classWeights: readonly number[],
+  dropoutSeed: number,
+): BatchGradient {
+  const layerCount = sizes.length - 1;
+  const hidden = layerCount - 1;
+  const k = sizes[layerCount]!;
+  const rate = options.dropout;
+  // float32, as the tfjs kernels compare and divide
+  const rate32 = Math.fround(rate);
+  const keep32 = Math.fround(1 - rate);
+  const gradWeights = sizes.slice(1).map((out, i) => new Float64Array(sizes[i]! * out));
+  const gradBiases = sizes.slice(1).map((out) => new Float64Array(out));
+  // per layer its input rows (the batch, then each hidden layer's ReLU output after dropout);
+  // per hidden layer d(output)/d(pre-activation): ReLU derivative × dropout mask
+  const inputs = sizes.slice(0, -1).map((m) => new Float32Array(batch * m));
+  const derivative = sizes.slice(1, -1).map((m) => new Float32Array(batch * m));
+  const logits = new Float64Array(batch * k);
+  const probs = new Float64Array(batch * k);
+  const dLogits = new Float64Array(batch * k);
+  // the output layer's weights and weight gradient, transposed
+  const outWT = new Float32Array(sizes[layerCount - 1]! * k);
+  const outGradT = new Float64Array(outWT.length);
+  // room for the transpose of a layer's input rows or of its weights
+  const transposed = new Float32Array(
+    Math.max(batch, ...sizes.slice(1, -1)) * Math.max(...sizes.slice(0, -1)),
+  );
+  // d loss / d (a hidden layer's output), for the layer being worked on
+  const dOut = new Float32Array(batch * Math.max(1, ...sizes.slice(1, -1)));
+
+  const run = (
+    weights: readonly Float32Array[],
+    biases: readonly Float32Array[],
+    labels: Uint8Array,
+    n: number,
+    step: number,
+  ): number => {
+    // hidden layers: relu(a · W + b) in tfjs, then dropout; the ReLU-and-mask derivative is kept
+    for (let l = 0; l < hidden; l++) {
+      const m = sizes[l]!;
+      const units = sizes[l + 1]!;
+      const h = denseReluTf(inputs[l]!.subarray(0, n * m), n, m, weights[l]!, biases[l]!);
+      // the uniform draws tfjs's own dropout used: one seed per step and layer
+      const u =
+        rate > 0 ? take(tf.randomUniform([n, units], 0, 1, 'float32', dropoutSeed + step * 16 + l)) : null;
+      dropout(h, u, rate32, keep32, n * units, inputs[l + 1]!, derivative[l]!);
+    }
+    // output layer, loss and d loss / d logits
+    const last = layerCount - 1;
+    const m = sizes[last]!;
+    const a = inputs[last]!;
+    transpose(weights[last]!, m, k, outWT);
+    denseJs(a, n, m, outWT, biases[last]!, logits);
+    let loss = lossGradient(logits, probs, dLogits, n, k, labels, classWeights, options.dangerPenalty);
+    // output layer gradients
+    outputGradients(a, n, m, k, dLogits, outWT, outGradT, gradBiases[last]!, hidden > 0 ? dOut : null);
+    const gOut = gradWeights[last]!;
+    for (let i = 0; i < m; i++) for (let j = 0; j < k; j++) gOut[i * k + j] = outGradT[j * m + i]!;
+    // hidden layers, top down: dZ = dOut ⊙ derivative; dW = aᵀ · dZ and dA = dZ · Wᵀ in tfjs
+    for (let l = hidden - 1; l >= 0; l--) {
+      const mIn = sizes[l]!;
+      const units = sizes[l + 1]!;
+      const dZ = dOut.subarray(0, n * units);
+      backThroughActivation(dZ, derivative[l]!, n, units, gradBiases[l]!);
+      const aT = transpose(inputs[l]!, n, mIn, transposed);
+      gradWeights[l]!.set(matMulTf(aT.subarray(0, n * mIn), mIn, n, dZ, units));
+      if (l > 0) {
+        const wT = transpose(weights[l]!, mIn, units, transposed);
+        dOut.set(matMulTf(dZ, n, units, wT.subarray(0, mIn * units), mIn));
+      }
+    }
+    if (options.l2 > 0) {
+      for (let l = 0; l < layerCount; l++) {
+        const w = weights[l]!;
+        const g = gradWeights[l]!;
+        let sq = 0;
+        for (let i = 0; i < w.length; i++) {
+          sq += w[i]! * w[i]!;
+          g[i]! += 2 * options.l2 * w[i]!;
+        }
+        loss += options.l2 * sq;
+      }
+    }
+    return loss;
+  };
+  return { input: inputs[0]!, gradWeights, gradBiases, run };
+}
+
+/**
+ * Mini-batch Adam with the gradients written out by hand (batchGradient) and the Adam update in
+ * plain loops: for the default mlp about 13 tfjs kernels per step, where tfjs's autodiff and
+ * optimizer ran about 200, several of them transposed products off the wasm backend's fast path.
+ */
 export async function trainNetwork(
   train: Rows,
   valid: Rows,
@@ -97,52 +483,31 @@ export async function trainNetwork(
   random: () => number,
   onEpoch?: (p: EpochProgress) => void,
 ): Promise<NetworkResult> {
-  await useWasmBackend();
   const k = MOVES.length;
   const sizes = [cols, ...options.hiddenUnits, k];
-  const weights = sizes
-    .slice(1)
-    .map((out, i) =>
-      tf.tidy(() => tf.variable(tf.tensor2d(glorotUniform(sizes[i]!, out, random), [sizes[i]!, out]))),
-    );
-  const biases = sizes.slice(1).map((out) => tf.tidy(() => tf.variable(tf.zeros([out]) as tf.Tensor1D)));
-  const vars = [...weights, ...biases];
-  const optimizer = tf.train.adam(options.learningRate);
-  const dropSeedBase = Math.floor(random() * 1e9);
+  const layerCount = sizes.length - 1;
+  const hidden = layerCount - 1;
+  if (hidden > 0) await useWasmBackend();
+  const weights = sizes.slice(1).map((out, i) => glorotUniform(sizes[i]!, out, random));
+  const biases = sizes.slice(1).map((out) => new Float32Array(out));
+  const params = [...weights, ...biases];
+  const firstMoment = params.map((v) => new Float64Array(v.length));
+  const secondMoment = params.map((v) => new Float64Array(v.length));
+  const dropoutSeed = Math.floor(random() * 1e9);
 
-  const xTrain = tf.tidy(() =>
-    standardizeTensor(standardizer, tf.tensor2d(train.x.subarray(0, train.rows * cols), [train.rows, cols])),
-  );
-  const yTrain = tf.tensor1d(Int32Array.from(train.y), 'int32');
-  const xValid = tf.tidy(() =>
-    standardizeTensor(standardizer, tf.tensor2d(valid.x.subarray(0, valid.rows * cols), [valid.rows, cols])),
-  );
-  const classWeights = tf.tensor1d(
-    options.classWeights ? [...options.classWeights] : new Array<number>(k).fill(1),
-  );
-  const danger = tf.tensor1d(Int32Array.from(DANGER_INDEX), 'int32');
+  const xTrain = standardize(standardizer, train.x, train.rows, cols);
+  const xValid = standardize(standardizer, valid.x, valid.rows, cols);
+  const classWeights = options.classWeights ? [...options.classWeights] : new Array<number>(k).fill(1);
 
-  const lossOf = (xb: tf.Tensor2D, yb: tf.Tensor1D, step: number): tf.Scalar => {
-    const logits = forward(xb, weights, biases, { rate: options.dropout, seed: dropSeedBase + step * 16 });
-    const logp = tf.logSoftmax(logits);
-    const ce = tf.neg(tf.sum(tf.mul(tf.oneHot(yb, k), logp), 1));
-    const w = tf.gather(classWeights, yb);
-    let loss = tf.mean(tf.mul(ce, w));
-    if (options.dangerPenalty > 0) {
-      const pDanger = tf.sum(tf.mul(tf.oneHot(tf.gather(danger, yb), k), tf.exp(logp)), 1);
-      loss = loss.add(tf.mean(pDanger).mul(options.dangerPenalty));
-    }
-    if (options.l2 > 0) {
-      for (const wv of weights) loss = loss.add(tf.sum(tf.square(wv)).mul(options.l2));
-    }
-    return loss as tf.Scalar;
-  };
+  const batch = options.batchSize;
+  const gradient = batchGradient(sizes, batch, options, classWeights, dropoutSeed);
+  const { gradWeights, gradBiases } = gradient;
+  const grads = [...gradWeights, ...gradBiases];
+  const labels = new Uint8Array(batch);
 
   const validate = (): { logLoss: number; accuracy: number } => {
     if (valid.rows === 0) return { logLoss: 0, accuracy: 0 };
-    const probs = tf.tidy(() => tf.softmax(forward(xValid, weights, biases)));
-    const p = probs.dataSync() as Float32Array;
-    probs.dispose();
+    const p = probabilities(weights, biases, sizes, xValid, valid.rows);
     let loss = 0;
     let correct = 0;
     for (let r = 0; r < valid.rows; r++) {
@@ -154,57 +519,61 @@ export async function trainNetwork(
     return { logLoss: loss / valid.rows, accuracy: correct / valid.rows };
   };
 
-  const snapshot = () => vars.map((v) => Float32Array.from(v.dataSync() as Float32Array));
+  /** One Adam step on the rows idx; returns the batch loss. */
+  const step = (idx: Int32Array, t: number): number => {
+    const n = idx.length;
+    const x0 = gradient.input;
+    for (let i = 0; i < n; i++) {
+      const from = idx[i]! * cols;
+      const to = i * cols;
+      for (let c = 0; c < cols; c++) x0[to + c] = xTrain[from + c]!;
+      labels[i] = train.y[idx[i]!]!;
+    }
+    const loss = gradient.run(weights, biases, labels, n, t - 1);
+    for (let q = 0; q < params.length; q++) {
+      adamUpdate(params[q]!, grads[q]!, firstMoment[q]!, secondMoment[q]!, options.learningRate, t);
+    }
+    return loss;
+  };
+
+  const snapshot = () => params.map((v) => Float32Array.from(v));
   let best = snapshot();
   let bestLoss = Infinity;
   let bestEpoch = 0;
   let epochs = 0;
-  let step = 0;
+  let t = 0;
   let stoppedEarly = false;
   const order = Int32Array.from({ length: train.rows }, (_, i) => i);
-  try {
-    for (let epoch = 1; epoch <= options.epochs; epoch++) {
-      epochs = epoch;
-      for (let i = order.length - 1; i > 0; i--) {
-        const j = Math.floor(random() * (i + 1));
-        [order[i], order[j]] = [order[j]!, order[i]!];
-      }
-      let lossSum = 0;
-      for (let start = 0; start < train.rows; start += options.batchSize) {
-        const idx = order.subarray(start, Math.min(start + options.batchSize, train.rows));
-        const n = idx.length;
-        const lossValue = tf.tidy(() => {
-          const at = tf.tensor1d(idx, 'int32');
-          const xb = tf.gather(xTrain, at);
-          const yb = tf.gather(yTrain, at);
-          return optimizer.minimize(() => lossOf(xb, yb, step), true, vars)!;
-        });
-        lossSum += (await lossValue.data())[0]! * n;
-        lossValue.dispose();
-        step++;
-      }
-      const v = validate();
-      onEpoch?.({ epoch, loss: lossSum / train.rows, validLogLoss: v.logLoss, validAccuracy: v.accuracy });
-      if (valid.rows === 0 || v.logLoss < bestLoss - 1e-7) {
-        bestLoss = v.logLoss;
-        bestEpoch = epoch;
-        best = snapshot();
-      } else if (epoch - bestEpoch >= options.patience) {
-        stoppedEarly = true;
-        break;
-      }
+  for (let epoch = 1; epoch <= options.epochs; epoch++) {
+    epochs = epoch;
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
     }
-    const layers: DenseLayer[] = weights.map((_, i) => ({
-      inputs: sizes[i]!,
-      outputs: sizes[i + 1]!,
-      weights: best[i]!,
-      bias: best[weights.length + i]!,
-    }));
-    return { layers, epochs, bestEpoch, stoppedEarly };
-  } finally {
-    tf.dispose([xTrain, yTrain, xValid, classWeights, danger, ...vars]);
-    optimizer.dispose();
+    let lossSum = 0;
+    for (let start = 0; start < train.rows; start += batch) {
+      const idx = order.subarray(start, Math.min(start + batch, train.rows));
+      t++;
+      lossSum += step(idx, t) * idx.length;
+    }
+    const v = validate();
+    onEpoch?.({ epoch, loss: lossSum / train.rows, validLogLoss: v.logLoss, validAccuracy: v.accuracy });
+    if (valid.rows === 0 || v.logLoss < bestLoss - 1e-7) {
+      bestLoss = v.logLoss;
+      bestEpoch = epoch;
+      best = snapshot();
+    } else if (epoch - bestEpoch >= options.patience) {
+      stoppedEarly = true;
+      break;
+    }
   }
+  const layers: DenseLayer[] = weights.map((_, i) => ({
+    inputs: sizes[i]!,
+    outputs: sizes[i + 1]!,
+    weights: best[i]!,
+    bias: best[layerCount + i]!,
+  }));
+  return { layers, epochs, bestEpoch, stoppedEarly };
 }
 
 /** The trained network in tfjs, with the same float32 standardisation as the exported graph. */
