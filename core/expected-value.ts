@@ -1,4 +1,5 @@
 import { MOVES, beatenBy, beats, moveIndex, type Move } from './moves.ts';
+import { weightedIndex } from './random.ts';
 import type { RoundValues } from './round-values.ts';
 import { SCORE_EPSILON, WIN_SCORE } from './game.ts';
 
@@ -164,14 +165,5 @@ export function sampleMove(
   const weights = greedy.ev.map((e) => Math.exp((e - top) / temperature));
   const total = weights[0]! + weights[1]! + weights[2]!;
   const policy: [number, number, number] = [weights[0]! / total, weights[1]! / total, weights[2]! / total];
-  let r = random();
-  let pick = 2;
-  for (let i = 0; i < 3; i++) {
-    r -= policy[i]!;
-    if (r < 0) {
-      pick = i;
-      break;
-    }
-  }
-  return { ...greedy, move: MOVES[pick]!, policy, temperature };
+  return { ...greedy, move: MOVES[weightedIndex(policy, random)]!, policy, temperature };
 }

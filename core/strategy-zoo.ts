@@ -1,7 +1,7 @@
 import { MOVES, moveIndex, type Move } from './moves.ts';
 import { rankedMoves, type RoundValues } from './round-values.ts';
 import type { PlayedRound } from './game.ts';
-import { seededRandom } from './random.ts';
+import { seededRandom, weightedIndex } from './random.ts';
 import {
   SYNTHETIC_PLAYER_NAMES,
   createSyntheticPlayer,
@@ -128,17 +128,8 @@ function member(family: StrategyFamily, heldOut: boolean, name: string, rule: ()
 
 /** A move (or a tier, with `tiers`) drawn from fixed weights. */
 function weighted(weights: readonly number[], tiers: boolean): Rule {
-  const total = weights.reduce((a, b) => a + b, 0);
   return (view, random) => {
-    let r = random() * total;
-    let pick = 2;
-    for (let i = 0; i < 3; i++) {
-      r -= weights[i]!;
-      if (r < 0) {
-        pick = i;
-        break;
-      }
-    }
+    const pick = weightedIndex(weights, random);
     return tiers ? tierMove(pick as Tier, view.values) : (pick as Index);
   };
 }

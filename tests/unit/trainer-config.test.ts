@@ -3,22 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ALGORITHMS } from '../../core/index.ts';
-import { ConfigError, HYPERPARAMETERS, resolveHyperparameters } from '../../trainer/config.ts';
+import { HYPERPARAMETERS, resolveHyperparameters } from '../../trainer/config.ts';
 import { readJobConfig } from '../../trainer/job-config.ts';
 import { main } from '../../trainer/main.ts';
+import { configError } from './trainer-fixtures.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'rps-trainer-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function configError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('hyperparameters', () => {
   it('every algorithm documents each parameter with a default inside its range', () => {

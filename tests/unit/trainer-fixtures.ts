@@ -7,6 +7,8 @@ import {
   type PlayerStrategy,
   type SimulatedGame,
 } from '../../core/index.ts';
+import { expect } from 'vitest';
+import { ConfigError } from '../../trainer/config.ts';
 import type { DatasetGame } from '../../trainer/dataset.ts';
 
 /** A player who opens with a random move and then always repeats it. */
@@ -72,4 +74,15 @@ export function asExportedRounds(
     }
   }
   return out;
+}
+
+/** The message of the ConfigError `fn` throws (fails when it throws anything else, or nothing). */
+export function configError(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('expected a ConfigError');
 }

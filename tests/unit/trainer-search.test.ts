@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ArtifactMetadataSchema, validate } from '../../core/index.ts';
-import { ConfigError } from '../../trainer/config.ts';
 import { buildDataset } from '../../trainer/dataset.ts';
 import { readJobConfig } from '../../trainer/job-config.ts';
 import { parseSearch, searchCandidates } from '../../trainer/search.ts';
 import { trainVersion } from '../../trainer/train.ts';
+import { configError } from './trainer-fixtures.ts';
 
 const env = {
   RPS_MODEL: 'logan',
@@ -14,16 +14,6 @@ const env = {
   S3_ACCESS_KEY: 'a',
   S3_SECRET_KEY: 'b',
 };
-
-function configError(f: () => unknown): string {
-  try {
-    f();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('no ConfigError');
-}
 
 describe('hyperparameter search (spec.search)', () => {
   it('merges each candidate over the model’s hyperparameters and checks every set before any work', () => {
