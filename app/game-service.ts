@@ -112,6 +112,8 @@ interface LiveGame {
   nextValues?: RoundValues;
   /** what the playing version predicted in earlier rounds (the sampled rule's trust in it) */
   past?: PastPrediction[];
+  /** per feature set, a reader that computes the next round's features from the rounds added since */
+  readers?: Map<string, ReturnType<FeatureSet['reader']>>;
 }
 
 const CACHE_LIMIT = 20_000;
@@ -260,10 +262,13 @@ export class GameService {
     let playingSet: FeatureSet | null = null;
     if (round > OPENING_ROUNDS) {
       const computed = new Map<string, Float32Array>();
+      const readers = (game.readers ??= new Map());
       const featuresOf = (set: FeatureSet): Float32Array => {
         const known = computed.get(set.name);
         if (known) return known;
-        const x = set.features(state.rounds, round, values);
+        let reader = readers.get(set.name);
+        if (!reader) readers.set(set.name, (reader = set.reader()));
+        const x = reader.features(state.rounds, round, values);
         computed.set(set.name, x);
         return x;
       };
@@ -322,6 +327,7 @@ export class GameService {
       },
       state: after,
       past: playing ? [...past, { round, probabilities: playing }] : past,
+      ...(game.readers ? { readers: game.readers } : {}),
     };
     const response = this.outcome(updated, round);
     if (after.finished) this.live.delete(gameId);

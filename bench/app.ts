@@ -12,6 +12,7 @@ import { buildApp } from '../app/build-app.ts';
 import {
   ALIASES,
   createSyntheticPlayer,
+  featureSet,
   seededRandom,
   SYNTHETIC_PLAYER_NAMES,
   type Move,
@@ -28,6 +29,9 @@ const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 3000);
 const MEASURE_MS = Number(process.env.BENCH_MEASURE_MS ?? 15000);
 const PACED_RATE = Number(process.env.BENCH_PACED_RATE ?? 3000);
 const BOTS = ['brian', 'forrest', 'logan'];
+// BENCH_FEATURE_SET=rps-features/v2: the versions read v2 features and play the sampled rule
+const FEATURE_SET = process.env.BENCH_FEATURE_SET ?? 'rps-features/v1';
+const INPUTS = featureSet(FEATURE_SET).count;
 const REPO = join(import.meta.dirname, '..');
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-app-'));
@@ -41,13 +45,14 @@ const s3 = {
 const store = new ArtifactStore(s3);
 const manifests = join(dir, 'manifests');
 
-// 12 distinct models: an MLP-sized graph (49 → 64 → 3) per alias per bot
+// 12 distinct models: an MLP-sized graph (49 or 91 → 64 → 3) per alias per bot
 for (const model of BOTS) {
   const aliases: Record<string, ModelVersion> = {};
   for (const [i, alias] of ALIASES.entries()) {
     const v = {
       version: `v${i + 1}`,
-      bytes: tinyOnnxModel({ hidden: 64, seed: i * 17 + model.length, tag: `${model}-${i}` }),
+      bytes: tinyOnnxModel({ hidden: 64, seed: i * 17 + model.length, tag: `${model}-${i}`, inputs: INPUTS }),
+      featureSet: FEATURE_SET,
     };
     await store.put(`${model}/${v.version}/model.onnx`, v.bytes);
     aliases[alias] = v;
@@ -282,6 +287,7 @@ rmSync(dir, { recursive: true, force: true });
 const fallbacks = /rpsq_fallback_moves_total\{[^}]*\} (\d+)/.exec(metrics);
 console.log(
   JSON.stringify({
+    featureSet: FEATURE_SET,
     movesPerSecond: saturated.movesPerSecond,
     p50Ms: paced.p50Ms,
     p99Ms: paced.p99Ms,

@@ -12,6 +12,7 @@ import {
   FEATURE_COUNT_V2,
   FEATURE_NAMES_V2,
   FEATURE_SET_V2,
+  FeatureReaderV2,
   featureBatchV2,
   featuresV2,
 } from './features-v2.ts';
@@ -29,6 +30,8 @@ export interface FeatureSet {
   decision: 'greedy' | 'sampled';
   features(previous: readonly PlayedRound[], round: number, values: RoundValues): Float32Array;
   batch(games: readonly (readonly PlayedRound[])[], options?: { fromRound?: number }): FeatureBatch;
+  /** a reader for one live game: the same features, computed from the rounds added since its last call */
+  reader(): { features: FeatureSet['features'] };
 }
 
 const SETS: Readonly<Record<FeatureSetName, FeatureSet>> = {
@@ -39,6 +42,7 @@ const SETS: Readonly<Record<FeatureSetName, FeatureSet>> = {
     decision: 'greedy',
     features,
     batch: featureBatch,
+    reader: () => ({ features }),
   },
   'rps-features/v2': {
     name: FEATURE_SET_V2 as FeatureSetName,
@@ -47,6 +51,10 @@ const SETS: Readonly<Record<FeatureSetName, FeatureSet>> = {
     decision: 'sampled',
     features: featuresV2,
     batch: featureBatchV2,
+    reader: () => {
+      const r = new FeatureReaderV2();
+      return { features: (previous, round, values) => r.features(previous, round, values) };
+    },
   },
 };
 

@@ -187,7 +187,9 @@ class GameReader {
   /** per predictor and rotation: decayed hits and decayed weight */
   private readonly hits = new Float64Array(K * 3);
   private readonly weight = new Float64Array(K * 3);
+  /** the predictions `write` made for round `pendingRound`, scored when that round is pushed */
   private pending: (Dist | null)[] = [];
+  private pendingRound = 0;
   private playerScore = 0;
   private botScore = 0;
 
@@ -205,6 +207,7 @@ class GameReader {
     out.fill(0, offset, offset + FEATURE_COUNT_V2);
     const predictions = this.predictAll(values);
     this.pending = predictions;
+    this.pendingRound = round;
     let bestScore = -1;
     let best: Dist = UNIFORM;
     const mixture: Dist = [0, 0, 0];
@@ -249,7 +252,10 @@ class GameReader {
   }
 
   push(played: PlayedRound): void {
-    const predictions = this.pending.length ? this.pending : this.predictAll(played.values);
+    const predictions =
+      this.pending.length && this.pendingRound === played.round
+        ? this.pending
+        : this.predictAll(played.values);
     const actual = moveIndex(played.playerMove);
     for (let k = 0; k < K; k++) {
       const q = predictions[k] ?? UNIFORM;
@@ -271,6 +277,45 @@ class GameReader {
     this.playerScore = played.playerScore;
     this.botScore = played.botScore;
   }
+}
+
+/**
+ * `featuresV2` for one game move after move, reading only the rounds added since the last call
+ * (a live game's rounds only grow); anything else — fewer rounds, another game — starts over.
+ * Gives exactly what featuresV2 gives.
+ */
+export class FeatureReaderV2 {
+  private reader = new GameReader();
+  private read: PlayedRound[] = [];
+
+  features(previous: readonly PlayedRound[], round: number, values: RoundValues): Float32Array {
+    const earlier = previous.filter((r) => r.round < round);
+    const continues =
+      earlier.length >= this.read.length && this.read.every((r, i) => sameRound(r, earlier[i]!));
+    if (!continues) {
+      this.reader = new GameReader();
+      this.read = [];
+    }
+    for (let i = this.read.length; i < earlier.length; i++) {
+      this.reader.push(earlier[i]!);
+      this.read.push(earlier[i]!);
+    }
+    const out = new Float32Array(FEATURE_COUNT_V2);
+    this.reader.write(out, 0, round, values);
+    return out;
+  }
+}
+
+function sameRound(a: PlayedRound, b: PlayedRound): boolean {
+  return (
+    a === b ||
+    (a.round === b.round &&
+      a.playerMove === b.playerMove &&
+      a.botMove === b.botMove &&
+      a.values.rock === b.values.rock &&
+      a.values.paper === b.values.paper &&
+      a.values.scissors === b.values.scissors)
+  );
 }
 
 /** Features `rps-features/v2` of `round`, from the game's rounds before it (later ones are ignored). */

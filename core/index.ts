@@ -129,6 +129,7 @@ export {
   PREDICTOR_NAMES,
   featuresV2,
   featureBatchV2,
+  FeatureReaderV2,
   mixturePredictor,
 } from './features-v2.ts';
 export {

@@ -23,6 +23,8 @@ import {
 export interface ModelVersion {
   version: string;
   bytes: Buffer;
+  /** the version's feature set (default rps-features/v1) */
+  featureSet?: string;
 }
 
 /** A serving manifest as the operator writes it, for model bytes stored at `<model>/<version>/model.onnx`. */
@@ -50,6 +52,7 @@ export function servingManifest(
           version: v.version,
           uri: `s3://${bucket}/${model}/${v.version}/model.onnx`,
           sha256: sha256Hex(v.bytes),
+          ...(v.featureSet ? { featureSet: v.featureSet } : {}),
         },
       ]),
     ),

@@ -16,6 +16,8 @@ export interface TinyModelOptions {
   seed?: number;
   /** written into the graph name so two otherwise equal models differ in bytes (and sha256) */
   tag?: string;
+  /** features per row (default 49, rps-features/v1; 91 for rps-features/v2) */
+  inputs?: number;
 }
 
 function tensor(name: string, dims: number[], values: Float32Array | number[]): onnxProto.onnx.ITensorProto {
@@ -49,14 +51,15 @@ function lcg(seed: number): () => number {
 export function tinyOnnxModel(options: TinyModelOptions = {}): Buffer {
   const bias = options.bias ?? [0, 0, 0];
   const hidden = options.hidden ?? 0;
+  const inputs = options.inputs ?? TINY_INPUTS;
   const rand = lcg(options.seed ?? 1);
   const initializer: onnxProto.onnx.ITensorProto[] = [];
   const node: onnxProto.onnx.INodeProto[] = [];
   if (hidden > 0) {
-    const w1 = new Float32Array(TINY_INPUTS * hidden).map(() => rand() * 0.2);
+    const w1 = new Float32Array(inputs * hidden).map(() => rand() * 0.2);
     const w2 = new Float32Array(hidden * CLASSES).map(() => rand() * 0.2);
     initializer.push(
-      tensor('W1', [TINY_INPUTS, hidden], w1),
+      tensor('W1', [inputs, hidden], w1),
       tensor('B1', [hidden], new Float32Array(hidden)),
       tensor('W2', [hidden, CLASSES], w2),
       tensor('B2', [CLASSES], [...bias]),
@@ -67,9 +70,9 @@ export function tinyOnnxModel(options: TinyModelOptions = {}): Buffer {
       { opType: 'Gemm', input: ['a', 'W2', 'B2'], output: ['logits'], name: 'dense2' },
     );
   } else {
-    const w = new Float32Array(TINY_INPUTS * CLASSES);
+    const w = new Float32Array(inputs * CLASSES);
     options.weights?.forEach((row, i) => row.forEach((v, j) => (w[i * CLASSES + j] = v)));
-    initializer.push(tensor('W', [TINY_INPUTS, CLASSES], w), tensor('B', [CLASSES], [...bias]));
+    initializer.push(tensor('W', [inputs, CLASSES], w), tensor('B', [CLASSES], [...bias]));
     node.push({ opType: 'Gemm', input: ['features', 'W', 'B'], output: ['logits'], name: 'dense' });
   }
   node.push({
@@ -87,7 +90,7 @@ export function tinyOnnxModel(options: TinyModelOptions = {}): Buffer {
       name: `tiny${options.tag ? `-${options.tag}` : ''}`,
       node,
       initializer,
-      input: [valueInfo('features', ['N', TINY_INPUTS])],
+      input: [valueInfo('features', ['N', inputs])],
       output: [valueInfo('probabilities', ['N', CLASSES])],
     },
   });

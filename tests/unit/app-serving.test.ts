@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  FEATURE_COUNT_V2,
   botMove,
   newGame,
   playRound,
@@ -30,6 +31,12 @@ const v1: ModelVersion = { version: 'v1', bytes: tinyOnnxModel({ bias: [4, 0, 0]
 const v2: ModelVersion = { version: 'v2', bytes: tinyOnnxModel({ bias: [0, 4, 0], tag: 'v2' }) };
 const v3: ModelVersion = { version: 'v3', bytes: tinyOnnxModel({ bias: [0, 0, 4], tag: 'v3' }) };
 const v4: ModelVersion = { version: 'v4', bytes: tinyOnnxModel({ hidden: 8, seed: 4, tag: 'v4' }) };
+// an rps-features/v2 version: 91 inputs, sure the player plays paper
+const v5: ModelVersion = {
+  version: 'v5',
+  bytes: tinyOnnxModel({ bias: [0, 4, 0], inputs: FEATURE_COUNT_V2, tag: 'v5' }),
+  featureSet: 'rps-features/v2',
+};
 
 let dir: string;
 let manifests: string;
@@ -40,7 +47,7 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'app-serving-'));
   manifests = join(dir, 'manifests');
   cache = join(dir, 'cache');
-  seedModelCache(cache, v1.bytes, v2.bytes, v3.bytes, v4.bytes);
+  seedModelCache(cache, v1.bytes, v2.bytes, v3.bytes, v4.bytes, v5.bytes);
 });
 
 afterEach(async () => {
@@ -97,6 +104,36 @@ function gameRow(gameId: string) {
 }
 
 describe('model serving from the manifest directory', () => {
+  it('serves versions of both feature sets side by side, each fed its own features', async () => {
+    writeManifest(manifests, servingManifest('brian', { Production: v1, B: v5, Shadow1: v5, Shadow2: v1 }));
+    await build();
+    expect((await models()).find((m) => m.model === 'brian')).toMatchObject({
+      aliases: { Production: { version: 'v1', loaded: true }, B: { version: 'v5', loaded: true } },
+    });
+    const gameId = await start();
+    const replies = await playToEnd(gameId, () => 'paper');
+    const rows = app.rps.db
+      .prepare(
+        `SELECT r.round, p.version, p.predicted FROM predictions p JOIN rounds r ON r.id = p.round_id
+         WHERE r.game_id = ? ORDER BY r.round, p.version`,
+      )
+      .all(gameId) as { round: number; version: string; predicted: Move }[];
+    expect(rows).toHaveLength((replies.length - 3) * 2);
+    expect(rows.slice(0, 2)).toEqual([
+      { round: 4, version: 'v1', predicted: 'rock' },
+      { round: 4, version: 'v5', predicted: 'paper' },
+    ]);
+    // a version whose feature set this server does not compute is refused, the last good models kept
+    const bad = servingManifest('brian', { Production: { ...v1, featureSet: 'rps-features/v0' } });
+    writeManifest(manifests, bad);
+    await rescan();
+    const brian = (await models()).find((m) => m.model === 'brian')!;
+    expect(brian.lastError).toMatch(
+      /\/aliases\/Production\/featureSet: "rps-features\/v0" is not served; this server computes rps-features\/v1, rps-features\/v2/,
+    );
+    expect(brian).toMatchObject({ aliases: { Production: { version: 'v1' }, B: { version: 'v5' } } });
+  });
+
   it('serves four aliases, stores and scores one prediction per version from round 4', async () => {
     writeManifest(manifests, servingManifest('brian', { Production: v1, B: v1, Shadow1: v2, Shadow2: v3 }));
     await build();

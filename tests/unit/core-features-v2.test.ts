@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   FEATURE_COUNT_V2,
   FEATURE_NAMES_V2,
+  FeatureReaderV2,
   PREDICTOR_NAMES,
   coldStartCorpus,
   featureBatchV2,
@@ -105,5 +106,26 @@ describe('features rps-features/v2', () => {
     // shuffled rounds give the same rows
     const shuffled = games.map((g) => [...g].reverse());
     expect(Array.from(featureBatchV2(shuffled, { fromRound: 4 }).x)).toEqual(Array.from(batch.x));
+  });
+
+  it('read move after move from a live game, give exactly what the whole-game computation gives', () => {
+    const [a, b] = coldStartCorpus({ games: 2, seed: 8 }).map((g) => g.rounds);
+    const reader = new FeatureReaderV2();
+    const check = (game: typeof a, upTo: number) => {
+      for (let i = 0; i < upTo; i++) {
+        const r = game![i]!;
+        const served = reader.features(game!.slice(0, i), r.round, r.values);
+        expect(Array.from(served)).toEqual(Array.from(featuresV2(game!, r.round, r.values)));
+      }
+    };
+    check(a, a!.length);
+    check(a, 3); // fewer rounds than read: starts over
+    check(b, b!.length); // another game: starts over
+    // the registry hands out one reader per live game
+    const fromSet = featureSet('rps-features/v2').reader();
+    const r = a!.at(-1)!;
+    expect(Array.from(fromSet.features(a!, r.round, r.values))).toEqual(
+      Array.from(featuresV2(a!, r.round, r.values)),
+    );
   });
 });
