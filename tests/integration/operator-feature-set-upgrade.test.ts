@@ -17,6 +17,7 @@ import {
   condition,
   eventually,
   getModel,
+  getPolicy,
   patchModelSpec,
   startOperatorEnv,
   startRealGameServer,
@@ -134,19 +135,26 @@ describe('a feature-set upgrade of a running installation', () => {
     });
 
     // games split between both arms: each version predicts with its own features, and v2 wins
-    const played = await simulate({ url: game.url, games: 60, bots: ['logan'], players: ['Cal'], seed: 500 });
-    expect(played.games).toBe(60);
+    const played = await simulate({ url: game.url, games: 80, bots: ['logan'], players: ['Cal'], seed: 500 });
+    expect(played.games).toBe(80);
     expect((await getModel(env, 'logan')).status?.aliases?.Production).toBe('v1');
     await apply(env, policy(10));
-    const promoted = await eventually('v2 promoted by the A/B test', async () => {
-      const m = await getModel(env, 'logan');
-      return m.status?.aliases?.Production === 'v2' ? m : undefined;
-    });
+    const promoted = await eventually(
+      'v2 promoted by the A/B test',
+      async () => {
+        const m = await getModel(env, 'logan');
+        if (m.status?.aliases?.Production === 'v2') return m;
+        // while waiting, the policy's latest evidence is what a timeout reports
+        const p = await getPolicy(env, 'default');
+        throw new Error(`not yet: ${JSON.stringify(p.status?.models?.[0]?.lastEvaluation ?? null)}`);
+      },
+      180_000,
+    );
     expect(promoted.status?.aliases?.B).toBe('v1');
     expect(
       promoted.status?.aliasHistory?.some(
         (h) => h.alias === 'Production' && h.to === 'v2' && h.reason === 'Promoted',
       ),
     ).toBe(true);
-  });
+  }, 420_000);
 });
