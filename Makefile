@@ -20,8 +20,12 @@ npm:
 bins:
 	@bash hack/bins.sh
 
+## build: compiles to dist/ (what the image runs: `node dist/cli.js <command>`), with the web UI's files
 build:
+	rm -rf dist
 	npx tsc -p tsconfig.build.json
+	cp -r app/public dist/app/public
+	cp package.json dist/package.json
 
 lint:
 	npx eslint .
