@@ -7,6 +7,9 @@ ARG BASE=node:20-bookworm-slim
 
 # --- dependencies: production packages only ---
 FROM ${BASE} AS deps
+# a CA that a TLS-intercepting proxy needs trusted, for npm during the build only (make cluster
+# passes the machine's); empty by default, and never in the final image
+ARG NODE_EXTRA_CA_CERTS=
 WORKDIR /app
 # A compiler only for native modules without a prebuilt binary for this platform (better-sqlite3).
 RUN apt-get update \
@@ -24,6 +27,7 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force && rm -rf 
 # operator needs ~90 MB less memory than through tsx (docs/performance.md). No native module is
 # built here: tsc needs none. ---
 FROM ${BASE} AS build
+ARG NODE_EXTRA_CA_CERTS=
 WORKDIR /app
 ENV ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json ./
