@@ -5,6 +5,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 .PHONY: image kind-up kind-load deploy undeploy kind-down
 .PHONY: test deps npm bins build lint typecheck unit integration e2e dev down bench clean
+.PHONY: cluster cluster-down cluster-test
 
 ## test: everything from nothing — system packages, npm ci, binaries, lint, typecheck, unit, integration, e2e
 test: deps npm bins lint typecheck unit integration e2e
@@ -52,6 +53,15 @@ dev:
 ## down: stop a `make dev` running in another terminal
 down:
 	@node --import tsx hack/down.ts
+
+## cluster: a real one-node cluster on this machine (root, Linux; no Docker): containerd, kubelet,
+## kube-proxy, CoreDNS, the image built with buildah, config/default and config/samples; prints the URLs
+cluster:
+	@bash hack/cluster.sh up
+
+## cluster-down: stops `make cluster` and puts the host back as it was (processes, mounts, iptables, sysctls)
+cluster-down:
+	@bash hack/cluster.sh down
 
 ## bench: run every bench/<name>.ts (`npm run bench -- <name>` runs one)
 bench:
