@@ -63,6 +63,10 @@ cluster:
 cluster-down:
 	@bash hack/cluster.sh down
 
+## cluster-test: tests/cluster on the real node (uses a running `make cluster`, or starts and stops one)
+cluster-test:
+	npx vitest run --project cluster
+
 ## bench: run every bench/<name>.ts (`npm run bench -- <name>` runs one)
 bench:
 	@node --import tsx bench/run.ts

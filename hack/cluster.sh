@@ -20,6 +20,9 @@ logs="$out/logs"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/rps-quest"
 bin="${RPS_BIN_DIR:-$cache/bin}"
 images="$cache/images"
+# containerd's image store survives make cluster-down, so that an unchanged image is not imported
+# (unpacked) again; the containers and sandboxes in it do not
+ctrd_root="$cache/containerd"
 sock="$run/containerd/containerd.sock"
 bridge=rpsq0
 pod_cidr=10.244.0.0/24
@@ -236,12 +239,25 @@ build_images() {
 
 import_images() {
   local archive
+  touch "$ctrd_root/imported"
   while read -r archive; do
+    # an archive's name changes with its content: imported once, it is in the store
+    grep -qxF "$archive" "$ctrd_root/imported" && continue
     ctr_cmd images import --all-platforms "$archive" >/dev/null
+    echo "$archive" >>"$ctrd_root/imported"
   done <"$images/current"
+  local present
+  present="$(ctr_cmd images ls -q)"
   for name in "$app_image" "$minio_image" "$mc_image" "$pause_image"; do
-    ctr_cmd images ls -q | grep -qx "$name" || die "image $name missing in containerd after the import"
+    if ! grep -qx "$name" <<<"$present"; then
+      rm -f "$ctrd_root/imported"
+      die "image $name missing in containerd after the import (the next make cluster imports every image again)"
+    fi
   done
+  # images no longer current go, with their layers
+  ctr_cmd images ls -q | grep -vx -F -f <(printf '%s\n' "$app_image" "$minio_image" "$mc_image" "$pause_image") |
+    grep -v '^sha256:' | xargs -r ctr --address "$sock" -n k8s.io images rm >/dev/null 2>&1 || true
+  cp "$images/current" "$ctrd_root/imported"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -392,10 +408,10 @@ control_plane() {
 }
 
 containerd_up() {
-  mkdir -p "$state/containerd" "$run/containerd" "$state/cni/net.d" "$run/cni"
+  mkdir -p "$state/containerd" "$run/containerd" "$state/cni/net.d" "$run/cni" "$ctrd_root"
   cat >"$state/containerd/config.toml" <<EOF
 version = 2
-root = "$state/containerd"
+root = "$ctrd_root"
 state = "$run/containerd"
 [grpc]
   address = "$sock"
@@ -596,7 +612,8 @@ up() {
   t_images=$(($(ms) - t_images))
   mkdir -p "$state" "$run" "$out" "$logs"
   rm -f "$out/cluster.json"
-  trap 'say "start-up failed: stopping what started (logs in $logs)"; down >/dev/null 2>&1 || true' ERR
+  # any failure from here on (a command, a timeout, die) stops what started
+  trap 'code=$?; if [ "$code" -ne 0 ]; then say "start-up failed: stopping what started (logs in $logs)"; down >/dev/null 2>&1 || true; fi' EXIT
   sysctl -qw net.ipv4.ip_forward=1
   phase "binaries and images ready"
   pki "$ip"
@@ -626,7 +643,7 @@ up() {
     fi
   done
   wait_for "the game through its Service" 60 curl -sf "http://$ip:$game_node_port/readyz"
-  trap - ERR
+  trap - EXIT
   phase "the bots serve"
   local total=$(($(ms) - t0))
   # what the cluster tests and bench/cluster.ts read
@@ -655,16 +672,22 @@ status() {
   return 0
 }
 
-stop_process() {
-  local name="$1" pid
-  [ -f "$run/pids/$name" ] || return 0
-  pid="$(cat "$run/pids/$name")"
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  rm -f "$run/pids/$name"
+# stop_processes <name…>: SIGTERM to all of them at once, SIGKILL to any left after 10 s
+stop_processes() {
+  local name pid pids=()
+  for name in "$@"; do
+    [ -f "$run/pids/$name" ] || continue
+    pid="$(cat "$run/pids/$name")"
+    kill -TERM "$pid" 2>/dev/null && pids+=("$pid")
+    rm -f "$run/pids/$name"
+  done
+  for _ in $(seq 1 50); do
+    local left=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && left=1; done
+    [ "$left" -eq 0 ] && return 0
+    sleep 0.2
+  done
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
 }
 
 # removes the rules and chains added since record_host from one table of iptables or ip6tables
@@ -695,14 +718,18 @@ down() {
   preflight
   say "stopping"
   # the node first: nothing restarts containers while they are removed
-  for c in coredns kube-proxy kubelet; do stop_process "$c"; done
+  stop_processes coredns kube-proxy kubelet
   if alive containerd; then
     local task
     for task in $(ctr_cmd tasks ls -q 2>/dev/null); do ctr_cmd tasks kill -s SIGKILL "$task" >/dev/null 2>&1 || true; done
     sleep 1
     for task in $(ctr_cmd tasks ls -q 2>/dev/null); do ctr_cmd tasks delete -f "$task" >/dev/null 2>&1 || true; done
+    # the store keeps images only: the pods' containers and their snapshots go
+    for c in $(ctr_cmd containers ls -q 2>/dev/null); do ctr_cmd containers delete "$c" >/dev/null 2>&1 || true; done
   fi
-  for c in containerd kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_process "$c"; done
+  stop_processes containerd kube-scheduler kube-controller-manager
+  stop_processes kube-apiserver
+  stop_processes etcd
   # shims left behind by a crash, by the pid files containerd keeps for them
   for pidfile in "$run"/containerd/io.containerd.runtime.v2.task/*/*/shim.pid; do
     [ -f "$pidfile" ] && kill -KILL "$(cat "$pidfile")" 2>/dev/null || true
@@ -714,7 +741,8 @@ down() {
     umount "$ns" 2>/dev/null || true
     rm -f "$ns"
   done
-  awk -v s="$state" -v r="$run" '$2 ~ "^" s || $2 ~ "^" r { print $2 }' /proc/mounts | sort -r | while read -r m; do
+  awk -v s="$state" -v r="$run" -v c="$ctrd_root" '$2 ~ "^" s || $2 ~ "^" r || $2 ~ "^" c { print $2 }' /proc/mounts |
+    sort -r | while read -r m; do
     umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
   done
   ip link show "$bridge" >/dev/null 2>&1 && ip link delete "$bridge"
@@ -735,8 +763,8 @@ down() {
       rm -rf "$p"
     done
   fi
-  rm -rf "$state" "$run"
-  say "stopped; the host is as it was (images stay cached in $images)"
+  rm -rf "$state" "$run" "$ctrd_root/io.containerd.grpc.v1.cri/sandboxes" "$ctrd_root/io.containerd.grpc.v1.cri/containers"
+  say "stopped; the host is as it was (images stay cached in $images and $ctrd_root)"
 }
 
 # sourced (to call one step by hand): define the functions only
