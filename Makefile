@@ -7,8 +7,9 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 .PHONY: test deps npm bins build lint typecheck unit integration e2e dev down bench clean
 .PHONY: cluster cluster-down cluster-test
 
-## test: everything from nothing — system packages, npm ci, binaries, lint, typecheck, unit, integration, e2e
-test: deps npm bins lint typecheck unit integration e2e
+## test: everything from nothing — system packages, npm ci, binaries, lint, typecheck, unit, integration,
+## e2e, and the cluster tests on a real node (make cluster: root, Linux)
+test: deps npm bins lint typecheck unit integration e2e cluster-test
 
 ## deps: Debian packages the tests need (Chromium for the browser tests)
 deps:
