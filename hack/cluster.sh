@@ -54,8 +54,8 @@ sysctls=(
   kernel.keys.root_maxkeys
   kernel.keys.root_maxbytes
 )
-# host paths something here may create outside its own directories: removed by down unless they
-# existed before the first up
+# host paths something here may create outside its own directories (the kubelet, the CNI plugins,
+# buildah): removed by down unless they existed before the first up
 foreign_paths=(
   /var/lib/kubelet
   /var/lib/kubelet/device-plugins
@@ -66,6 +66,7 @@ foreign_paths=(
   /etc/cni
   /opt/cni
   /run/netns
+  /run/containers/networks
 )
 # stop order is the reverse
 components=(etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-proxy coredns)
