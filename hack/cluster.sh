@@ -262,7 +262,7 @@ import_images() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# processes: each started in its own session, its pid in $run/pids, its output in .cluster/logs
+# processes: each started with setsid (detached from the terminal), its pid in $run/pids, its output in .cluster/logs
 
 start() {
   local name="$1"
