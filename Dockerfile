@@ -1,9 +1,15 @@
 # syntax=docker/dockerfile:1
 # One image for the game server, the trainer and the operator: `rpsq app | train | operator`.
 #   docker build -t rps-quest:dev .        (make image)
+# BASE is any Debian-based Node 20 image with npm; `make cluster` builds one from Debian's own
+# packages (hack/cluster/base.Dockerfile) where the registry's cannot be pulled.
+ARG BASE=node:20-bookworm-slim
 
-# --- dependencies: production packages only (tsx is one: the TypeScript runs as is) ---
-FROM node:20-bookworm-slim AS deps
+# --- dependencies: production packages only ---
+FROM ${BASE} AS deps
+# a CA that a TLS-intercepting proxy needs trusted, for npm during the build only (make cluster
+# passes the machine's); empty by default, and never in the final image
+ARG NODE_EXTRA_CA_CERTS=
 WORKDIR /app
 # A compiler only for native modules without a prebuilt binary for this platform (better-sqlite3).
 RUN apt-get update \
@@ -14,12 +20,14 @@ RUN apt-get update \
 # nothing else (CUDA) is downloaded.
 ENV ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# tsx is a dependency for `make dev` and the tests; the image runs compiled JavaScript only.
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force && rm -rf node_modules/tsx
 
-# --- the operator compiled to JavaScript (tsconfig.build.json): ~90 MB less memory than through
-# tsx (docs/performance.md). The game server and the trainer stay TypeScript through tsx: they load
-# .ts workers and assets by path. No native module is built here: tsc needs none. ---
-FROM node:20-bookworm-slim AS build
+# --- everything compiled to JavaScript (tsconfig.build.json): no TypeScript at runtime; the
+# operator needs ~90 MB less memory than through tsx (docs/performance.md). No native module is
+# built here: tsc needs none. ---
+FROM ${BASE} AS build
+ARG NODE_EXTRA_CA_CERTS=
 WORKDIR /app
 ENV ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json ./
@@ -32,27 +40,26 @@ COPY trainer ./trainer
 COPY operator ./operator
 # cli.ts names `rpsq dev` (hack/dev.ts), so tsc needs hack/ to check it; hack/ is not in the image
 COPY hack ./hack
-RUN npx tsc -p tsconfig.build.json
+# the web UI's files and package.json (the trainer's version) sit where the compiled modules look
+RUN npx tsc -p tsconfig.build.json \
+  && rm -rf dist/hack \
+  && cp -r app/public dist/app/public \
+  && cp package.json dist/package.json
 
 # --- runtime ---
-FROM node:20-bookworm-slim
+FROM ${BASE}
 ENV NODE_ENV=production
 WORKDIR /app
+COPY package.json ./
 COPY --from=deps /app/node_modules ./node_modules
-COPY package.json tsconfig.json cli.ts ./
-COPY core ./core
-COPY lib ./lib
-COPY app ./app
-COPY trainer ./trainer
-COPY operator ./operator
 COPY --from=build /app/dist ./dist
-# `rpsq` on PATH, as the Job contract's command ["rpsq", "train"] expects: `rpsq operator` runs the
-# compiled JavaScript, the other commands the TypeScript through tsx (imported by path so that it
-# resolves whatever the container's working directory).
-RUN printf '#!/bin/sh\nif [ "$1" = operator ]; then exec node /app/dist/cli.js "$@"; fi\nexec node --import file:///app/node_modules/tsx/dist/loader.mjs /app/cli.ts "$@"\n' \
-    > /usr/local/bin/rpsq \
+# `rpsq` on PATH, as the Job contract's command ["rpsq", "train"] expects. `exec` makes Node the
+# container's PID 1: every command handles SIGTERM itself.
+RUN printf '#!/bin/sh\nexec node /app/dist/cli.js "$@"\n' > /usr/local/bin/rpsq \
   && chmod 0755 /usr/local/bin/rpsq \
-  && rpsq train --help >/dev/null && rm -rf /tmp/tsx-*
+  && rpsq train --help >/dev/null \
+  && rpsq simulate --help >/dev/null \
+  && ! find /app/dist -name '*.ts' | grep -q .
 # The image's `node` user, by number so that Kubernetes can verify runAsNonRoot.
 USER 1000:1000
 EXPOSE 8080

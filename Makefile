@@ -5,9 +5,11 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 .PHONY: image kind-up kind-load deploy undeploy kind-down
 .PHONY: test deps npm bins build lint typecheck unit integration e2e dev down bench clean
+.PHONY: cluster cluster-down cluster-test
 
-## test: everything from nothing — system packages, npm ci, binaries, lint, typecheck, unit, integration, e2e
-test: deps npm bins lint typecheck unit integration e2e
+## test: everything from nothing — system packages, npm ci, binaries, lint, typecheck, unit, integration,
+## e2e, and the cluster tests on a real node (make cluster: root, Linux)
+test: deps npm bins lint typecheck unit integration e2e cluster-test
 
 ## deps: Debian packages the tests need (Chromium for the browser tests)
 deps:
@@ -20,8 +22,12 @@ npm:
 bins:
 	@bash hack/bins.sh
 
+## build: compiles to dist/ (what the image runs: `node dist/cli.js <command>`), with the web UI's files
 build:
+	rm -rf dist
 	npx tsc -p tsconfig.build.json
+	cp -r app/public dist/app/public
+	cp package.json dist/package.json
 
 lint:
 	npx eslint .
@@ -48,6 +54,19 @@ dev:
 ## down: stop a `make dev` running in another terminal
 down:
 	@node --import tsx hack/down.ts
+
+## cluster: a real one-node cluster on this machine (root, Linux; no Docker): containerd, kubelet,
+## kube-proxy, CoreDNS, the image built with buildah, config/default and config/samples; prints the URLs
+cluster:
+	@bash hack/cluster.sh up
+
+## cluster-down: stops `make cluster` and puts the host back as it was (processes, mounts, iptables, sysctls)
+cluster-down:
+	@bash hack/cluster.sh down
+
+## cluster-test: tests/cluster on the real node (uses a running `make cluster`, or starts and stops one)
+cluster-test:
+	npx vitest run --project cluster
 
 ## bench: run every bench/<name>.ts (`npm run bench -- <name>` runs one)
 bench:

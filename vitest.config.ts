@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Three suites: unit (pure, fast), integration (real kube-apiserver, etcd, MinIO, SQLite),
-// e2e (the whole system and a real browser). `npm run test:<name>` runs one.
+// Four suites: unit (pure, fast), integration (real kube-apiserver, etcd, MinIO, SQLite),
+// e2e (the whole system and a real browser), cluster (the manifests and the image on a real node:
+// `make cluster`, root and Linux). `npm run test:<name>` runs one.
 export default defineConfig({
   test: {
     projects: [
@@ -27,6 +28,17 @@ export default defineConfig({
           name: 'e2e',
           include: ['tests/e2e/**/*.test.ts'],
           environment: 'node',
+          testTimeout: 600_000,
+          hookTimeout: 900_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'cluster',
+          include: ['tests/cluster/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['tests/cluster/setup.ts'],
           testTimeout: 600_000,
           hookTimeout: 900_000,
           fileParallelism: false,

@@ -33,27 +33,35 @@ export async function main(): Promise<void> {
     }
     throw err;
   }
-  const server = await startServer(config);
+  const started: { server?: Awaited<ReturnType<typeof startServer>> } = {};
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    server.app.log.info({ signal }, 'shutting down');
+    // a signal during start-up (the database opening, models loading) ends the process at once:
+    // as a container's PID 1, Node would otherwise ignore it until the kubelet kills it
+    if (!started.server) {
+      process.stderr.write(`stopped by ${signal} during start-up\n`);
+      process.exit(0);
+    }
+    const running = started.server;
+    running.app.log.info({ signal }, 'shutting down');
     const force = setTimeout(() => {
-      server.app.log.error('shutdown took longer than 10 s; exiting');
+      running.app.log.error('shutdown took longer than 10 s; exiting');
       process.exit(1);
     }, 10_000);
     force.unref();
-    server.close().then(
+    running.close().then(
       () => process.exit(0),
       (err: unknown) => {
-        server.app.log.error({ err }, 'shutdown failed');
+        running.app.log.error({ err }, 'shutdown failed');
         process.exit(1);
       },
     );
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  started.server = await startServer(config);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

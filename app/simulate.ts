@@ -187,6 +187,14 @@ export async function main(argv: string[]): Promise<number> {
       throw new Error(`--${name} must be an integer in [${min}, ${max}], got "${value}"`);
     return n;
   };
+  // As a CronJob's PID 1, Node ignores SIGTERM unless it handles it: stop at once (games already
+  // finished are recorded by the game server; an unfinished one is abandoned like a closed tab).
+  const onSignal = (signal: NodeJS.Signals) => {
+    console.error(`simulate: stopped by ${signal}`);
+    process.exit(signal === 'SIGTERM' ? 143 : 130);
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
   try {
     const url = (args.url ?? process.env.RPS_GAME_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
     const bots = (args.bots ?? 'brian,forrest,logan').split(',').filter(Boolean);
@@ -233,5 +241,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     console.error(`simulate: ${(err as Error).message}`);
     return 1;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
   }
 }

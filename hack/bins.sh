@@ -2,6 +2,10 @@
 # Builds the local control-plane binaries (kube-apiserver, kube-controller-manager, etcd, MinIO)
 # from the pinned wrapper modules under hack/, into a version-keyed cache outside the work tree.
 # A binary that is already cached is reused; only missing ones are built.
+#   hack/bins.sh            what `make dev` and the tests need
+#   hack/bins.sh cluster    those and the node's: kubelet, kube-scheduler, kube-proxy, CoreDNS and the
+#                           MinIO client (`make cluster`)
+#   hack/bins.sh <name>     one binary
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,8 +23,28 @@ bins=(
   "kube-controller-manager|kube|k8s.io/kubernetes/cmd/kube-controller-manager|$(pinned kube k8s.io/kubernetes)"
   "kubectl|kube|k8s.io/kubernetes/cmd/kubectl|$(pinned kube k8s.io/kubernetes)"
 )
+# a real node (`make cluster`): the same pinned Kubernetes, and CoreDNS from its own wrapper module
+node_bins=(
+  "kubelet|kube|k8s.io/kubernetes/cmd/kubelet|$(pinned kube k8s.io/kubernetes)"
+  "kube-scheduler|kube|k8s.io/kubernetes/cmd/kube-scheduler|$(pinned kube k8s.io/kubernetes)"
+  "kube-proxy|kube|k8s.io/kubernetes/cmd/kube-proxy|$(pinned kube k8s.io/kubernetes)"
+  "coredns|coredns|github.com/coredns/coredns|$(pinned coredns github.com/coredns/coredns)"
+  "mc|mc|github.com/minio/mc|$(pinned mc github.com/minio/mc)"
+)
 
 only="${1:-}"
+if [ "$only" = cluster ]; then
+  bins+=("${node_bins[@]}")
+  only=""
+elif [ -n "$only" ]; then
+  for entry in "${node_bins[@]}"; do [ "${entry%%|*}" = "$only" ] && bins+=("$entry"); done
+  known=no
+  for entry in "${bins[@]}"; do [ "${entry%%|*}" = "$only" ] && known=yes; done
+  if [ "$known" = no ]; then
+    echo "bins: unknown binary \"$only\"; known: cluster$(for e in "${bins[@]}" "${node_bins[@]}"; do printf ' %s' "${e%%|*}"; done)" >&2
+    exit 2
+  fi
+fi
 for entry in "${bins[@]}"; do
   IFS='|' read -r name dir pkg version <<<"$entry"
   [ -n "$only" ] && [ "$only" != "$name" ] && continue
@@ -50,6 +74,8 @@ for entry in "${bins[@]}"; do
   out="$cache/$name-$version"
   check=(--version)
   [ "$name" = kubectl ] && check=(version --client)
+  [ "$name" = coredns ] && check=(-version)
+  [ "$name" = mc ] && check=(--version)
   "$out" "${check[@]}" >/dev/null 2>&1 || { echo "bins: $out ${check[*]} failed" >&2; exit 1; }
   ln -sf "$out" "$cache/$name"
   echo "bins: $name ok ($("$out" "${check[@]}" 2>&1 | head -1))"

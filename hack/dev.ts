@@ -13,8 +13,9 @@ import {
   startMinio,
   startPodExecutor,
   startProcess,
+  supervise,
   waitFor,
-  type Managed,
+  type Supervised,
 } from './harness/index.ts';
 import { startManifestSync } from './manifest-sync.ts';
 
@@ -59,7 +60,8 @@ export async function main(): Promise<number> {
     return 1;
   }
   const logDir = path.join(devDir, 'logs');
-  const processes: Managed[] = [];
+  // the game server and the operator: restarted with backoff when they die, as in a cluster
+  const processes: Supervised[] = [];
   const stoppers: (() => Promise<void> | void)[] = [];
   let stopping = false;
   const shutdown = async (code: number) => {
@@ -150,43 +152,54 @@ export async function main(): Promise<number> {
 
     say('starting the game server…');
     mkdirSync(path.join(devDir, 'data'), { recursive: true });
-    const app = startProcess('app', process.execPath, ['--import', 'tsx', path.join(repo, 'cli.ts'), 'app'], {
-      logDir,
-      cwd: repo,
-      env: {
-        ...s3Env,
-        PORT: String(gamePort),
-        HOST: '127.0.0.1',
-        RPS_DB: path.join(devDir, 'data', 'game.db'),
-        RPS_MANIFEST_DIR: manifestDir,
-        RPS_MODEL_CACHE_DIR: path.join(devDir, 'data', 'model-cache'),
-        RPS_INTERNAL_TOKEN: internalToken,
-      },
-    });
+    const app = supervise(
+      'game server',
+      () =>
+        startProcess('app', process.execPath, ['--import', 'tsx', path.join(repo, 'cli.ts'), 'app'], {
+          logDir,
+          cwd: repo,
+          env: {
+            ...s3Env,
+            PORT: String(gamePort),
+            HOST: '127.0.0.1',
+            RPS_DB: path.join(devDir, 'data', 'game.db'),
+            RPS_MANIFEST_DIR: manifestDir,
+            RPS_MODEL_CACHE_DIR: path.join(devDir, 'data', 'model-cache'),
+            RPS_INTERNAL_TOKEN: internalToken,
+          },
+        }),
+      say,
+    );
     processes.push(app);
     await waitFor('game server', async () => (await fetch(`${gameUrl}/readyz`)).ok, {
-      process: app,
+      process: app.current(),
       timeoutMs: 60_000,
     });
 
     say('starting the operator…');
-    const operator = startProcess(
+    const metricsPort = String(await freePort());
+    const operator = supervise(
       'operator',
-      process.execPath,
-      ['--import', 'tsx', path.join(repo, 'cli.ts'), 'operator'],
-      {
-        logDir,
-        cwd: repo,
-        env: {
-          ...s3Env,
-          KUBECONFIG: kubeconfig,
-          NAMESPACE: namespace,
-          RPS_GAME_URL: gameUrl,
-          RPS_INTERNAL_TOKEN: internalToken,
-          LEADER_ELECTION: 'true',
-          METRICS_PORT: String(await freePort()),
-        },
-      },
+      () =>
+        startProcess(
+          'operator',
+          process.execPath,
+          ['--import', 'tsx', path.join(repo, 'cli.ts'), 'operator'],
+          {
+            logDir,
+            cwd: repo,
+            env: {
+              ...s3Env,
+              KUBECONFIG: kubeconfig,
+              NAMESPACE: namespace,
+              RPS_GAME_URL: gameUrl,
+              RPS_INTERNAL_TOKEN: internalToken,
+              LEADER_ELECTION: 'true',
+              METRICS_PORT: metricsPort,
+            },
+          },
+        ),
+      say,
     );
     processes.push(operator);
 
@@ -202,7 +215,7 @@ export async function main(): Promise<number> {
         const models = body.models ?? [];
         return models.length >= 3 && models.every((m) => Boolean(m.aliases?.Production?.version));
       },
-      { process: operator, timeoutMs: 15 * 60_000 },
+      { process: operator.current(), timeoutMs: 15 * 60_000 },
     );
 
     console.log(`

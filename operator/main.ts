@@ -39,9 +39,9 @@ export async function main(): Promise<number> {
     exitCode = code;
     log.info({ why }, 'shutting down');
     const force = setTimeout(() => {
-      log.error('shutdown took longer than 25 s, exiting');
+      log.error('shutdown took longer than 12 s, exiting');
       process.exit(code || 1);
-    }, 25_000);
+    }, 12_000);
     force.unref();
     try {
       await manager.stop();

@@ -92,6 +92,15 @@ export async function main(argv: string[]): Promise<number> {
   } catch {
     // reported below by readJobConfig
   }
+  // Kubernetes stops a pod with SIGTERM, and a Node process that is PID 1 ignores it unless it
+  // handles it: the run ends at once (a partial upload is deleted by the next run of the version).
+  const onSignal = (signal: NodeJS.Signals) => {
+    log.warn({ ...context, signal }, 'training stopped by a signal');
+    writeSummary(terminationLog, { ...context, status: 'failed', error: `stopped by ${signal}` });
+    process.exit(signal === 'SIGTERM' ? 143 : 130);
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
   try {
     const config = readJobConfig(argv, process.env);
     terminationLog = config.terminationLog;
@@ -221,5 +230,8 @@ export async function main(argv: string[]): Promise<number> {
     log.error({ ...context, err }, code === EXIT.invalidConfig ? 'invalid configuration' : 'training failed');
     writeSummary(terminationLog, { ...context, error: message });
     return code;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
   }
 }

@@ -36,6 +36,21 @@ type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
  * SQLite's page writes; a move is acknowledged only after the worker has committed it. If the worker
  * dies, writes continue on the calling thread.
  */
+/**
+ * The worker's start-up code for this module's URL. Compiled (the image: `dist/app/db/*.js`) the
+ * worker imports the writer's JavaScript as is; run as TypeScript it registers tsx first (a worker
+ * does not inherit the loader of the thread that starts it everywhere).
+ */
+export function writerWorkerSource(moduleUrl: string): string {
+  if (moduleUrl.endsWith('.js')) {
+    return `import(${JSON.stringify(new URL('./move-writer-worker.js', moduleUrl).href)});`;
+  }
+  const tsxDir = dirname(createRequire(moduleUrl).resolve('tsx/package.json'));
+  const tsxApi = pathToFileURL(join(tsxDir, 'dist/esm/api/index.mjs')).href;
+  const entry = new URL('./move-writer-worker.ts', moduleUrl).href;
+  return `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
+}
+
 export class ThreadWriter implements GameWriter {
   private readonly worker: Worker;
   private readonly pending = new Map<
@@ -51,15 +66,7 @@ export class ThreadWriter implements GameWriter {
     private readonly store: GameStore,
     private readonly log: FastifyBaseLogger,
   ) {
-    // the worker runs TypeScript like the rest of the server: it registers tsx itself, then loads
-    // the writer module (a worker does not inherit the loader of the thread that starts it everywhere)
-    const tsxDir = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
-    const tsxApi = pathToFileURL(join(tsxDir, 'dist/esm/api/index.mjs')).href;
-    const entry = new URL('./move-writer-worker.ts', import.meta.url).href;
-    this.worker = new Worker(
-      `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`,
-      { eval: true, workerData: { path } },
-    );
+    this.worker = new Worker(writerWorkerSource(import.meta.url), { eval: true, workerData: { path } });
     this.worker.on('message', (reply: WriterReply) => {
       const p = this.pending.get(reply.id);
       this.pending.delete(reply.id);

@@ -8,6 +8,8 @@ export {
   logTail,
   portFree,
   startProcess,
+  supervise,
   waitFor,
   type Managed,
+  type Supervised,
 } from './processes.ts';

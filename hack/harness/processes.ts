@@ -45,6 +45,22 @@ const running = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
+// A benchmark or test process stopped with SIGTERM or SIGINT would exit without 'exit' handlers:
+// unless the program handles the signal itself (make dev stops its components in order), the
+// children stop first, then the process, with the signal's exit status.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, function stopChildren() {
+    if (process.listeners(signal).some((l) => l !== stopChildren)) return;
+    for (const child of running) child.kill('SIGTERM');
+    const deadline = Date.now() + 5000;
+    const check = setInterval(() => {
+      if (running.size > 0 && Date.now() < deadline) return;
+      clearInterval(check);
+      for (const child of running) child.kill('SIGKILL');
+      process.exit(signal === 'SIGTERM' ? 143 : 130);
+    }, 50);
+  });
+}
 
 export interface Managed {
   name: string;
@@ -131,4 +147,63 @@ export async function waitFor(
   throw new Error(
     `${what}: not ready after ${opts.timeoutMs ?? 60_000} ms${opts.process ? `; see ${opts.process.logFile}` : ''}`,
   );
+}
+
+export interface Supervised {
+  name: string;
+  logFile: string;
+  /** the process running now (a new one after each restart) */
+  current(): Managed;
+  /** how many times it was restarted */
+  restarts(): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs a process like `startProcess` and starts it again when it exits without being asked to,
+ * like a kubelet would: after 1 s, doubling up to 30 s while it keeps failing (back to 1 s once
+ * it ran a minute), with one line through `report` per restart.
+ */
+export function supervise(
+  name: string,
+  start: () => Managed,
+  report: (line: string) => void,
+  opts: { initialDelayMs?: number; maxDelayMs?: number; healthyMs?: number } = {},
+): Supervised {
+  const initial = opts.initialDelayMs ?? 1000;
+  const max = opts.maxDelayMs ?? 30_000;
+  const healthy = opts.healthyMs ?? 60_000;
+  let proc = start();
+  let delay = initial;
+  let count = 0;
+  let stopping = false;
+  let timer: NodeJS.Timeout | undefined;
+  const watch = (p: Managed) => {
+    const startedAt = Date.now();
+    void p.exited.then((code) => {
+      if (stopping || p !== proc) return;
+      if (Date.now() - startedAt >= healthy) delay = initial;
+      const how = p.child.signalCode ? `signal ${p.child.signalCode}` : `exit code ${code}`;
+      report(`${name} exited unexpectedly (${how}); restarting in ${delay / 1000} s (see ${p.logFile})`);
+      timer = setTimeout(() => {
+        if (stopping) return;
+        count++;
+        proc = start();
+        watch(proc);
+      }, delay);
+      delay = Math.min(delay * 2, max);
+    });
+  };
+  watch(proc);
+  return {
+    name,
+    logFile: proc.logFile,
+    current: () => proc,
+    restarts: () => count,
+    async stop() {
+      stopping = true;
+      if (timer) clearTimeout(timer);
+      await proc.stop();
+    },
+  };
 }

@@ -10,6 +10,31 @@ export const TRAINER_SELECTOR = 'app.kubernetes.io/name=rps-quest,app.kubernetes
 export const INTERNAL_SECRET = 'rps-quest-internal';
 export const S3_SECRET = 'rps-quest-s3';
 
+/**
+ * The trainer container's resources when the RpsModel's `training.resources` sets none: a request
+ * the scheduler can place on a small node and a memory limit above what training on the default
+ * 200,000 rounds needs (docs/performance.md).
+ */
+export const DEFAULT_TRAINER_RESOURCES = {
+  requests: { cpu: '250m', memory: '512Mi' },
+  limits: { memory: '2Gi' },
+} as const;
+
+/** Pod Security `restricted`: the pod runs as the image's unprivileged user, with RuntimeDefault seccomp. */
+export const TRAINER_POD_SECURITY = {
+  runAsNonRoot: true,
+  runAsUser: 1000,
+  runAsGroup: 1000,
+  seccompProfile: { type: 'RuntimeDefault' },
+} as const;
+
+/** Pod Security `restricted` for the container: no privilege escalation, no capabilities. */
+export const TRAINER_CONTAINER_SECURITY = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ['ALL'] },
+} as const;
+
 /** A Job as stored (the fields the operator reads). */
 export interface Job {
   apiVersion: 'batch/v1';
@@ -128,16 +153,23 @@ export function trainingJob(
         metadata: { labels },
         spec: {
           restartPolicy: 'Never',
+          // the trainer calls no Kubernetes API: no token in the pod
+          automountServiceAccountToken: false,
+          securityContext: TRAINER_POD_SECURITY,
           containers: [
             {
               name: 'trainer',
               image: settings.image,
               command: ['rpsq', 'train'],
               env,
-              ...(training.resources ? { resources: training.resources } : {}),
+              resources: training.resources ?? DEFAULT_TRAINER_RESOURCES,
+              securityContext: TRAINER_CONTAINER_SECURITY,
               terminationMessagePolicy: 'FallbackToLogsOnError',
+              // the root filesystem is read-only: temporary files go to an emptyDir
+              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
             },
           ],
+          volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '256Mi' } }],
         },
       },
     },

@@ -163,6 +163,38 @@ describe('make dev', () => {
     expect(reply.finished).toBe(true);
   });
 
+  it('restarts a game server killed with SIGKILL, says so in one line, and keeps its data', async () => {
+    const game = await json<{ gameId: string }>(`${stack.url}/api/v1/games`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ bot: 'brian' }),
+    });
+    const killed = gameServerPid();
+    process.kill(killed, 'SIGKILL');
+    await until('a new game server process serving', async () => {
+      const pid = (() => {
+        try {
+          return gameServerPid();
+        } catch {
+          return undefined;
+        }
+      })();
+      if (!pid || pid === killed) return undefined;
+      return (await fetch(`${stack.url}/readyz`)).ok ? true : undefined;
+    });
+    const lines = stack
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('exited unexpectedly'));
+    expect(lines).toEqual([
+      expect.stringMatching(/^dev: game server exited unexpectedly \(signal SIGKILL\); restarting in 1 s/),
+    ]);
+    // the game started before the crash is still there
+    expect((await json<{ gameId: string }>(`${stack.url}/api/v1/games/${game.gameId}`)).gameId).toBe(
+      game.gameId,
+    );
+  });
+
   it('stops everything on make down', async () => {
     const processes = stack.descendants();
     expect(processes.length).toBeGreaterThanOrEqual(6); // etcd, apiserver, controller-manager, MinIO, app, operator

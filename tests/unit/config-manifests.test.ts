@@ -22,6 +22,7 @@ import type {
 import { loadAll } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { binary } from '../../hack/harness/index.ts';
+import { restrictedViolations } from '../support/pod-security.ts';
 import { nextCronTime } from '../../operator/decisions/schedule.ts';
 import { resolveHyperparameters } from '../../trainer/config.ts';
 import type { Algorithm } from '../../core/index.ts';
@@ -143,6 +144,27 @@ describe('config/default', () => {
     find(objects, 'Namespace', NAMESPACE);
     for (const o of objects.filter((x) => !CLUSTER_SCOPED.has(x.kind))) {
       expect(o.metadata.namespace, `${o.kind} ${o.metadata.name}`).toBe(NAMESPACE);
+    }
+  });
+
+  it('enforces Pod Security restricted in the namespace', () => {
+    const ns = find<K8sObject>(objects, 'Namespace', NAMESPACE);
+    expect(ns.metadata.labels).toMatchObject({
+      'pod-security.kubernetes.io/enforce': 'restricted',
+      'pod-security.kubernetes.io/enforce-version': 'latest',
+    });
+  });
+
+  it('has only pods that Pod Security restricted admits', () => {
+    const workloads = [
+      ...all<V1Deployment>(objects, 'Deployment'),
+      ...all<V1StatefulSet>(objects, 'StatefulSet'),
+      ...all<V1Job>(objects, 'Job'),
+      ...all<V1CronJob>(objects, 'CronJob'),
+    ];
+    expect(workloads.length).toBe(5);
+    for (const w of workloads) {
+      expect(restrictedViolations(podSpec(w)), `${w.kind} ${w.metadata?.name}`).toEqual([]);
     }
   });
 
@@ -521,6 +543,24 @@ describe('config/prometheus', () => {
     expect(kustomization).toMatch(/^kind: Component$/m);
     const combined = render('config/with-prometheus');
     expect(combined.length).toBe(system.length + monitors.length);
+  });
+
+  it('renders the monitors of config/with-prometheus in the namespace of the pods they select', () => {
+    const combined = render('config/with-prometheus');
+    const rendered = combined.filter((o) => o.kind === 'ServiceMonitor' || o.kind === 'PodMonitor');
+    expect(rendered.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      'PodMonitor/rps-quest-operator',
+      'ServiceMonitor/rps-quest-game',
+    ]);
+    for (const m of rendered) {
+      expect(m.metadata.namespace, `${m.kind} ${m.metadata.name}`).toBe(NAMESPACE);
+      expect(m.metadata.labels?.['app.kubernetes.io/part-of']).toBe('rps-quest');
+    }
+    // and config/default's objects are unchanged by the overlay
+    for (const o of system) {
+      const same = combined.find((c) => c.kind === o.kind && c.metadata.name === o.metadata.name);
+      expect(same, `${o.kind} ${o.metadata.name}`).toEqual(o);
+    }
   });
 
   it("scrapes the game server's Service port and the operator pod's metrics port", () => {
