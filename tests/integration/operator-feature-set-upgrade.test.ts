@@ -4,8 +4,10 @@
 // trained, enters where the PromotionPolicy says (B) and is served next to the v1 Production, each
 // computing its own features; it becomes Production only when the A/B test says it wins.
 //
-// As in the promotion test, v1 learns Hal (the middle-valued move) and v2 learns Cal (the lowest),
-// so against Cal the v2 bot wins clearly more games than the v1 one.
+// v1 (gbdt on rps-features/v1) learns Hal, who always plays the middle-valued move: trees read
+// "middle" from the values, so its greedy bot plays the highest-valued move, and Cal — who always
+// plays the move that beats it — wins nearly every game against it. v2, trained on Cal's rounds,
+// wins most of its games. (The test is about the lifecycle, not the size of the gain.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulate } from '../../app/simulate.ts';
 import type { ServingManifest } from '../../core/index.ts';
@@ -64,9 +66,9 @@ metadata:
   namespace: ${NAMESPACE}
 spec:
   displayName: Logan
-  algorithm: logistic
+  algorithm: gbdt
   featureSet: rps-features/v1
-  hyperparameters: { epochs: 40, learningRate: 0.05, batchSize: 64, patience: 5 }
+  hyperparameters: { trees: 60, depth: 3 }
   training:
     maxEvents: ${WINDOW}
     minTotalEvents: ${WINDOW}
