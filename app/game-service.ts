@@ -110,7 +110,7 @@ interface LiveGame {
   state: GameState;
   /** the values of the next round, once computed (they take two SHA-256s) */
   nextValues?: RoundValues;
-  /** what the playing version predicted in earlier rounds (the sampled rule's trust in it) */
+  /** what the playing version predicted in earlier rounds (the sampled rule's trust in it); read on the first move */
   past?: PastPrediction[];
   /** per feature set, a reader that computes the next round's features from the rounds added since */
   readers?: Map<string, ReturnType<FeatureSet['reader']>>;
@@ -204,7 +204,7 @@ export class GameService {
     };
     await this.writer.createGame(record);
     const values = roundValues(gameId, 1);
-    this.remember({ record, state: newGame(gameId, gambit), nextValues: values });
+    this.remember({ record, state: newGame(gameId, gambit), nextValues: values, past: [] });
     this.metrics.gamesStarted.inc({ bot: bot.model, alias: alias ?? 'none', version: version ?? 'none' });
     return {
       gameId,
@@ -278,9 +278,14 @@ export class GameService {
       fallbackReason = p.fallbackReason;
       playingSet = p.playingFeatureSet;
     }
+    // the playing version's earlier predictions, read back from the database only when the sampled
+    // rule needs them and the game was loaded afresh (after a restart, or evicted from the cache)
+    const past =
+      playingSet?.decision === 'sampled'
+        ? (game.past ??= record.version ? this.store.getPredictions(gameId, record.version) : [])
+        : (game.past ?? []);
     // the playing version's feature set names its decision rule (v1 greedy, v2 sampled); with no
     // version, the uniform fallback is played greedily as before
-    const past = game.past ?? [];
     const decision = botMove(state, round, values, () => playing, {
       ...(playingSet ? { featureSet: playingSet } : {}),
       random: this.random,
@@ -395,8 +400,7 @@ export class GameService {
       finished: record.finished,
       winner: record.winner,
     };
-    const past = record.version && !record.finished ? this.store.getPredictions(gameId, record.version) : [];
-    const game = { record, state, past };
+    const game: LiveGame = { record, state };
     if (!record.finished) this.remember(game);
     return game;
   }

@@ -156,11 +156,10 @@ export function sampleMove(
   let used: Probabilities | null = isUsableProbabilities(p) ? p : null;
   if (used && trust < 1) {
     const sum = used[0] + used[1] + used[2];
-    const u = used;
-    used = [0, 1, 2].map((i) => (trust * u[i]!) / sum + (1 - trust) / 3) as unknown as Probabilities;
+    const blend = (x: number) => (trust * x) / sum + (1 - trust) / 3;
+    used = [blend(used[0]), blend(used[1]), blend(used[2])];
   }
   const greedy = decideMove(used, values, botScore, playerScore);
-  greedy.fallback = !isUsableProbabilities(p);
   const top = Math.max(...greedy.ev);
   const weights = greedy.ev.map((e) => Math.exp((e - top) / temperature));
   const total = weights[0]! + weights[1]! + weights[2]!;

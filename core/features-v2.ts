@@ -1,7 +1,7 @@
 import { MOVES, moveIndex } from './moves.ts';
 import { rankedMoves, type RoundValues } from './round-values.ts';
 import { WIN_SCORE, type PlayedRound } from './game.ts';
-import type { FeatureBatch } from './features.ts';
+import { inRoundOrder, type FeatureBatch } from './features.ts';
 
 /**
  * Feature set `rps-features/v2` (docs/features.md): what several online predictors of the
@@ -159,8 +159,6 @@ const CONTEXT = VALUES + 3; // 4: score difference, points to win (player, bot),
 
 export const FEATURE_COUNT_V2 = CONTEXT + 4;
 
-const ROTATION_NAMES = ['as_predicted', 'beats_prediction', 'beats_that'];
-
 export const FEATURE_NAMES_V2: readonly string[] = Object.freeze([
   ...PREDICTORS.flatMap((p) => MOVES.map((m) => `${p.name}_${m}`)),
   ...PREDICTORS.map((p) => `${p.name}_score`),
@@ -176,7 +174,6 @@ export const FEATURE_NAMES_V2: readonly string[] = Object.freeze([
 ]);
 
 export const PREDICTOR_NAMES: readonly string[] = Object.freeze(PREDICTORS.map((p) => p.name));
-export { ROTATION_NAMES };
 
 /**
  * One game read round by round: `write` puts the features of the next round into a row, `push`
@@ -337,7 +334,7 @@ export function featureBatchV2(
   options: { fromRound?: number } = {},
 ): FeatureBatch {
   const fromRound = options.fromRound ?? 1;
-  const ordered = games.map((g) => [...g].sort((a, b) => a.round - b.round));
+  const ordered = games.map(inRoundOrder);
   let rows = 0;
   for (const g of ordered) for (const r of g) if (r.round >= fromRound) rows++;
   const x = new Float32Array(rows * FEATURE_COUNT_V2);

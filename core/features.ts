@@ -123,7 +123,8 @@ export interface FeatureBatch {
   rows: number;
 }
 
-function inRoundOrder(rounds: readonly PlayedRound[]): readonly PlayedRound[] {
+/** The rounds sorted by round number (the same array when they already are). */
+export function inRoundOrder(rounds: readonly PlayedRound[]): readonly PlayedRound[] {
   for (let i = 1; i < rounds.length; i++) {
     if (rounds[i]!.round < rounds[i - 1]!.round) return [...rounds].sort((a, b) => a.round - b.round);
   }

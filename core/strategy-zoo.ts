@@ -251,13 +251,13 @@ function trainingMembers(): ZooMember[] {
     list.push(member(family, false, name, rule));
 
   for (let m = 0; m < 3; m++) {
-    for (const bias of [0.42, 0.5, 0.65, 0.8]) {
+    for (const bias of [0.5, 0.65, 0.8]) {
       const w = [0, 1, 2].map((i) => (i === m ? bias : (1 - bias) / 2));
       add('biased', `${MOVE_NAMES[m]}-${bias}`, () => weighted(w, false));
     }
   }
   for (let t = 0; t < 3; t++) {
-    for (const bias of [0.42, 0.55, 0.7, 0.85]) {
+    for (const bias of [0.5, 0.7, 0.85]) {
       const w = [0, 1, 2].map((i) => (i === t ? bias : (1 - bias) / 2));
       add('tier-biased', `${TIER_NAMES[t]}-${bias}`, () => weighted(w, true));
     }
@@ -279,7 +279,6 @@ function trainingMembers(): ZooMember[] {
   for (const [name, plan, tiers] of sequences) {
     add('sequence', name, () => planned(plan, tiers, 0));
     add('sequence', `${name}-noisy`, () => planned(plan, tiers, 0.15));
-    add('sequence', `${name}-very-noisy`, () => planned(plan, tiers, 0.45));
   }
   // after a win / loss / draw: the shift from the player's own last move (0 stay, 1 up, 2 down)
   const wsls: [string, number, number, number][] = [

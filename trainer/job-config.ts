@@ -214,10 +214,9 @@ export function readJobConfig(argv: readonly string[], env: NodeJS.ProcessEnv): 
       `${SETTINGS.algorithm.env}=${JSON.stringify(algorithm)} is invalid: allowed is one of ${ALGORITHMS.join(', ')}`,
     );
   }
-  const hyperparameters = resolveHyperparameters(
-    algorithm as Algorithm,
-    parseHyperparameters(get(SETTINGS.hyperparameters)),
-  );
+  // as written (what search candidates are merged over); resolveHyperparameters refuses a non-object
+  const base = parseHyperparameters(get(SETTINGS.hyperparameters)) as Record<string, unknown>;
+  const hyperparameters = resolveHyperparameters(algorithm as Algorithm, base);
   const trigger = get(SETTINGS.trigger) ?? 'trainNow';
   if (!(TRIGGERS as readonly string[]).includes(trigger)) {
     throw new ConfigError(
@@ -225,11 +224,6 @@ export function readJobConfig(argv: readonly string[], env: NodeJS.ProcessEnv): 
     );
   }
   const search = parseSearch(get(SETTINGS.search));
-  const parsedBase = parseHyperparameters(get(SETTINGS.hyperparameters));
-  const base =
-    parsedBase !== null && typeof parsedBase === 'object' && !Array.isArray(parsedBase)
-      ? (parsedBase as Record<string, unknown>)
-      : {};
   if (search) searchCandidates(algorithm as Algorithm, base, search); // every set checked before any work
   const featureSetName = get(SETTINGS.featureSet) ?? DEFAULT_FEATURE_SET;
   if (!isFeatureSetName(featureSetName)) {
