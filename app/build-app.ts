@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, {
   LogController,
+  type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
   type FastifyServerOptions,
@@ -11,6 +12,9 @@ import { Checkpointer } from './db/checkpointer.ts';
 import { migrate, openDatabase, type Db } from './db/database.ts';
 import { GameStore } from './db/game-store.ts';
 import { InlineWriter, ThreadWriter, type GameWriter } from './db/move-writer.ts';
+import { PgStore } from './db/pg-store.ts';
+import { PgBatchWriter } from './db/pg-writer.ts';
+import { DatabaseUnavailableError, SqliteStore, type Store } from './db/store.ts';
 import { DriftMonitor } from './drift-monitor.ts';
 import { GameService, HttpError } from './game-service.ts';
 import { createMetrics, type AppMetrics } from './metrics.ts';
@@ -30,7 +34,10 @@ import { describeValidationError } from './validation-message.ts';
 export interface BuildAppOptions {
   /** merged over the defaults of `loadConfig({})`, except that the database defaults to `:memory:` */
   config?: Partial<AppConfig>;
-  /** an open database (migrated here); by default `config.dbPath` is opened and closed with the app */
+  /**
+   * an open SQLite database (migrated here); by default `config.dbPath` is opened and closed with
+   * the app, or PostgreSQL at `config.databaseUrl` when that is set
+   */
   db?: Db;
   /** gambit draws and A/B assignment (seed it in tests) */
   random?: () => number;
@@ -47,9 +54,10 @@ export interface BuildAppOptions {
 /** What the routes are built from, for tests and the benchmark. */
 export interface AppParts {
   config: AppConfig;
-  db: Db;
-  store: GameStore;
-  /** where moves are committed: a writer thread for a file database */
+  /** the SQLite database; null on PostgreSQL */
+  db: Db | null;
+  store: Store;
+  /** where moves are committed: a writer thread for a file database, batches on PostgreSQL */
   writer: GameWriter;
   registry: ModelRegistry;
   games: GameService;
@@ -64,6 +72,41 @@ declare module 'fastify' {
   interface FastifyInstance {
     rps: AppParts;
   }
+}
+
+/**
+ * Opens the game database: PostgreSQL when `config.databaseUrl` is set (migrated under an advisory
+ * lock, moves committed in batches), else the SQLite file `config.dbPath` (or the given `db`).
+ */
+async function openStore(
+  config: AppConfig,
+  given: Db | undefined,
+  log: FastifyBaseLogger,
+): Promise<{
+  db: Db | null;
+  store: Store;
+  writer: GameWriter;
+  checkpointer: Checkpointer | null;
+  ownDb: boolean;
+}> {
+  if (config.databaseUrl && !given) {
+    const pgStore = await PgStore.open({ url: config.databaseUrl, poolSize: config.pgPoolSize });
+    const writer = new PgBatchWriter(pgStore, log.child({ component: 'db' }));
+    return { db: null, store: pgStore, writer, checkpointer: null, ownDb: false };
+  }
+  const ownDb = !given;
+  const db = given ?? openDatabase(config.dbPath);
+  if (!ownDb) migrate(db);
+  // a file database we own gets its WAL checkpoints off the request thread
+  const checkpointer =
+    ownDb && config.dbPath !== ':memory:' && config.dbPath !== ''
+      ? new Checkpointer(db, config.dbPath, log.child({ component: 'db' }))
+      : null;
+  const sync = new GameStore(db);
+  const writer: GameWriter = checkpointer
+    ? new ThreadWriter(config.dbPath, sync, log.child({ component: 'db' }))
+    : new InlineWriter(sync);
+  return { db, store: new SqliteStore(sync), writer, checkpointer, ownDb };
 }
 
 /** Builds the game server: database, model serving, routes. Does not listen (`server.ts` does). */
@@ -82,18 +125,7 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   };
   const app = Fastify(serverOptions);
 
-  const ownDb = !options.db;
-  const db = options.db ?? openDatabase(config.dbPath);
-  if (!ownDb) migrate(db);
-  // a file database we own gets its WAL checkpoints off the request thread
-  const checkpointer =
-    ownDb && config.dbPath !== ':memory:' && config.dbPath !== ''
-      ? new Checkpointer(db, config.dbPath, app.log.child({ component: 'db' }))
-      : null;
-  const store = new GameStore(db);
-  const writer: GameWriter = checkpointer
-    ? new ThreadWriter(config.dbPath, store, app.log.child({ component: 'db' }))
-    : new InlineWriter(store);
+  const { db, store, writer, checkpointer, ownDb } = await openStore(config, options.db, app.log);
   const metrics = createMetrics({ processMetrics: options.processMetrics ?? true });
   const cache = new ModelCache(config.modelCacheDir, config.artifactStore);
   const clock = options.clock ?? Date.now;
@@ -102,12 +134,18 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
     metrics,
     app.log.child({ component: 'serving' }),
     (model, versions) => {
-      for (const c of store.recordServedVersions(model, versions, clock())) {
-        app.log.info(
-          { bot: model, alias: c.alias, version: c.version, previous: c.previous },
-          'alias changed',
-        );
-      }
+      store.recordServedVersions(model, versions, clock()).then(
+        (changes) => {
+          for (const c of changes) {
+            app.log.info(
+              { bot: model, alias: c.alias, version: c.version, previous: c.previous },
+              'alias changed',
+            );
+          }
+        },
+        (err: Error) =>
+          app.log.warn({ err: err.message, bot: model }, 'could not record the served versions'),
+      );
     },
     clock,
   );
@@ -149,6 +187,15 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
         error: 'Bad Request',
         code: 'VALIDATION',
         message: describeValidationError(err, req),
+      });
+    }
+    if (err instanceof DatabaseUnavailableError) {
+      req.log.warn({ err: err.message }, 'database unavailable');
+      return reply.code(503).header('retry-after', '1').send({
+        statusCode: 503,
+        error: STATUS_CODES[503],
+        code: 'DATABASE_UNAVAILABLE',
+        message: 'the game database is unavailable; retry shortly',
       });
     }
     if (err instanceof HttpError || err instanceof UnknownBotError) {
@@ -198,7 +245,7 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   await app.register(modelsRoutes, { registry, rateLimit: limit });
   await app.register(statsRoutes, { store, drift, internalToken: config.internalToken });
   await app.register(exportRoutes, { store, internalToken: config.internalToken });
-  await app.register(opsRoutes, { db, metrics, isReady: () => ready });
+  await app.register(opsRoutes, { store, metrics, isReady: () => ready });
   await app.register(dashboardRoutes, { store, registry, drift, clock });
   await app.register(webUiRoutes);
 
@@ -208,7 +255,8 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
     await registry.close();
     await writer.close();
     await checkpointer?.close();
-    if (ownDb) db.close();
+    await store.close();
+    if (ownDb) db?.close();
   });
 
   if (options.waitForModels ?? true) await modelsLoaded;

@@ -18,6 +18,13 @@ export interface AppConfig {
   host: string;
   /** RPS_DB: SQLite file, default ./rps-quest.db (`:memory:` for throwaway servers) */
   dbPath: string;
+  /**
+   * RPS_DATABASE_URL: postgres://user:password@host:port/database to keep games in PostgreSQL (shared
+   * by every replica); unset = the SQLite file RPS_DB
+   */
+  databaseUrl: string | null;
+  /** RPS_PG_POOL_SIZE: PostgreSQL connections per replica (reads, game starts, move batches), default 10 */
+  pgPoolSize: number;
   /** RPS_MANIFEST_DIR: the mounted `<deployment>-models` ConfigMap; unset = no manifests, uniform-EV bots */
   manifestDir: string | null;
   /** RPS_MANIFEST_POLL_MS: how often the manifest directory is re-read besides file events, default 2000 */
@@ -63,6 +70,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     1,
     10_000_000,
   );
+  const pgPoolSize = read.integer('RPS_PG_POOL_SIZE', 10, 2, 100);
+  const databaseUrl = read.raw('RPS_DATABASE_URL') ?? null;
+  read.require(
+    databaseUrl === null || /^postgres(ql)?:\/\/[^/]+/.test(databaseUrl),
+    'RPS_DATABASE_URL must be a PostgreSQL URL, postgres://user:password@host:port/database (unset: SQLite in RPS_DB)',
+  );
   const driftIntervalMs = read.integer('RPS_DRIFT_INTERVAL_MS', 30_000, 1000, 3_600_000);
   const driftThreshold = read.number(
     'RPS_DRIFT_THRESHOLD',
@@ -94,6 +107,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     port,
     host: read.string('HOST', '0.0.0.0'),
     dbPath: read.string('RPS_DB', 'rps-quest.db'),
+    databaseUrl,
+    pgPoolSize,
     manifestDir: read.raw('RPS_MANIFEST_DIR') ?? null,
     manifestPollMs,
     modelCacheDir: read.string('RPS_MODEL_CACHE_DIR', join(tmpdir(), 'rps-quest-models')),

@@ -1,6 +1,7 @@
 import { ALIASES, type Alias, type Algorithm } from '../core/index.ts';
 import { twoProportionZTest } from '../core/index.ts';
-import type { AliasChange, GameStore } from './db/game-store.ts';
+import type { AliasChange } from './db/game-store.ts';
+import type { Store } from './db/store.ts';
 import type { DriftMonitor, DriftReply } from './drift-monitor.ts';
 import type { ModelRegistry } from './serving/model-registry.ts';
 
@@ -95,15 +96,17 @@ function chartedVersions(served: Map<string, Alias[]>, changes: readonly AliasCh
   return versions;
 }
 
-function accuracy(
-  store: GameStore,
+async function accuracy(
+  store: Store,
   bot: string,
   versions: readonly string[],
   served: Map<string, Alias[]>,
   excludeSynthetic: boolean,
-): DashboardBot['accuracy'] {
-  const rows = versions.map((v) =>
-    store.recentPredictions(bot, v, ACCURACY_ROWS, excludeSynthetic).reverse(),
+): Promise<DashboardBot['accuracy']> {
+  const rows = await Promise.all(
+    versions.map(async (v) =>
+      (await store.recentPredictions(bot, v, ACCURACY_ROWS, excludeSynthetic)).reverse(),
+    ),
   );
   const most = Math.max(0, ...rows.map((r) => r.length));
   // 50 predictions a point once there is data enough; fewer while there is not, so a chart shows a line
@@ -132,21 +135,21 @@ function accuracy(
   return { bucketSize, series };
 }
 
-function abTest(
-  store: GameStore,
+async function abTest(
+  store: Store,
   bot: string,
   production: string,
   b: string,
   now: number,
   excludeSynthetic: boolean,
-): AbTest {
-  const since = store.pairSince(bot);
-  const first = store.firstFinished(bot, production, b, since ?? 0, excludeSynthetic);
+): Promise<AbTest> {
+  const since = await store.pairSince(bot);
+  const first = await store.firstFinished(bot, production, b, since ?? 0, excludeSynthetic);
   const totals = { productionGames: 0, productionWins: 0, bGames: 0, bWins: 0 };
   const points: AbPoint[] = [];
   if (first !== null) {
     const bucketMs = Math.max(AB_BUCKET_MIN_MS, Math.ceil((now - first + 1) / AB_POINTS));
-    const buckets = store.gameBuckets(bot, production, b, first, bucketMs, excludeSynthetic);
+    const buckets = await store.gameBuckets(bot, production, b, first, bucketMs, excludeSynthetic);
     for (let i = 0; i < buckets.length;) {
       const index = buckets[i]!.bucket;
       for (; i < buckets.length && buckets[i]!.bucket === index; i++) {
@@ -181,7 +184,7 @@ function abTest(
 
 /** Everything the public dashboard shows, per bot; nothing secret (no URIs, no tokens). */
 export async function dashboardData(
-  store: GameStore,
+  store: Store,
   registry: ModelRegistry,
   drift: DriftMonitor,
   now: number,
@@ -195,7 +198,7 @@ export async function dashboardData(
       const v = report.aliases[alias]?.version;
       if (v) served.set(v, [...(served.get(v) ?? []), alias]);
     }
-    const changes = store.aliasChanges(bot, ALIAS_CHANGES);
+    const changes = await store.aliasChanges(bot, ALIAS_CHANGES);
     const production = report.aliases.Production?.version;
     const b = report.aliases.B?.version;
     bots.push({
@@ -204,9 +207,11 @@ export async function dashboardData(
       algorithm: report.algorithm,
       trafficSplit: report.trafficSplit,
       aliases: ALIASES.map((alias) => ({ alias, version: report.aliases[alias]?.version ?? null })),
-      accuracy: accuracy(store, bot, chartedVersions(served, changes), served, excludeSynthetic),
+      accuracy: await accuracy(store, bot, chartedVersions(served, changes), served, excludeSynthetic),
       abTest:
-        production && b && production !== b ? abTest(store, bot, production, b, now, excludeSynthetic) : null,
+        production && b && production !== b
+          ? await abTest(store, bot, production, b, now, excludeSynthetic)
+          : null,
       drift: {
         current: await drift.current(bot),
         history: drift.samples(bot).map((s) => ({ t: s.t, score: s.score })),

@@ -6,7 +6,7 @@ import {
   featureBatch,
   type FeatureBatch,
 } from '../core/index.ts';
-import type { GameStore } from './db/game-store.ts';
+import type { Store } from './db/store.ts';
 import type { AppMetrics } from './metrics.ts';
 import type { ModelRegistry } from './serving/model-registry.ts';
 
@@ -68,18 +68,18 @@ export interface DriftSample {
  * `featureBatch` (so they are the rows the trainer computes); the oldest game included gives only
  * its latest rounds, so the window holds exactly `windowRounds` rows when there are enough.
  */
-export function recentBatch(
-  store: GameStore,
+export async function recentBatch(
+  store: Store,
   bot: string,
   windowRounds: number,
   excludeSynthetic: boolean,
-): FeatureBatch {
-  const ids = store.recentGameIds(bot, FIRST_MODEL_ROUND, windowRounds, excludeSynthetic);
+): Promise<FeatureBatch> {
+  const ids = await store.recentGameIds(bot, FIRST_MODEL_ROUND, windowRounds, excludeSynthetic);
   const parts: FeatureBatch[] = [];
   let rows = 0;
   for (const id of ids) {
     if (rows >= windowRounds) break;
-    const part = featureBatch([store.getRounds(id)], { fromRound: FIRST_MODEL_ROUND });
+    const part = featureBatch([await store.getRounds(id)], { fromRound: FIRST_MODEL_ROUND });
     parts.push(part);
     rows += part.rows;
   }
@@ -118,7 +118,7 @@ export class DriftMonitor {
   private closed = false;
 
   constructor(
-    private readonly store: GameStore,
+    private readonly store: Store,
     private readonly registry: ModelRegistry,
     private readonly metrics: AppMetrics,
     readonly settings: DriftSettings,
@@ -129,7 +129,7 @@ export class DriftMonitor {
   /** Computes the drift of one bot now; with every player's rounds it also updates the gauges. */
   async check(model: string, excludeSynthetic = false): Promise<DriftReply> {
     const { version, reference } = await this.registry.productionReference(model);
-    const batch = recentBatch(this.store, model, this.settings.windowRounds, excludeSynthetic);
+    const batch = await recentBatch(this.store, model, this.settings.windowRounds, excludeSynthetic);
     let reply: DriftReply;
     if (!reference || batch.rows === 0) {
       // nothing to compare (no rows make no distribution): no conclusion, and no score

@@ -20,8 +20,9 @@ import {
   type RoundValues,
   type Winner,
 } from '../core/index.ts';
-import { GameStore, MoveConflictError, type GameRecord, type PredictionRecord } from './db/game-store.ts';
+import { MoveConflictError, type GameRecord, type PredictionRecord } from './db/game-store.ts';
 import type { GameWriter } from './db/move-writer.ts';
+import type { Store } from './db/store.ts';
 import type { AppMetrics } from './metrics.ts';
 import type { ModelRegistry } from './serving/model-registry.ts';
 
@@ -160,11 +161,17 @@ export function predictedMove(p: Probabilities): Move {
  * with every alias's prediction, in one transaction.
  */
 export class GameService {
-  /** recently used games, so a move does not re-read the whole game (the database stays authoritative) */
+  /**
+   * recently used games, so a move does not re-read the whole game. The database stays
+   * authoritative: with several replicas another one may have played rounds since, so a cached game
+   * is only trusted for rounds it holds (stored rounds never change); a round it does not expect
+   * re-reads the game, and a stale cache that computes a round another replica stored is refused
+   * by the store's guarded update (MoveConflictError), after which the stored round is answered.
+   */
   private readonly live = new Map<string, LiveGame>();
 
   constructor(
-    private readonly store: GameStore,
+    private readonly store: Store,
     private readonly writer: GameWriter,
     private readonly registry: ModelRegistry,
     private readonly metrics: AppMetrics,
@@ -219,8 +226,8 @@ export class GameService {
     };
   }
 
-  getGame(gameId: string): GameView {
-    const game = this.load(gameId, true);
+  async getGame(gameId: string): Promise<GameView> {
+    const game = await this.load(gameId, true);
     const { record, state } = game;
     const next = state.finished ? null : state.rounds.length + 1;
     return {
@@ -245,7 +252,9 @@ export class GameService {
 
   async playMove(gameId: string, round: number, readMove: () => Move): Promise<MoveOutcome> {
     const started = performance.now();
-    const game = this.load(gameId, false);
+    let game = await this.load(gameId, false);
+    // a later round than the cache expects: another replica may have played the rounds between
+    if (!game.state.finished && round > game.state.rounds.length + 1) game = await this.load(gameId, true);
     const { record, state } = game;
 
     if (round <= state.rounds.length) return this.outcome(game, round); // an idempotent retry
@@ -282,7 +291,7 @@ export class GameService {
     // rule needs them and the game was loaded afresh (after a restart, or evicted from the cache)
     const past =
       playingSet?.decision === 'sampled'
-        ? (game.past ??= record.version ? this.store.getPredictions(gameId, record.version) : [])
+        ? (game.past ??= record.version ? await this.store.getPredictions(gameId, record.version) : [])
         : (game.past ?? []);
     // the playing version's feature set names its decision rule (v1 greedy, v2 sampled); with no
     // version, the uniform fallback is played greedily as before
@@ -315,7 +324,7 @@ export class GameService {
       if (!(err instanceof MoveConflictError)) throw err;
       // a concurrent request stored this round (or moved the game on) first: answer from the database
       this.live.delete(gameId);
-      const fresh = this.load(gameId, false);
+      const fresh = await this.load(gameId, false);
       if (round <= fresh.state.rounds.length) return this.outcome(fresh, round);
       if (fresh.state.finished) throw finishedError(gameId, fresh.state.winner);
       throw outOfOrderError(gameId, fresh.state.rounds.length + 1, round);
@@ -386,12 +395,18 @@ export class GameService {
     };
   }
 
-  private load(gameId: string, fresh: boolean): LiveGame {
+  private async load(gameId: string, fresh: boolean): Promise<LiveGame> {
     const cached = fresh ? undefined : this.live.get(gameId);
     if (cached) return cached;
-    const record = this.store.getGame(gameId);
+    let record = await this.store.getGame(gameId);
     if (!record) throw new HttpError(404, `no game with id "${gameId}"`, 'GAME_NOT_FOUND');
-    const rounds = this.store.getRounds(gameId);
+    let rounds = await this.store.getRounds(gameId);
+    // two reads: a move stored between them (on another replica) shows as one round more than the
+    // game row counts; read again until both agree (rounds only grow, so this ends)
+    while (rounds.length !== record.roundsPlayed) {
+      record = (await this.store.getGame(gameId))!;
+      rounds = await this.store.getRounds(gameId);
+    }
     const state: GameState = {
       ...newGame(gameId, record.gambit),
       rounds: rounds.map(({ id: _id, fallback: _f, createdAt: _c, ...r }) => r),

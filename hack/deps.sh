@@ -4,8 +4,10 @@ set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v go >/dev/null 2>&1 || need+=(golang-go)
+# the PostgreSQL server the store tests and `make dev DB=postgres` start (binaries in /usr/lib/postgresql/<version>/bin)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 if [ ${#need[@]} -eq 0 ]; then
-  echo "deps: chromium and go present"
+  echo "deps: chromium, go and postgresql present"
   exit 0
 fi
 sudo=""

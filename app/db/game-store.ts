@@ -86,7 +86,7 @@ export class MoveConflictError extends Error {
   }
 }
 
-interface GameRow {
+export interface GameRow {
   id: string;
   bot: string;
   gambit: string;
@@ -103,7 +103,7 @@ interface GameRow {
   finished_at: number | null;
 }
 
-interface RoundRow {
+export interface RoundRow {
   id: number;
   round: number;
   player_move: string;
@@ -118,7 +118,7 @@ interface RoundRow {
   created_at: number;
 }
 
-interface ExportRow extends RoundRow {
+export interface ExportRow extends RoundRow {
   game_id: string;
   bot: string;
   synthetic: number;
@@ -127,7 +127,7 @@ interface ExportRow extends RoundRow {
   version: string | null;
 }
 
-function toGame(r: GameRow): GameRecord {
+export function toGame(r: GameRow): GameRecord {
   return {
     id: r.id,
     bot: r.bot,
@@ -146,7 +146,7 @@ function toGame(r: GameRow): GameRecord {
   };
 }
 
-function toRound(r: RoundRow): StoredRound {
+export function toRound(r: RoundRow): StoredRound {
   return {
     id: r.id,
     round: r.round,
@@ -159,6 +159,58 @@ function toRound(r: RoundRow): StoredRound {
     fallback: r.fallback === 1,
     createdAt: r.created_at,
   };
+}
+
+/** A round with its game context, as the export serves it. */
+export function toExported(r: ExportRow): ExportedRound {
+  return {
+    id: r.id,
+    gameId: r.game_id,
+    bot: r.bot,
+    round: r.round,
+    playerMove: r.player_move as Move,
+    botMove: r.bot_move as Move,
+    values: { rock: r.value_rock, paper: r.value_paper, scissors: r.value_scissors },
+    result: r.result as RoundResult,
+    playerScore: r.player_score,
+    botScore: r.bot_score,
+    synthetic: r.synthetic === 1,
+    player: r.player,
+    alias: r.alias as GameRecord['alias'],
+    version: r.version,
+    createdAt: new Date(r.created_at).toISOString(),
+  };
+}
+
+export type VersionGamesRow = Pick<VersionStats, 'version' | 'games' | 'botWins' | 'botLosses' | 'ties'>;
+export type VersionPredictionsRow = Pick<VersionStats, 'version' | 'predictions' | 'correct'>;
+
+/** Per version, its games' outcomes and its predictions in one entry, versions in natural order. */
+export function mergeVersionStats(
+  model: string,
+  games: readonly VersionGamesRow[],
+  predictions: readonly VersionPredictionsRow[],
+): VersionStats[] {
+  const byVersion = new Map<string, VersionStats>();
+  const entry = (version: string): VersionStats => {
+    let e = byVersion.get(version);
+    if (!e) {
+      e = { model, version, games: 0, botWins: 0, botLosses: 0, ties: 0, predictions: 0, correct: 0 };
+      byVersion.set(version, e);
+    }
+    return e;
+  };
+  for (const r of games) {
+    Object.assign(entry(r.version), {
+      games: r.games,
+      botWins: r.botWins,
+      botLosses: r.botLosses,
+      ties: r.ties,
+    });
+  }
+  for (const r of predictions)
+    Object.assign(entry(r.version), { predictions: r.predictions, correct: r.correct });
+  return [...byVersion.values()].sort((a, b) => compareVersions(a.version, b.version));
 }
 
 /** Natural order of version names: v2 before v10. */
@@ -385,29 +437,11 @@ export class GameStore {
 
   versionStats(model: string, sinceMs: number, excludeSynthetic: boolean): VersionStats[] {
     const params = { model, since: sinceMs, excludeSynthetic: excludeSynthetic ? 1 : 0 };
-    const byVersion = new Map<string, VersionStats>();
-    const entry = (version: string): VersionStats => {
-      let e = byVersion.get(version);
-      if (!e) {
-        e = { model, version, games: 0, botWins: 0, botLosses: 0, ties: 0, predictions: 0, correct: 0 };
-        byVersion.set(version, e);
-      }
-      return e;
-    };
-    type G = { version: string; games: number; botWins: number; botLosses: number; ties: number };
-    for (const r of this.s.versionGames.all(params) as G[]) {
-      Object.assign(entry(r.version), {
-        games: r.games,
-        botWins: r.botWins,
-        botLosses: r.botLosses,
-        ties: r.ties,
-      });
-    }
-    type P = { version: string; predictions: number; correct: number };
-    for (const r of this.s.versionPredictions.all(params) as P[]) {
-      Object.assign(entry(r.version), { predictions: r.predictions, correct: r.correct });
-    }
-    return [...byVersion.values()].sort((a, b) => compareVersions(a.version, b.version));
+    return mergeVersionStats(
+      model,
+      this.s.versionGames.all(params) as VersionGamesRow[],
+      this.s.versionPredictions.all(params) as VersionPredictionsRow[],
+    );
   }
 
   /** A bot's latest games (newest first) that have reached `minRounds` rounds, at most `limit`. */
@@ -502,22 +536,6 @@ export class GameStore {
 
   /** Rounds with their game context, `after` < id ≤ `until`, in id order, at most `limit`. */
   exportPage(after: number, until: number, limit: number): ExportedRound[] {
-    return (this.s.exportPage.all({ after, until, limit }) as ExportRow[]).map((r) => ({
-      id: r.id,
-      gameId: r.game_id,
-      bot: r.bot,
-      round: r.round,
-      playerMove: r.player_move as Move,
-      botMove: r.bot_move as Move,
-      values: { rock: r.value_rock, paper: r.value_paper, scissors: r.value_scissors },
-      result: r.result as RoundResult,
-      playerScore: r.player_score,
-      botScore: r.bot_score,
-      synthetic: r.synthetic === 1,
-      player: r.player,
-      alias: r.alias as GameRecord['alias'],
-      version: r.version,
-      createdAt: new Date(r.created_at).toISOString(),
-    }));
+    return (this.s.exportPage.all({ after, until, limit }) as ExportRow[]).map(toExported);
   }
 }

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import type { GameStore } from '../db/game-store.ts';
+import type { Store } from '../db/store.ts';
 import type { ModelRegistry } from '../serving/model-registry.ts';
 
 export const BotsReply = Type.Object({
@@ -20,7 +20,7 @@ export const BotsReply = Type.Object({
 
 export interface BotsRoutesOptions {
   registry: ModelRegistry;
-  store: GameStore;
+  store: Store;
   rateLimit: { max: number; timeWindow: string };
 }
 
@@ -30,7 +30,7 @@ export const botsRoutes: FastifyPluginAsync<BotsRoutesOptions> = async (
   { registry, store, rateLimit },
 ) => {
   app.get('/api/v1/bots', { config: { rateLimit }, schema: { response: { 200: BotsReply } } }, async () => {
-    const records = store.botRecords();
+    const records = await store.botRecords();
     return {
       bots: registry.list().map((b) => {
         const r = records.get(b.model) ?? { games: 0, botWins: 0, playerWins: 0, ties: 0 };

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { dashboardData, type DashboardData } from '../dashboard.ts';
-import type { GameStore } from '../db/game-store.ts';
+import type { Store } from '../db/store.ts';
 import type { DriftMonitor } from '../drift-monitor.ts';
 import type { ModelRegistry } from '../serving/model-registry.ts';
 
@@ -14,7 +14,7 @@ type DashboardQuery = Static<typeof DashboardQuery>;
 const CACHE_MS = 2000;
 
 export interface DashboardRoutesOptions {
-  store: GameStore;
+  store: Store;
   registry: ModelRegistry;
   drift: DriftMonitor;
   clock: () => number;

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import type { GameStore } from '../db/game-store.ts';
+import type { Store } from '../db/store.ts';
 import { requireBearer } from './internal-auth.ts';
 
 export const MAX_EXPORT_LIMIT = 100_000;
@@ -14,7 +14,7 @@ export const ExportQuery = Type.Object({
 type ExportQuery = Static<typeof ExportQuery>;
 
 export interface ExportRoutesOptions {
-  store: GameStore;
+  store: Store;
   internalToken: string | null;
 }
 
@@ -33,7 +33,7 @@ export const exportRoutes: FastifyPluginAsync<ExportRoutesOptions> = async (
     async (req, reply) => {
       const since = req.query.since ?? 0;
       const limit = req.query.limit ?? 10_000;
-      const until = store.exportEnd(since, limit);
+      const until = await store.exportEnd(since, limit);
       reply
         .header('content-type', 'application/x-ndjson; charset=utf-8')
         .header('x-next-since', String(until ?? since))
@@ -42,7 +42,7 @@ export const exportRoutes: FastifyPluginAsync<ExportRoutesOptions> = async (
       async function* lines(): AsyncGenerator<string> {
         let after = since;
         while (after < until!) {
-          const rows = store.exportPage(after, until!, PAGE);
+          const rows = await store.exportPage(after, until!, PAGE);
           if (!rows.length) break;
           yield rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
           after = rows[rows.length - 1]!.id;

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { VersionStatsSchema } from '../../core/index.ts';
-import type { GameStore } from '../db/game-store.ts';
+import type { Store } from '../db/store.ts';
 import type { DriftMonitor } from '../drift-monitor.ts';
 import { HttpError } from '../game-service.ts';
 import { requireBearer } from './internal-auth.ts';
@@ -76,7 +76,7 @@ export function parseSince(since: string | undefined): number {
 }
 
 export interface StatsRoutesOptions {
-  store: GameStore;
+  store: Store;
   drift: DriftMonitor;
   internalToken: string | null;
 }
@@ -102,8 +102,8 @@ export const statsRoutes: FastifyPluginAsync<StatsRoutesOptions> = async (
         model: req.query.model,
         since: new Date(since).toISOString(),
         excludeSynthetic,
-        finishedGames: store.finishedGames(req.query.model, since, excludeSynthetic),
-        versions: store.versionStats(req.query.model, since, excludeSynthetic),
+        finishedGames: await store.finishedGames(req.query.model, since, excludeSynthetic),
+        versions: await store.versionStats(req.query.model, since, excludeSynthetic),
       };
     },
   );

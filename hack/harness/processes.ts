@@ -76,7 +76,17 @@ export function startProcess(
   name: string,
   command: string,
   args: string[],
-  opts: { logDir: string; env?: NodeJS.ProcessEnv; cwd?: string },
+  opts: {
+    logDir: string;
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    /** run as this user and group (a server that refuses to run as root) */
+    uid?: number;
+    gid?: number;
+    /** what stop() sends first (default SIGTERM), and how long it waits before SIGKILL (default 5 s) */
+    stopSignal?: NodeJS.Signals;
+    stopTimeoutMs?: number;
+  },
 ): Managed {
   mkdirSync(opts.logDir, { recursive: true });
   const logFile = path.join(opts.logDir, `${name}.log`);
@@ -85,6 +95,8 @@ export function startProcess(
     env: { ...process.env, ...opts.env },
     cwd: opts.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
+    ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
   });
   child.stdout?.pipe(log, { end: false });
   child.stderr?.pipe(log, { end: false });
@@ -107,8 +119,8 @@ export function startProcess(
     exited,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      child.kill(opts.stopSignal ?? 'SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), opts.stopTimeoutMs ?? 5000);
       await exited;
       clearTimeout(timer);
       log.end();

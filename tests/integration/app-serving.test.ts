@@ -123,8 +123,8 @@ describe('serving models from MinIO', () => {
     }
     expect(readdirSync(join(dir, 'cold-cache')).filter((f) => f.endsWith('.onnx'))).toHaveLength(12);
     const { gameId, rounds } = await playGame(app, 'forrest');
-    const perRound = app.rps.db
-      .prepare(
+    const perRound = app.rps
+      .db!.prepare(
         'SELECT COUNT(*) AS n FROM predictions p JOIN rounds r ON r.id = p.round_id WHERE r.game_id = ?',
       )
       .get(gameId) as { n: number };

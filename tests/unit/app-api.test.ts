@@ -56,7 +56,7 @@ async function playToEnd(gameId: string, pick: (round: number) => Move = () => '
 }
 
 function countRows(table: string): number {
-  return (app.rps.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+  return (app.rps.db!.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
 }
 
 describe('POST /api/v1/games', () => {
@@ -134,7 +134,7 @@ describe('moves', () => {
     const { gameId } = await start();
     const replies = await playToEnd(gameId, (r) => (r % 2 ? 'paper' : 'scissors'));
     const gambit = (
-      app.rps.db.prepare('SELECT gambit FROM games WHERE id = ?').get(gameId) as { gambit: GambitName }
+      app.rps.db!.prepare('SELECT gambit FROM games WHERE id = ?').get(gameId) as { gambit: GambitName }
     ).gambit;
     let state: GameState = newGame(gameId, gambit);
     for (const r of replies) {

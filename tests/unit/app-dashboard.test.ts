@@ -79,7 +79,7 @@ async function playGames(count: number, seed: number) {
 }
 
 function count(sql: string, ...params: unknown[]): number {
-  return (app.rps.db.prepare(sql).get(...params) as { n: number }).n;
+  return (app.rps.db!.prepare(sql).get(...params) as { n: number }).n;
 }
 
 describe('GET /api/v1/dashboard', () => {
@@ -122,7 +122,7 @@ describe('GET /api/v1/dashboard', () => {
     }
 
     // the A/B test: bot win rates of Production and B, and the operator's test on them
-    const stats = app.rps.store.versionStats('brian', 0, false);
+    const stats = await app.rps.store.versionStats('brian', 0, false);
     const prod = stats.find((s) => s.version === 'v1')!;
     const b = stats.find((s) => s.version === 'v2')!;
     expect(prod.games + b.games).toBe(12);

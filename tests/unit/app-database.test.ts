@@ -140,7 +140,7 @@ describe('database', () => {
     const file = join(dir, 'games.db');
     const app = await buildApp({ logger: false, processMetrics: false, config: { dbPath: file } });
     expect(app.rps.writer).toBeInstanceOf(ThreadWriter);
-    expect(app.rps.db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+    expect(app.rps.db!.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
     const before = statSync(file).size;
     for (let g = 0; g < 20; g++) {
       const { gameId } = await app.rps.games.startGame({ bot: 'brian' });

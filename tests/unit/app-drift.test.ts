@@ -134,7 +134,7 @@ describe('GET /api/v1/stats/drift', () => {
     expect(same.moveDistribution.recent.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 9);
     expect(same.features.map((f: { name: string }) => f.name).sort()).toEqual([...DRIFT_FEATURES].sort());
     // the reply is core's report of the same rows
-    const core = driftReport(gusReference, recentBatch(app.rps.store, 'brian', WINDOW, false), {
+    const core = driftReport(gusReference, await recentBatch(app.rps.store, 'brian', WINDOW, false), {
       threshold: 0.2,
       minRows: 150,
     });
@@ -222,7 +222,7 @@ describe('recentBatch', () => {
     const last = rowsOf(games[2]!);
     const middle = rowsOf(games[1]!);
     const window = last.rows + 2;
-    const batch = recentBatch(app.rps.store, 'brian', window, false);
+    const batch = await recentBatch(app.rps.store, 'brian', window, false);
     expect(batch.rows).toBe(window);
     // the newest game whole, then the two latest rounds of the game before it
     expect(Array.from(batch.x.subarray(0, last.x.length))).toEqual(Array.from(last.x));
@@ -230,7 +230,7 @@ describe('recentBatch', () => {
       Array.from(middle.x.subarray(middle.x.length - 2 * 49)),
     );
     expect(Array.from(batch.y)).toEqual([...last.y, ...middle.y.subarray(middle.rows - 2)]);
-    expect(recentBatch(app.rps.store, 'brian', 10_000, false).rows).toBe(
+    expect((await recentBatch(app.rps.store, 'brian', 10_000, false)).rows).toBe(
       games.reduce((s, g) => s + rowsOf(g).rows, 0),
     );
   });

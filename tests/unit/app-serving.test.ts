@@ -96,7 +96,7 @@ async function playToEnd(gameId: string, pick: (round: number) => Move = () => '
 }
 
 function gameRow(gameId: string) {
-  return app.rps.db.prepare('SELECT alias, version, gambit FROM games WHERE id = ?').get(gameId) as {
+  return app.rps.db!.prepare('SELECT alias, version, gambit FROM games WHERE id = ?').get(gameId) as {
     alias: string | null;
     version: string | null;
     gambit: GambitName;
@@ -112,8 +112,8 @@ describe('model serving from the manifest directory', () => {
     });
     const gameId = await start();
     const replies = await playToEnd(gameId, () => 'paper');
-    const rows = app.rps.db
-      .prepare(
+    const rows = app.rps
+      .db!.prepare(
         `SELECT r.round, p.version, p.predicted FROM predictions p JOIN rounds r ON r.id = p.round_id
          WHERE r.game_id = ? ORDER BY r.round, p.version`,
       )
@@ -153,8 +153,8 @@ describe('model serving from the manifest directory', () => {
     const gameId = await start();
     const replies = await playToEnd(gameId, () => 'rock');
     expect(replies.at(-1)).toMatchObject({ version: 'v1' });
-    const rows = app.rps.db
-      .prepare(
+    const rows = app.rps
+      .db!.prepare(
         `SELECT r.round, p.version, p.aliases, p.predicted, p.correct FROM predictions p JOIN rounds r ON r.id = p.round_id
          WHERE r.game_id = ? ORDER BY r.round, p.version`,
       )
@@ -228,8 +228,8 @@ describe('model serving from the manifest directory', () => {
     await build();
     const gameId = await start('logan');
     const replies = await playToEnd(gameId, (r) => (['rock', 'paper', 'scissors'] as const)[(r * 7) % 3]!);
-    const stored = app.rps.db
-      .prepare(
+    const stored = app.rps
+      .db!.prepare(
         `SELECT r.round, p.p_rock, p.p_paper, p.p_scissors FROM predictions p JOIN rounds r ON r.id = p.round_id
          WHERE r.game_id = ? AND p.version = 'v2'`,
       )
@@ -299,8 +299,8 @@ describe('model serving from the manifest directory', () => {
     expect(rest.at(-1)).toMatchObject({ finished: true, version: 'v1' });
     // v1 still decided its moves (no fallback), while the current aliases' versions predicted
     expect((await app.inject('/metrics')).body).not.toContain('rpsq_fallback_moves_total{');
-    const versions = app.rps.db
-      .prepare(
+    const versions = app.rps
+      .db!.prepare(
         'SELECT DISTINCT p.version FROM predictions p JOIN rounds r ON r.id = p.round_id WHERE r.game_id = ? ORDER BY 1',
       )
       .all(running)

@@ -1,0 +1,90 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { MoveConflictError, type GameRecord, type MoveRecord } from './game-store.ts';
+import type { GameWriter } from './move-writer.ts';
+import { ROUNDS_LOCK, classifyPgError, insertMove, type PgStore } from './pg-store.ts';
+
+interface Queued {
+  move: MoveRecord;
+  resolve: (roundId: number) => void;
+  reject: (err: Error) => void;
+}
+
+/** at most this many moves in one transaction */
+export const MAX_BATCH = 256;
+
+/**
+ * Commits moves to PostgreSQL in batches: while one transaction is committing, the moves that
+ * arrive queue up and go together into the next one (one commit, one WAL flush for all of them),
+ * in arrival order. Each move is acknowledged only after its transaction has committed. A batch
+ * that fails as a whole (a conflict, or a lost connection) is retried move by move, each in its own
+ * transaction, so one move's conflict never fails another's.
+ */
+export class PgBatchWriter implements GameWriter {
+  private queue: Queued[] = [];
+  private running: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly store: PgStore,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  async createGame(game: GameRecord): Promise<void> {
+    await this.store.createGame(game);
+  }
+
+  recordMove(move: MoveRecord): Promise<number> {
+    if (this.closed) return Promise.reject(new Error('the move writer is closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ move, resolve, reject });
+      this.running ??= this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length) {
+        const batch = this.queue.splice(0, MAX_BATCH);
+        await this.commit(batch);
+      }
+    } finally {
+      this.running = null;
+    }
+  }
+
+  private async commit(batch: Queued[]): Promise<void> {
+    if (batch.length > 1) {
+      try {
+        const ids = await this.store.transaction(async (client) => {
+          await client.query('SELECT pg_advisory_xact_lock($1)', [ROUNDS_LOCK]);
+          const out: number[] = [];
+          for (const q of batch) out.push(await insertMove(client, q.move));
+          return out;
+        });
+        batch.forEach((q, i) => q.resolve(ids[i]!));
+        return;
+      } catch (err) {
+        const e = classifyPgError(err);
+        if (!(e instanceof MoveConflictError) && (e as { code?: string }).code !== '23505') {
+          this.log.debug(
+            { err: (e as Error).message, moves: batch.length },
+            'move batch failed; retrying one by one',
+          );
+        }
+      }
+    }
+    for (const q of batch) {
+      try {
+        q.resolve(await this.store.recordMove(q.move));
+      } catch (err) {
+        q.reject(err as Error);
+      }
+    }
+  }
+
+  /** Waits for the queued moves to be committed. */
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.running) await this.running;
+  }
+}
