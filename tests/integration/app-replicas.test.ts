@@ -1,0 +1,229 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Move } from '../../core/index.ts';
+import { freePort, startProcess, waitFor, type Managed } from '../../hack/harness/index.ts';
+import { startPostgres, type PostgresServer } from '../../hack/harness/postgres.ts';
+
+// Three game server processes on one PostgreSQL, moves of each game spread over all of them.
+const REPO = join(import.meta.dirname, '..', '..');
+const dir = mkdtempSync(join(tmpdir(), 'app-replicas-'));
+const MOVES: Move[] = ['rock', 'paper', 'scissors'];
+const PLAYERS = 64;
+
+interface Replica {
+  name: string;
+  url: string;
+  proc: Managed;
+  alive: boolean;
+}
+
+interface Ack {
+  gameId: string;
+  round: number;
+  replica: string;
+  playerMove: Move;
+  botMove: Move;
+  playerScore: number;
+  botScore: number;
+}
+
+let server: PostgresServer;
+let dbUrl: string;
+const replicas: Replica[] = [];
+
+beforeAll(async () => {
+  server = await startPostgres({ dir });
+  dbUrl = await server.createDatabase('games');
+  // started together: the migrations' advisory lock makes them apply the schema once
+  await Promise.all(['app-a', 'app-b', 'app-c'].map((name) => startReplica(name)));
+});
+
+afterAll(async () => {
+  for (const r of replicas) await r.proc.stop();
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function startReplica(name: string): Promise<Replica> {
+  const port = await freePort();
+  const proc = startProcess(name, process.execPath, ['--import', 'tsx', 'tests/support/app-main.ts'], {
+    logDir: join(dir, 'logs'),
+    cwd: REPO,
+    env: {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      RPS_DATABASE_URL: dbUrl,
+      RPS_RATE_LIMIT: '10000000',
+      LOG_LEVEL: 'warn',
+    },
+  });
+  const replica: Replica = { name, url: `http://127.0.0.1:${port}`, proc, alive: true };
+  replicas.push(replica);
+  await waitFor(`${name} ready`, async () => (await fetch(`${replica.url}/readyz`)).ok, { process: proc });
+  return replica;
+}
+
+async function post(
+  url: string,
+  body: unknown,
+): Promise<{ status: number; body: Record<string, unknown> } | null> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  }).catch(() => null);
+  if (!res) return null;
+  const json = (await res.json().catch(() => null)) as Record<string, unknown> | null;
+  return json ? { status: res.status, body: json } : null; // no whole body: not acknowledged
+}
+
+let turn = 0;
+/** the next live replica, round-robin */
+function next(skip?: Replica): Replica {
+  for (let i = 0; i < replicas.length * 2; i++) {
+    const r = replicas[turn++ % replicas.length]!;
+    if (r.alive && r !== skip) return r;
+  }
+  throw new Error('no live replica');
+}
+
+/**
+ * A player: starts games and plays rounds, each request to the next replica; a failed request is
+ * retried on another replica; about one move in five is also re-sent to another replica, which must
+ * answer the stored result.
+ */
+async function player(p: number, moves: number, acks: Ack[], retries: { same: number; total: number }) {
+  let gameId: string | null = null;
+  let round = 1;
+  let failures = 0;
+  const fail = (what: string, status: number | undefined) => {
+    if (++failures > 30)
+      throw new Error(`player ${p}: ${what} failed 30 times (last status ${status ?? 'none'})`);
+  };
+  for (let made = 0; made < moves;) {
+    if (!gameId) {
+      const started = await post(`${next().url}/api/v1/games`, { bot: ['brian', 'forrest', 'logan'][p % 3] });
+      if (started?.status !== 201) {
+        fail('starting a game', started?.status);
+        continue;
+      }
+      gameId = started.body.gameId as string;
+      round = 1;
+    }
+    const move = MOVES[(p * 7 + round * 5 + made) % 3]!;
+    const target = next();
+    const res = await post(`${target.url}/api/v1/games/${gameId}/moves`, { round, move });
+    if (res?.status !== 200) {
+      fail(`round ${round} of ${gameId}`, res?.status); // retried (another replica) on the next pass
+      continue;
+    }
+    const b = res.body as unknown as Ack & { finished: boolean };
+    acks.push({
+      gameId,
+      round,
+      replica: target.name,
+      playerMove: b.playerMove,
+      botMove: b.botMove,
+      playerScore: b.playerScore,
+      botScore: b.botScore,
+    });
+    if ((p + made) % 5 === 0) {
+      const again = await post(`${next(target).url}/api/v1/games/${gameId}/moves`, { round, move });
+      if (again?.status === 200) {
+        retries.total++;
+        if (again.body.botMove === b.botMove && again.body.playerScore === b.playerScore) retries.same++;
+      }
+    }
+    made++;
+    if (b.finished) gameId = null;
+    else round++;
+  }
+}
+
+/** every stored game's rounds are 1..n with no gap, and every acknowledged move is stored as answered */
+async function checkStored(acks: Ack[]): Promise<void> {
+  const client = new pg.Client({ connectionString: dbUrl });
+  await client.connect();
+  try {
+    const gaps = await client.query(
+      `SELECT g.id FROM games g LEFT JOIN rounds r ON r.game_id = g.id
+       GROUP BY g.id, g.rounds_played
+       HAVING COUNT(r.id) <> g.rounds_played OR COALESCE(MAX(r.round), 0) <> g.rounds_played`,
+    );
+    expect(gaps.rows).toEqual([]);
+    const { rows } = await client.query<{
+      game_id: string;
+      round: number;
+      player_move: string;
+      bot_move: string;
+      player_score: number;
+    }>('SELECT game_id, round, player_move, bot_move, player_score FROM rounds');
+    const stored = new Map(rows.map((r) => [`${r.game_id}/${r.round}`, r]));
+    for (const a of acks) {
+      expect(stored.get(`${a.gameId}/${a.round}`)).toMatchObject({
+        player_move: a.playerMove,
+        bot_move: a.botMove,
+        player_score: a.playerScore,
+      });
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+describe('three game servers on one PostgreSQL', () => {
+  it('stores every round once, in order, whichever replica takes it; retries answer the stored result', async () => {
+    const acks: Ack[] = [];
+    const retries = { same: 0, total: 0 };
+    await Promise.all(Array.from({ length: PLAYERS }, (_, p) => player(p, 12, acks, retries)));
+    expect(acks.length).toBe(PLAYERS * 12);
+    expect(new Set(acks.map((a) => a.replica)).size).toBe(3);
+    expect(retries.total).toBeGreaterThan(0);
+    expect(retries.same).toBe(retries.total);
+    await checkStored(acks);
+  });
+
+  it('keeps every move a replica acknowledged before kill -9; its games go on at the others', async () => {
+    const acks: Ack[] = [];
+    const retries = { same: 0, total: 0 };
+    const victim = replicas[0]!;
+    const load = Promise.all(Array.from({ length: PLAYERS }, (_, p) => player(p + 100, 16, acks, retries)));
+    await expect
+      .poll(() => acks.filter((a) => a.replica === victim.name).length, { timeout: 60_000 })
+      .toBeGreaterThan(50);
+    victim.proc.child.kill('SIGKILL');
+    victim.alive = false;
+    await load;
+    expect(victim.proc.child.signalCode).toBe('SIGKILL');
+    expect(acks.length).toBe(PLAYERS * 16);
+    expect(retries.same).toBe(retries.total);
+    await checkStored(acks);
+  });
+
+  it('answers 503 while PostgreSQL is away and serves again once it is back, without a restart', async () => {
+    const live = replicas.filter((r) => r.alive);
+    const started = await post(`${live[0]!.url}/api/v1/games`, { bot: 'brian' });
+    const gameId = started!.body.gameId as string;
+    await server.stop();
+    try {
+      for (const r of live) {
+        expect((await fetch(`${r.url}/readyz`)).status).toBe(503);
+        const res = await post(`${r.url}/api/v1/games/${gameId}/moves`, { round: 1, move: 'rock' });
+        expect(res?.status).toBe(503);
+        expect(res?.body.code).toBe('DATABASE_UNAVAILABLE');
+      }
+    } finally {
+      await server.restart();
+    }
+    for (const r of live) {
+      await expect.poll(async () => (await fetch(`${r.url}/readyz`)).status, { timeout: 30_000 }).toBe(200);
+    }
+    const moved = await post(`${live[1]!.url}/api/v1/games/${gameId}/moves`, { round: 1, move: 'rock' });
+    expect(moved?.status).toBe(200);
+    const retried = await post(`${live[0]!.url}/api/v1/games/${gameId}/moves`, { round: 1, move: 'rock' });
+    expect(retried?.body.botMove).toBe(moved?.body.botMove);
+  });
+});
