@@ -11,7 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dump, load } from 'js-yaml';
+import { dump, load, loadAll } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../app/build-app.ts';
 import { SYNTHETIC_PLAYER_NAMES, seededRandom, type ExportedRound } from '../../core/index.ts';
@@ -151,6 +151,47 @@ describe('kubectl apply --dry-run=server', () => {
     const out = kubectl(['apply', '--dry-run=server', '-k', path.join(repo, kustomization)]);
     expect(out).toMatch(/\(server dry run\)/);
     expect(out).not.toMatch(/error/i);
+  });
+
+  it('accepts config/scale: 3 game servers on PostgreSQL, rolling updates, a PDB, a CPU autoscaler', () => {
+    const out = kubectl(['apply', '--dry-run=server', '-k', path.join(repo, 'config/scale')]);
+    for (const created of [
+      'deployment.apps/rps-quest-game created',
+      'statefulset.apps/rps-quest-postgres created',
+      'secret/rps-quest-postgres created',
+      'service/rps-quest-postgres created',
+      'poddisruptionbudget.policy/rps-quest-game created',
+      'horizontalpodautoscaler.autoscaling/rps-quest-game created',
+    ]) {
+      expect(out).toContain(`${created} (server dry run)`);
+    }
+    expect(out).not.toContain('persistentvolumeclaim/rps-quest-game-data');
+    type Obj = { kind: string; metadata: { name: string }; spec: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const objects = loadAll(kubectl(['kustomize', path.join(repo, 'config/scale')])) as Obj[];
+    const find = (kind: string, name: string) =>
+      objects.find((o) => o.kind === kind && o.metadata.name === name)!;
+    const game = find('Deployment', 'rps-quest-game').spec;
+    expect(game.replicas).toBe(3);
+    expect(game.strategy).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
+    });
+    expect(
+      game.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution,
+    ).toHaveLength(1);
+    const env = game.template.spec.containers[0].env as { name: string; valueFrom?: unknown }[];
+    expect(env.find((e) => e.name === 'RPS_DATABASE_URL')?.valueFrom).toEqual({
+      secretKeyRef: { name: 'rps-quest-postgres', key: 'url' },
+    });
+    expect(env.some((e) => e.name === 'RPS_DB')).toBe(false);
+    expect(game.template.spec.volumes.some((v: { name: string }) => v.name === 'data')).toBe(false);
+    expect(find('HorizontalPodAutoscaler', 'rps-quest-game').spec).toMatchObject({
+      minReplicas: 2,
+      maxReplicas: 10,
+    });
+    const postgres = find('StatefulSet', 'rps-quest-postgres').spec;
+    expect(postgres.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 999 });
+    expect(postgres.volumeClaimTemplates[0].metadata.name).toBe('data');
   });
 
   it("accepts the argocd-cm patch as a ConfigMap in Argo CD's namespace", () => {
