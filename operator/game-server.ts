@@ -38,23 +38,85 @@ export class GameServerError extends Error {
 const EXPORT_PAGE = 100_000;
 
 /**
+ * Several replicas' reports as one, so that "served" means served by every ready replica: a model
+ * counts as read only when every replica has read its manifest, an alias as loaded only when every
+ * replica has loaded the same version with the same sha256; a replica that serves another version or
+ * split is reported as such (the serving check then names the difference), with which replica it was.
+ */
+export function mergeReplicaReports(
+  replicas: readonly { endpoint: string; models: ServedReport[] }[],
+): ServedReport[] {
+  if (replicas.length === 0) return [];
+  const names = new Set(replicas.flatMap((r) => r.models.map((m) => m.model)));
+  const merged: ServedReport[] = [];
+  for (const model of names) {
+    const reports = replicas.map((r) => ({
+      endpoint: r.endpoint,
+      report: r.models.find((m) => m.model === model),
+    }));
+    const missing = reports.find((r) => !r.report);
+    const base = reports.find((r) => r.report)!.report!;
+    const out: ServedReport = { ...base, aliases: { ...base.aliases } };
+    const errors: string[] = base.lastError ? [base.lastError] : [];
+    if (missing) {
+      out.manifest = 'absent';
+      errors.push(`replica ${missing.endpoint} does not list ${model}`);
+    }
+    for (const { endpoint, report } of reports) {
+      if (!report || report === base) continue;
+      if (report.manifest !== 'present') out.manifest = 'absent';
+      if (report.lastError) errors.push(`${endpoint}: ${report.lastError}`);
+      const split = report.trafficSplit;
+      if (split.Production !== out.trafficSplit.Production || split.B !== out.trafficSplit.B) {
+        out.trafficSplit = split; // differs from the others: at most one of them matches the manifest
+        errors.push(`replica ${endpoint} splits ${split.Production}/${split.B}`);
+      }
+      for (const alias of new Set([...Object.keys(out.aliases), ...Object.keys(report.aliases)])) {
+        const mine = out.aliases[alias];
+        const theirs = report.aliases[alias];
+        if (mine && theirs && mine.version === theirs.version && mine.sha256 === theirs.sha256) {
+          out.aliases[alias] = { ...mine, loaded: mine.loaded && theirs.loaded };
+        } else {
+          // serves something else (or nothing) there: report the differing one, never loaded
+          const other = theirs ?? mine!;
+          out.aliases[alias] = { ...other, loaded: false };
+          errors.push(`replica ${endpoint} serves ${theirs?.version ?? 'nothing'} as ${alias}`);
+        }
+      }
+    }
+    if (errors.length) out.lastError = errors.join('; ');
+    merged.push(out);
+  }
+  return merged;
+}
+
+/**
  * The operator's one client of the game server: what it serves (GET /api/v1/models, cached
  * briefly so that many models reconciling at once ask once), per-version stats and round counts
- * (internal endpoints, bearer token).
+ * (internal endpoints, bearer token). With `replicas` (the ready endpoints behind the game
+ * Service), /api/v1/models is asked of every ready replica and the answers merged
+ * (mergeReplicaReports); the other endpoints read the shared database, so any replica answers.
  */
 export class GameServerClient {
   private cached: { at: number; models: Promise<ServedReport[]> } | undefined;
 
   constructor(
-    private readonly opts: { baseUrl: string; token: string | null; cacheMs?: number; timeoutMs?: number },
+    private readonly opts: {
+      baseUrl: string;
+      token: string | null;
+      cacheMs?: number;
+      timeoutMs?: number;
+      /** base URLs of the ready replicas; null when the game server is not behind a Service (one process) */
+      replicas?: () => Promise<string[] | null>;
+    },
   ) {}
 
   get baseUrl(): string {
     return this.opts.baseUrl;
   }
 
-  private async get(path: string, internal: boolean): Promise<Response> {
-    const url = `${this.opts.baseUrl}${path}`;
+  private async get(path: string, internal: boolean, baseUrl = this.opts.baseUrl): Promise<Response> {
+    const url = `${baseUrl}${path}`;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (internal && this.opts.token) headers.authorization = `Bearer ${this.opts.token}`;
     let res: Response;
@@ -76,10 +138,20 @@ export class GameServerClient {
   models(): Promise<ServedReport[]> {
     const now = Date.now();
     if (this.cached && now - this.cached.at < (this.opts.cacheMs ?? 1000)) return this.cached.models;
+    const ask = async (baseUrl: string) => {
+      const res = await this.get('/api/v1/models', false, baseUrl);
+      return assertValid(ModelsReplySchema, await res.json(), `GET ${baseUrl}/api/v1/models reply`).models;
+    };
     const models = (async () => {
-      const res = await this.get('/api/v1/models', false);
-      const body = assertValid(ModelsReplySchema, await res.json(), 'GET /api/v1/models reply');
-      return body.models;
+      const replicas = this.opts.replicas ? await this.opts.replicas() : null;
+      if (replicas === null) return ask(this.opts.baseUrl);
+      if (replicas.length === 0) {
+        throw new GameServerError(`no ready game server replica behind ${this.opts.baseUrl}`);
+      }
+      const answers = await Promise.all(
+        replicas.map(async (endpoint) => ({ endpoint, models: await ask(endpoint) })),
+      );
+      return mergeReplicaReports(answers);
     })();
     this.cached = { at: now, models };
     models.catch(() => {

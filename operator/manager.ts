@@ -7,6 +7,7 @@ import { policySelects } from './decisions/selection.ts';
 import { servingConfigMapName } from './decisions/serving.ts';
 import { TRAINER_SELECTOR, type Job } from './decisions/training-job.ts';
 import { EventRecorder } from './events.ts';
+import { endpointSliceReplicas, serviceOf } from './game-replicas.ts';
 import { GameServerClient } from './game-server.ts';
 import { Informer, type ListResult } from './informer.ts';
 import { apiMessage, makeKube, type Kube } from './kube.ts';
@@ -212,10 +213,16 @@ export class Manager {
       log,
       onRecorded: (type, reason) => this.metrics.events.inc({ type, reason }),
     });
+    // several game server replicas: Served means served by every ready one behind the Service
+    const gameService = serviceOf(config.gameUrl);
     const ctx: OperatorContext = {
       kube,
       store: new ArtifactStore(config.artifactStore),
-      game: new GameServerClient({ baseUrl: config.gameUrl, token: config.internalToken }),
+      game: new GameServerClient({
+        baseUrl: config.gameUrl,
+        token: config.internalToken,
+        ...(gameService ? { replicas: endpointSliceReplicas(kube.kubeConfig, ns, gameService) } : {}),
+      }),
       events,
       metrics: this.metrics,
       log,

@@ -13,7 +13,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dump, load, loadAll } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KubeConfig } from '@kubernetes/client-node';
 import { buildApp } from '../../app/build-app.ts';
+import { endpointSliceReplicas } from '../../operator/game-replicas.ts';
 import { SYNTHETIC_PLAYER_NAMES, seededRandom, type ExportedRound } from '../../core/index.ts';
 import { binary, startControlPlane, startPodExecutor, type ControlPlane } from '../../hack/harness/index.ts';
 
@@ -268,6 +270,7 @@ describe('the RBAC, as the API server authorizes it', () => {
     expect(can(operator, 'update', 'rpsmodels.rpsquest.dev/status')).toBe(true);
     expect(can(operator, 'patch', 'promotionpolicies.rpsquest.dev/status')).toBe(true);
     expect(can(operator, 'list', 'pods')).toBe(true);
+    expect(can(operator, 'list', 'endpointslices.discovery.k8s.io')).toBe(true);
     expect(can(operator, 'patch', 'rpsmodels.rpsquest.dev')).toBe(true); // its finalizer
   });
 
@@ -280,6 +283,35 @@ describe('the RBAC, as the API server authorizes it', () => {
     expect(can(operator, 'patch', 'promotionpolicies.rpsquest.dev')).toBe(false);
     expect(can(operator, 'create', 'customresourcedefinitions.apiextensions.k8s.io', null)).toBe(false);
     expect(can(operator, 'list', 'namespaces', null)).toBe(false);
+  });
+
+  it("lists the game Service's ready replicas from its EndpointSlices, as the operator's served check does", async () => {
+    kubectl(
+      ['apply', '-n', NAMESPACE, '-f', '-'],
+      dump({
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: {
+          name: 'rps-quest-game-abcde',
+          labels: { 'kubernetes.io/service-name': 'rps-quest-game' },
+        },
+        addressType: 'IPv4',
+        ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+        endpoints: [
+          { addresses: ['10.0.0.2'], conditions: { ready: true } },
+          { addresses: ['10.0.0.3'], conditions: { ready: false } },
+          { addresses: ['10.0.0.1'] },
+        ],
+      }),
+    );
+    const kc = new KubeConfig();
+    kc.loadFromFile(cp.kubeconfigPath);
+    expect(await endpointSliceReplicas(kc, NAMESPACE, 'rps-quest-game')()).toEqual([
+      'http://10.0.0.1:8080',
+      'http://10.0.0.2:8080',
+    ]);
+    expect(await endpointSliceReplicas(kc, NAMESPACE, 'no-such-service')()).toBeNull();
+    kubectl(['delete', '-n', NAMESPACE, 'endpointslice', 'rps-quest-game-abcde']);
   });
 
   it('gives the game server no API rights at all', () => {
