@@ -4,6 +4,8 @@
 // movesPerSecond: closed loop (every player moves again as soon as answered), the most the server sustains.
 // p50Ms / p99Ms: the same 64 players paced to BENCH_PACED_RATE moves/s together (default 3000).
 // Prints one JSON object as its last line: { movesPerSecond, p50Ms, p99Ms, coldLoadMs, ... }.
+// --db sqlite|postgres (default sqlite): the store; postgres starts a local PostgreSQL server.
+// --replicas N (default 1): that many server processes on the one database, moves round-robin over them.
 import { Agent, request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -19,7 +21,9 @@ import {
   type PlayedRound,
   type RoundValues,
 } from '../core/index.ts';
-import { freePort, startMinio, startProcess, waitFor } from '../hack/harness/index.ts';
+import { parseArgs } from 'node:util';
+import { freePort, startMinio, startProcess, waitFor, type Managed } from '../hack/harness/index.ts';
+import { startPostgres } from '../hack/harness/postgres.ts';
 import { ArtifactStore } from '../lib/artifact-store.ts';
 import { servingManifest, writeManifest, type ModelVersion } from '../tests/support/app-fixtures.ts';
 import { tinyOnnxModel } from '../tests/support/tiny-onnx.ts';
@@ -34,7 +38,21 @@ const FEATURE_SET = process.env.BENCH_FEATURE_SET ?? 'rps-features/v1';
 const INPUTS = featureSet(FEATURE_SET).count;
 const REPO = join(import.meta.dirname, '..');
 
+const { values: args } = parseArgs({
+  options: { db: { type: 'string', default: 'sqlite' }, replicas: { type: 'string', default: '1' } },
+});
+const DB = args.db!;
+const REPLICAS = Number(args.replicas);
+if (DB !== 'sqlite' && DB !== 'postgres') throw new Error(`--db ${DB}: must be sqlite or postgres`);
+if (!Number.isInteger(REPLICAS) || REPLICAS < 1 || REPLICAS > 16) {
+  throw new Error(`--replicas ${args.replicas}: must be an integer from 1 to 16`);
+}
+if (DB === 'sqlite' && REPLICAS !== 1)
+  throw new Error('--replicas above 1 needs --db postgres (one SQLite writer)');
+
 const dir = mkdtempSync(join(tmpdir(), 'bench-app-'));
+const postgres = DB === 'postgres' ? await startPostgres({ dir }) : null;
+const databaseUrl = postgres ? await postgres.createDatabase('bench') : null;
 const minio = await startMinio({ dir });
 const s3 = {
   endpoint: minio.endpoint,
@@ -53,6 +71,8 @@ for (const model of BOTS) {
       version: `v${i + 1}`,
       bytes: tinyOnnxModel({ hidden: 64, seed: i * 17 + model.length, tag: `${model}-${i}`, inputs: INPUTS }),
       featureSet: FEATURE_SET,
+      db: DB,
+      replicas: REPLICAS,
     };
     await store.put(`${model}/${v.version}/model.onnx`, v.bytes);
     aliases[alias] = v;
@@ -91,21 +111,30 @@ async function coldLoad(): Promise<number> {
 }
 const coldLoadMs = await coldLoad();
 
-// --- throughput: the server in its own process, the players here ---
-const port = await freePort();
+// --- throughput: the servers in their own processes, the players here ---
 // BENCH_SERVER_NODE_OPTIONS e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server
 const serverNodeArgs = (process.env.BENCH_SERVER_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
-const server = startProcess(
-  'app',
-  process.execPath,
-  [...serverNodeArgs, '--import', 'tsx', 'cli.ts', 'app'],
-  {
+const ports: number[] = [];
+const servers: Managed[] = [];
+for (let i = 0; i < REPLICAS; i++) {
+  const port = await freePort();
+  ports.push(port);
+  servers.push(startServer(`app-${i}`, port));
+}
+for (const [i, server] of servers.entries()) {
+  await waitFor('game server', async () => (await fetch(`http://127.0.0.1:${ports[i]}/readyz`)).ok, {
+    process: server,
+  });
+}
+
+function startServer(name: string, port: number): Managed {
+  return startProcess(name, process.execPath, [...serverNodeArgs, '--import', 'tsx', 'cli.ts', 'app'], {
     logDir: join(dir, 'logs'),
     cwd: REPO,
     env: {
       PORT: String(port),
       HOST: '127.0.0.1',
-      RPS_DB: join(dir, 'games.db'),
+      ...(databaseUrl ? { RPS_DATABASE_URL: databaseUrl } : { RPS_DB: join(dir, 'games.db') }),
       RPS_MANIFEST_DIR: manifests,
       RPS_MODEL_CACHE_DIR: join(dir, 'cache'),
       RPS_RATE_LIMIT: '10000000',
@@ -115,19 +144,13 @@ const server = startProcess(
       S3_SECRET_KEY: s3.secretKey,
       S3_BUCKET: s3.bucket,
     },
-  },
-);
-await waitFor(
-  'game server',
-  async () => {
-    const r = await fetch(`http://127.0.0.1:${port}/readyz`);
-    return r.ok;
-  },
-  { process: server },
-);
+  });
+}
 
 const agent = new Agent({ keepAlive: true, maxSockets: PLAYERS });
-function post<T>(path: string, body: unknown): Promise<T> {
+let turn = 0;
+/** each request to the next server, round-robin (a game's moves land on every replica) */
+function post<T>(path: string, body: unknown, port = ports[turn++ % ports.length]!): Promise<T> {
   const data = JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = request(
@@ -251,7 +274,10 @@ async function runPhase(rate: number | null) {
 
 // closed loop: the most moves per second the server sustains (latency is then mostly queueing:
 // 64 players / throughput); paced: the latency of a move at the target rate
-const scrape = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+const scrape = async () =>
+  (
+    await Promise.all(ports.map(async (port) => (await fetch(`http://127.0.0.1:${port}/metrics`)).text()))
+  ).join('\n');
 
 /** Cumulative move-duration bucket counts (le → count) summed over bots, from the server's histogram. */
 function moveBuckets(text: string): Map<number, number> {
@@ -279,12 +305,16 @@ const paced = await runPhase(PACED_RATE);
 const afterPaced = moveBuckets(await scrape());
 agent.destroy();
 
-const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-await server.stop();
+const metrics = await scrape();
+for (const server of servers) await server.stop();
+await postgres?.stop();
 await minio.stop();
 rmSync(dir, { recursive: true, force: true });
 
-const fallbacks = /rpsq_fallback_moves_total\{[^}]*\} (\d+)/.exec(metrics);
+const fallbacks = [...metrics.matchAll(/rpsq_fallback_moves_total\{[^}]*\} (\d+)/g)].reduce(
+  (n, m) => n + Number(m[1]),
+  0,
+);
 console.log(
   JSON.stringify({
     featureSet: FEATURE_SET,
@@ -303,7 +333,7 @@ console.log(
     saturated: { p50Ms: saturated.p50Ms, p99Ms: saturated.p99Ms, moves: saturated.moves },
     players: PLAYERS,
     modelDecidedShare: saturated.modelDecidedShare,
-    fallbackMoves: fallbacks ? Number(fallbacks[1]) : 0,
+    fallbackMoves: fallbacks,
     models: 12,
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model ?? 'unknown',
