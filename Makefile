@@ -45,11 +45,12 @@ integration:
 e2e:
 	npx vitest run --project e2e
 
-## dev: the whole system locally (control plane, MinIO, operator, game server, samples); Ctrl-C stops it
+## dev: the whole system locally (control plane, MinIO, operator, game server, samples); Ctrl-C stops it.
+## DB=postgres REPLICAS=3: that many game servers on a local PostgreSQL, behind a round-robin proxy on :8080
 dev:
 	@[ -d node_modules ] || npm ci
 	@bash hack/bins.sh
-	@node --import tsx cli.ts dev
+	@RPS_DEV_DB="$(DB)" RPS_DEV_REPLICAS="$(REPLICAS)" node --import tsx cli.ts dev
 
 ## down: stop a `make dev` running in another terminal
 down:

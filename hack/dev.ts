@@ -17,6 +17,8 @@ import {
   waitFor,
   type Supervised,
 } from './harness/index.ts';
+import { startDevProxy } from './dev-proxy.ts';
+import { startPostgres } from './harness/postgres.ts';
 import { startManifestSync } from './manifest-sync.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -55,6 +57,21 @@ export async function main(): Promise<number> {
   writeFileSync(pidFile, String(process.pid));
 
   const gamePort = Number(process.env.PORT ?? 8080);
+  // make dev DB=postgres REPLICAS=3: game servers on a local PostgreSQL behind a round-robin proxy
+  const db = process.env.RPS_DEV_DB || 'sqlite';
+  const replicas = Number(process.env.RPS_DEV_REPLICAS || '1');
+  if (db !== 'sqlite' && db !== 'postgres') {
+    console.error(`dev: DB=${db} is not a database; use DB=sqlite (default) or DB=postgres`);
+    return 1;
+  }
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > 8) {
+    console.error(`dev: REPLICAS=${process.env.RPS_DEV_REPLICAS} must be an integer from 1 to 8`);
+    return 1;
+  }
+  if (db === 'sqlite' && replicas > 1) {
+    console.error('dev: REPLICAS above 1 needs DB=postgres (SQLite has one writer)');
+    return 1;
+  }
   if (!(await portFree(gamePort))) {
     console.error(`dev: port ${gamePort} is in use; free it or run \`PORT=<port> make dev\``);
     return 1;
@@ -150,31 +167,50 @@ export async function main(): Promise<number> {
     });
     stoppers.push(() => sync.stop());
 
-    say('starting the game server…');
     mkdirSync(path.join(devDir, 'data'), { recursive: true });
-    const app = supervise(
-      'game server',
-      () =>
-        startProcess('app', process.execPath, ['--import', 'tsx', path.join(repo, 'cli.ts'), 'app'], {
-          logDir,
-          cwd: repo,
-          env: {
-            ...s3Env,
-            PORT: String(gamePort),
-            HOST: '127.0.0.1',
-            RPS_DB: path.join(devDir, 'data', 'game.db'),
-            RPS_MANIFEST_DIR: manifestDir,
-            RPS_MODEL_CACHE_DIR: path.join(devDir, 'data', 'model-cache'),
-            RPS_INTERNAL_TOKEN: internalToken,
-          },
-        }),
-      say,
-    );
-    processes.push(app);
-    await waitFor('game server', async () => (await fetch(`${gameUrl}/readyz`)).ok, {
-      process: app.current(),
-      timeoutMs: 60_000,
-    });
+    let database: Record<string, string> = { RPS_DB: path.join(devDir, 'data', 'game.db') };
+    if (db === 'postgres') {
+      say('starting PostgreSQL (data in .dev/postgres-data)…');
+      const pg = await startPostgres({ dir: devDir, logDir });
+      stoppers.push(() => pg.stop());
+      database = { RPS_DATABASE_URL: pg.url };
+    }
+    say(replicas === 1 ? 'starting the game server…' : `starting ${replicas} game servers behind a proxy…`);
+    const appPorts =
+      replicas === 1 ? [gamePort] : await Promise.all(Array.from({ length: replicas }, () => freePort()));
+    for (const [i, port] of appPorts.entries()) {
+      const name = replicas === 1 ? 'app' : `app-${i + 1}`;
+      const app = supervise(
+        replicas === 1 ? 'game server' : `game server ${i + 1}`,
+        () =>
+          startProcess(name, process.execPath, ['--import', 'tsx', path.join(repo, 'cli.ts'), 'app'], {
+            logDir,
+            cwd: repo,
+            env: {
+              ...s3Env,
+              ...database,
+              PORT: String(port),
+              HOST: '127.0.0.1',
+              RPS_MANIFEST_DIR: manifestDir,
+              RPS_MODEL_CACHE_DIR: path.join(devDir, 'data', 'model-cache'),
+              RPS_INTERNAL_TOKEN: internalToken,
+            },
+          }),
+        say,
+      );
+      processes.push(app);
+      await waitFor(name, async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, {
+        process: app.current(),
+        timeoutMs: 60_000,
+      });
+    }
+    if (replicas > 1) {
+      const proxy = await startDevProxy(
+        gamePort,
+        appPorts.map((p) => `http://127.0.0.1:${p}`),
+      );
+      stoppers.push(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
+    }
 
     say('starting the operator…');
     const metricsPort = String(await freePort());

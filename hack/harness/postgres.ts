@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { freePort, portFree, startProcess, waitFor, type Managed } from './processes.ts';
@@ -54,7 +54,10 @@ export async function startPostgres(opts: {
   const asRoot = process.getuid?.() === 0;
   const ids = asRoot ? { uid: 65534, gid: 65534 } : {};
   if (asRoot) {
-    chownSync(opts.dir, 65534, 65534);
+    // the server's user must reach its directories: traverse (not read) the parent, own the rest
+    chmodSync(opts.dir, statSync(opts.dir).mode | 0o011);
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    chownSync(dataDir, 65534, 65534);
     chownSync(runDir, 65534, 65534);
   }
   if (opts.port !== undefined && !(await portFree(opts.port))) {
