@@ -214,7 +214,7 @@ export async function dashboardData(
           : null,
       drift: {
         current: await drift.current(bot),
-        history: drift.samples(bot).map((s) => ({ t: s.t, score: s.score })),
+        history: (await drift.samples(bot)).map((s) => ({ t: s.t, score: s.score })),
       },
       aliasChanges: changes.map((c) => ({
         at: c.at,

@@ -6,6 +6,7 @@ import {
   featureBatch,
   type FeatureBatch,
 } from '../core/index.ts';
+import type { DriftSample } from './db/game-store.ts';
 import type { Store } from './db/store.ts';
 import type { AppMetrics } from './metrics.ts';
 import type { ModelRegistry } from './serving/model-registry.ts';
@@ -54,14 +55,7 @@ export interface DriftReply {
   meanShift: { name: string; z: number }[];
 }
 
-export interface DriftSample {
-  /** epoch ms */
-  t: number;
-  version: string | null;
-  /** null when nothing could be concluded (no reference, too few rows) */
-  score: number | null;
-  drifted: boolean;
-}
+export type { DriftSample } from './db/game-store.ts';
 
 /**
  * The rows of a bot's latest `windowRounds` model rounds, newest games first, built with core's
@@ -107,11 +101,11 @@ function moveShares(batch: FeatureBatch): number[] {
  * Per bot: do the recent players still look like the rows its Production version was trained on?
  * Compares the latest rounds with the reference statistics in that version's metadata.json using
  * core's `driftReport` (population stability index), on request and in the background, and keeps
- * the `rps_drift_*` gauges and a short in-memory history for the dashboard.
+ * the `rps_drift_*` gauges and a history for the dashboard in the database (every replica's
+ * background checks add to the one history; they all read the same rounds).
  */
 export class DriftMonitor {
   private readonly latest = new Map<string, DriftReply>();
-  private readonly history = new Map<string, DriftSample[]>();
   private readonly lastVersion = new Map<string, string>();
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
@@ -197,8 +191,8 @@ export class DriftMonitor {
   }
 
   /** Recent background results of a bot, oldest first. */
-  samples(model: string): readonly DriftSample[] {
-    return this.history.get(model) ?? [];
+  samples(model: string): Promise<DriftSample[]> {
+    return this.store.driftSamples(model, HISTORY_LIMIT);
   }
 
   private publish(reply: DriftReply): void {
@@ -217,23 +211,22 @@ export class DriftMonitor {
     this.metrics.driftDetected.set({ bot }, reply.drifted ? 1 : 0);
   }
 
-  private record(reply: DriftReply): void {
-    const list = this.history.get(reply.model) ?? [];
-    list.push({
+  private record(reply: DriftReply): Promise<void> {
+    return this.store.recordDriftSample(reply.model, {
       t: this.clock(),
       version: reply.version,
       score: reply.version !== null && !reply.insufficientData ? reply.score : null,
       drifted: reply.drifted,
     });
-    if (list.length > HISTORY_LIMIT) list.splice(0, list.length - HISTORY_LIMIT);
-    this.history.set(reply.model, list);
   }
 
   /** One background pass over every bot; a pass still running is not started twice. */
   tick(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.running ??= this.checkAll()
-      .then((replies) => replies.forEach((r) => this.record(r)))
+      .then(async (replies) => {
+        for (const r of replies) await this.record(r);
+      })
       .catch((err: Error) => this.log.warn({ err: err.message }, 'drift check failed'))
       .finally(() => (this.running = null));
     return this.running;

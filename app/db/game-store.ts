@@ -70,6 +70,15 @@ export interface AliasChange {
   at: number;
 }
 
+/** One background drift check of a bot (`score` null: nothing concluded). */
+export interface DriftSample {
+  /** epoch ms */
+  t: number;
+  version: string | null;
+  score: number | null;
+  drifted: boolean;
+}
+
 /** Finished games of one version in one time bucket (`bucket` counts from the start of the range). */
 export interface GameBucket {
   version: string;
@@ -318,6 +327,14 @@ export class GameStore {
            AND (@excludeSynthetic = 0 OR synthetic = 0)
          GROUP BY version, bucket ORDER BY bucket`,
       ),
+      insertDriftSample: db.prepare(
+        `INSERT INTO drift_samples (bot, version, score, drifted, created_at)
+         VALUES (@bot, @version, @score, @drifted, @t)`,
+      ),
+      driftSamples: db.prepare(
+        `SELECT created_at AS t, version, score, drifted FROM drift_samples
+         WHERE bot = @bot ORDER BY id DESC LIMIT @limit`,
+      ),
       exportEnd: db.prepare(
         'SELECT MAX(id) AS until FROM (SELECT id FROM rounds WHERE id > @after ORDER BY id LIMIT @limit)',
       ),
@@ -526,6 +543,25 @@ export class GameStore {
       bucketMs,
       excludeSynthetic: excludeSynthetic ? 1 : 0,
     }) as GameBucket[];
+  }
+
+  /** Stores the result of one background drift check of a bot. */
+  recordDriftSample(bot: string, s: DriftSample): void {
+    this.s.insertDriftSample.run({
+      bot,
+      version: s.version,
+      score: s.score,
+      drifted: s.drifted ? 1 : 0,
+      t: s.t,
+    });
+  }
+
+  /** A bot's latest `limit` drift samples, oldest first. */
+  driftSamples(bot: string, limit: number): DriftSample[] {
+    const rows = this.s.driftSamples.all({ bot, limit }) as (Omit<DriftSample, 'drifted'> & {
+      drifted: number;
+    })[];
+    return rows.reverse().map((r) => ({ ...r, drifted: r.drifted === 1 }));
   }
 
   /** The id of the last round an export page of `limit` rounds after `after` ends with, or null when none. */

@@ -89,4 +89,20 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX games_by_bot_created ON games (bot, created_at);
     `,
   },
+  {
+    version: 3,
+    name: 'drift history',
+    sql: `
+      -- the background drift checks' results, the dashboard's drift chart (shared by every replica)
+      CREATE TABLE drift_samples (
+        id          INTEGER PRIMARY KEY,
+        bot         TEXT NOT NULL,
+        version     TEXT,
+        score       REAL,  -- null: nothing concluded
+        drifted     INTEGER NOT NULL CHECK (drifted IN (0, 1)),
+        created_at  INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX drift_samples_by_bot ON drift_samples (bot, id);
+    `,
+  },
 ];

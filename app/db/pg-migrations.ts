@@ -85,6 +85,21 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX games_by_bot_created ON games (bot, created_at);
     `,
   },
+  {
+    version: 3,
+    name: 'drift history',
+    sql: `
+      CREATE TABLE drift_samples (
+        id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        bot         TEXT NOT NULL,
+        version     TEXT,
+        score       DOUBLE PRECISION,
+        drifted     SMALLINT NOT NULL CHECK (drifted IN (0, 1)),
+        created_at  BIGINT NOT NULL
+      );
+      CREATE INDEX drift_samples_by_bot ON drift_samples (bot, id);
+    `,
+  },
 ];
 
 /** The session-level advisory lock key migrations run under ("rpsq" + 1). */

@@ -8,6 +8,7 @@ import {
   toRound,
   type AliasChange,
   type BotRecord,
+  type DriftSample,
   type ExportRow,
   type GameBucket,
   type GameRecord,
@@ -113,6 +114,10 @@ const SQL = {
     FROM games
     WHERE finished = 1 AND bot = $1 AND version IN ($2, $3) AND finished_at >= $4 AND ($6::int = 0 OR synthetic = 0)
     GROUP BY version, bucket ORDER BY bucket`,
+  insertDriftSample: `INSERT INTO drift_samples (bot, version, score, drifted, created_at)
+    VALUES ($1, $2, $3, $4, $5)`,
+  driftSamples: `SELECT created_at AS t, version, score, drifted FROM drift_samples
+    WHERE bot = $1 ORDER BY id DESC LIMIT $2`,
   exportEnd: 'SELECT MAX(id) AS until FROM (SELECT id FROM rounds WHERE id > $1 ORDER BY id LIMIT $2) page',
   exportPage: `SELECT r.*, g.bot, g.synthetic, g.player, g.alias, g.version
     FROM rounds r JOIN games g ON g.id = r.game_id
@@ -380,6 +385,18 @@ export class PgStore implements Store {
     excludeSynthetic: boolean,
   ): Promise<GameBucket[]> {
     return this.rows<GameBucket>(SQL.gameBuckets, [bot, a, b, start, bucketMs, excludeSynthetic ? 1 : 0]);
+  }
+
+  async recordDriftSample(bot: string, s: DriftSample): Promise<void> {
+    await this.rows(SQL.insertDriftSample, [bot, s.version, s.score, s.drifted ? 1 : 0, s.t]);
+  }
+
+  async driftSamples(bot: string, limit: number): Promise<DriftSample[]> {
+    const rows = await this.rows<Omit<DriftSample, 'drifted'> & { drifted: number }>(SQL.driftSamples, [
+      bot,
+      limit,
+    ]);
+    return rows.reverse().map((r) => ({ ...r, drifted: r.drifted === 1 }));
   }
 
   async exportEnd(after: number, limit: number): Promise<number | null> {

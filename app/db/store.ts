@@ -2,6 +2,7 @@ import type { Alias, ExportedRound, Probabilities, VersionStats } from '../../co
 import type {
   AliasChange,
   BotRecord,
+  DriftSample,
   GameBucket,
   GameRecord,
   GameStore,
@@ -62,6 +63,9 @@ export interface Store {
     bucketMs: number,
     excludeSynthetic: boolean,
   ): Promise<GameBucket[]>;
+  recordDriftSample(bot: string, sample: DriftSample): Promise<void>;
+  /** a bot's latest `limit` drift samples, oldest first */
+  driftSamples(bot: string, limit: number): Promise<DriftSample[]>;
   exportEnd(after: number, limit: number): Promise<number | null>;
   exportPage(after: number, until: number, limit: number): Promise<ExportedRound[]>;
   /** resolves when the database answers a query now (readiness) */
@@ -149,6 +153,12 @@ export class SqliteStore implements Store {
     excludeSynthetic: boolean,
   ): Promise<GameBucket[]> {
     return this.sync.gameBuckets(bot, a, b, start, bucketMs, excludeSynthetic);
+  }
+  async recordDriftSample(bot: string, sample: DriftSample): Promise<void> {
+    this.sync.recordDriftSample(bot, sample);
+  }
+  async driftSamples(bot: string, limit: number): Promise<DriftSample[]> {
+    return this.sync.driftSamples(bot, limit);
   }
   async exportEnd(after: number, limit: number): Promise<number | null> {
     return this.sync.exportEnd(after, limit);

@@ -226,6 +226,25 @@ describe.each(backends)('game store on %s', (_name, make) => {
     expect(await store.recentPredictions('brian', 'v1', 2, true)).toEqual([]);
   });
 
+  it('keeps the drift history, the latest samples oldest first', async () => {
+    const store = await make();
+    expect(await store.driftSamples('brian', 10)).toEqual([]);
+    for (let i = 1; i <= 4; i++) {
+      await store.recordDriftSample('brian', {
+        t: i * 1000,
+        version: 'v1',
+        score: i === 2 ? null : i / 10,
+        drifted: i === 4,
+      });
+    }
+    await store.recordDriftSample('logan', { t: 9000, version: null, score: null, drifted: false });
+    expect(await store.driftSamples('brian', 3)).toEqual([
+      { t: 2000, version: 'v1', score: null, drifted: false },
+      { t: 3000, version: 'v1', score: 0.3, drifted: false },
+      { t: 4000, version: 'v1', score: 0.4, drifted: true },
+    ]);
+  });
+
   it('pages the export by round id: a page’s end is fixed, the next page starts after it', async () => {
     const store = await make();
     expect(await store.exportEnd(0, 10)).toBeNull();
