@@ -63,6 +63,23 @@ describe('loadConfig', () => {
     expect(loadConfig({ RPS_TRUST_PROXY: '10.0.0.0/8' }).trustProxy).toBe('10.0.0.0/8');
   });
 
+  it('keeps games in PostgreSQL when RPS_DATABASE_URL names a server, SQLite otherwise', () => {
+    expect(loadConfig({})).toMatchObject({ databaseUrl: null, pgPoolSize: 10 });
+    expect(
+      loadConfig({ RPS_DATABASE_URL: 'postgres://u:p@db:5432/games', RPS_PG_POOL_SIZE: '20' }),
+    ).toMatchObject({ databaseUrl: 'postgres://u:p@db:5432/games', pgPoolSize: 20 });
+    let error: ConfigError | undefined;
+    try {
+      loadConfig({ RPS_DATABASE_URL: 'mysql://db/games', RPS_PG_POOL_SIZE: '1' });
+    } catch (err) {
+      error = err as ConfigError;
+    }
+    expect(error!.problems).toEqual([
+      'RPS_PG_POOL_SIZE="1" must be an integer from 2 to 100',
+      'RPS_DATABASE_URL must be a PostgreSQL URL, postgres://user:password@host:port/database (unset: SQLite in RPS_DB)',
+    ]);
+  });
+
   it('lists every problem at once, with the value and what is allowed', () => {
     let error: ConfigError | undefined;
     try {
