@@ -155,9 +155,9 @@ export function toGame(r: GameRow): GameRecord {
   };
 }
 
-export function toRound(r: RoundRow): StoredRound {
+/** The played round a row holds (without id, fallback and time). */
+function playedFields(r: RoundRow): PlayedRound {
   return {
-    id: r.id,
     round: r.round,
     playerMove: r.player_move as Move,
     botMove: r.bot_move as Move,
@@ -165,24 +165,20 @@ export function toRound(r: RoundRow): StoredRound {
     result: r.result as RoundResult,
     playerScore: r.player_score,
     botScore: r.bot_score,
-    fallback: r.fallback === 1,
-    createdAt: r.created_at,
   };
 }
 
-/** A round with its game context, as the export serves it. */
+export function toRound(r: RoundRow): StoredRound {
+  return { id: r.id, ...playedFields(r), fallback: r.fallback === 1, createdAt: r.created_at };
+}
+
+/** A round with its game context, as the export serves it (same key order as always). */
 export function toExported(r: ExportRow): ExportedRound {
   return {
     id: r.id,
     gameId: r.game_id,
     bot: r.bot,
-    round: r.round,
-    playerMove: r.player_move as Move,
-    botMove: r.bot_move as Move,
-    values: { rock: r.value_rock, paper: r.value_paper, scissors: r.value_scissors },
-    result: r.result as RoundResult,
-    playerScore: r.player_score,
-    botScore: r.bot_score,
+    ...playedFields(r),
     synthetic: r.synthetic === 1,
     player: r.player,
     alias: r.alias as GameRecord['alias'],

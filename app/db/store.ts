@@ -73,98 +73,70 @@ export interface Store {
   close(): Promise<void>;
 }
 
+type Args<K extends keyof GameStore> = GameStore[K] extends (...a: infer A) => unknown ? A : never;
+
 /** The SQLite store behind the common interface: every call runs synchronously on this thread. */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
 
   constructor(readonly sync: GameStore) {}
 
-  async createGame(g: GameRecord): Promise<void> {
-    this.sync.createGame(g);
+  async createGame(...a: Args<'createGame'>) {
+    return this.sync.createGame(...a);
   }
-  async getGame(id: string): Promise<GameRecord | null> {
-    return this.sync.getGame(id);
+  async getGame(...a: Args<'getGame'>) {
+    return this.sync.getGame(...a);
   }
-  async getRounds(gameId: string): Promise<StoredRound[]> {
-    return this.sync.getRounds(gameId);
+  async getRounds(...a: Args<'getRounds'>) {
+    return this.sync.getRounds(...a);
   }
-  async getPredictions(
-    gameId: string,
-    version: string,
-  ): Promise<{ round: number; probabilities: Probabilities }[]> {
-    return this.sync.getPredictions(gameId, version);
+  async getPredictions(...a: Args<'getPredictions'>) {
+    return this.sync.getPredictions(...a);
   }
-  async recordMove(m: MoveRecord): Promise<number> {
-    return this.sync.recordMove(m);
+  async recordMove(...a: Args<'recordMove'>) {
+    return this.sync.recordMove(...a);
   }
-  async botRecords(): Promise<Map<string, BotRecord>> {
+  async botRecords() {
     return this.sync.botRecords();
   }
-  async finishedGames(model: string, sinceMs: number, excludeSynthetic: boolean): Promise<number> {
-    return this.sync.finishedGames(model, sinceMs, excludeSynthetic);
+  async finishedGames(...a: Args<'finishedGames'>) {
+    return this.sync.finishedGames(...a);
   }
-  async versionStats(model: string, sinceMs: number, excludeSynthetic: boolean): Promise<VersionStats[]> {
-    return this.sync.versionStats(model, sinceMs, excludeSynthetic);
+  async versionStats(...a: Args<'versionStats'>) {
+    return this.sync.versionStats(...a);
   }
-  async recentGameIds(
-    bot: string,
-    minRounds: number,
-    limit: number,
-    excludeSynthetic: boolean,
-  ): Promise<string[]> {
-    return this.sync.recentGameIds(bot, minRounds, limit, excludeSynthetic);
+  async recentGameIds(...a: Args<'recentGameIds'>) {
+    return this.sync.recentGameIds(...a);
   }
-  async recordServedVersions(
-    bot: string,
-    versions: Partial<Record<Alias, string>>,
-    at: number,
-  ): Promise<AliasChange[]> {
-    return this.sync.recordServedVersions(bot, versions, at);
+  async recordServedVersions(...a: Args<'recordServedVersions'>) {
+    return this.sync.recordServedVersions(...a);
   }
-  async aliasChanges(bot: string, limit: number): Promise<AliasChange[]> {
-    return this.sync.aliasChanges(bot, limit);
+  async aliasChanges(...a: Args<'aliasChanges'>) {
+    return this.sync.aliasChanges(...a);
   }
-  async pairSince(bot: string): Promise<number | null> {
-    return this.sync.pairSince(bot);
+  async pairSince(...a: Args<'pairSince'>) {
+    return this.sync.pairSince(...a);
   }
-  async recentPredictions(
-    bot: string,
-    version: string,
-    limit: number,
-    excludeSynthetic: boolean,
-  ): Promise<{ at: number; correct: 0 | 1 }[]> {
-    return this.sync.recentPredictions(bot, version, limit, excludeSynthetic);
+  async recentPredictions(...a: Args<'recentPredictions'>) {
+    return this.sync.recentPredictions(...a);
   }
-  async firstFinished(
-    bot: string,
-    a: string,
-    b: string,
-    since: number,
-    excludeSynthetic: boolean,
-  ): Promise<number | null> {
-    return this.sync.firstFinished(bot, a, b, since, excludeSynthetic);
+  async firstFinished(...a: Args<'firstFinished'>) {
+    return this.sync.firstFinished(...a);
   }
-  async gameBuckets(
-    bot: string,
-    a: string,
-    b: string,
-    start: number,
-    bucketMs: number,
-    excludeSynthetic: boolean,
-  ): Promise<GameBucket[]> {
-    return this.sync.gameBuckets(bot, a, b, start, bucketMs, excludeSynthetic);
+  async gameBuckets(...a: Args<'gameBuckets'>) {
+    return this.sync.gameBuckets(...a);
   }
-  async recordDriftSample(bot: string, sample: DriftSample): Promise<void> {
-    this.sync.recordDriftSample(bot, sample);
+  async recordDriftSample(...a: Args<'recordDriftSample'>) {
+    return this.sync.recordDriftSample(...a);
   }
-  async driftSamples(bot: string, limit: number): Promise<DriftSample[]> {
-    return this.sync.driftSamples(bot, limit);
+  async driftSamples(...a: Args<'driftSamples'>) {
+    return this.sync.driftSamples(...a);
   }
-  async exportEnd(after: number, limit: number): Promise<number | null> {
-    return this.sync.exportEnd(after, limit);
+  async exportEnd(...a: Args<'exportEnd'>) {
+    return this.sync.exportEnd(...a);
   }
-  async exportPage(after: number, until: number, limit: number): Promise<ExportedRound[]> {
-    return this.sync.exportPage(after, until, limit);
+  async exportPage(...a: Args<'exportPage'>) {
+    return this.sync.exportPage(...a);
   }
   async ping(): Promise<void> {
     this.sync.db.prepare('SELECT 1').get();
