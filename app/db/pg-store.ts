@@ -155,6 +155,77 @@ export function moveParams(m: MoveRecord): unknown[] {
   ];
 }
 
+// A batch of moves in one statement: the moves as arrays (one element per move, `ord` its place),
+// the guarded score updates, the rounds of the games that advanced (in batch order), their
+// predictions; answers the round id of each move stored (a move absent from the answer conflicted).
+const BATCH_SQL = `WITH m AS (
+    SELECT * FROM unnest($1::text[], $2::int[], $3::float8[], $4::float8[], $5::smallint[], $6::text[],
+      $7::bigint[], $8::text[], $9::text[], $10::float8[], $11::float8[], $12::float8[], $13::text[],
+      $14::smallint[], $15::bigint[], $16::text[], $17::smallint[])
+    WITH ORDINALITY AS m(game_id, round, player_score, bot_score, finished, winner, finished_at, player_move,
+      bot_move, v_rock, v_paper, v_scissors, result, fallback, at, bot, synthetic, ord)),
+  adv AS (
+    UPDATE games g SET player_score = m.player_score, bot_score = m.bot_score, rounds_played = m.round,
+      finished = m.finished, winner = m.winner, finished_at = m.finished_at
+    FROM m WHERE g.id = m.game_id AND g.rounds_played = m.round - 1 AND g.finished = 0
+    RETURNING m.ord),
+  r AS (
+    INSERT INTO rounds (game_id, round, player_move, bot_move, value_rock, value_paper, value_scissors,
+      result, player_score, bot_score, fallback, created_at)
+    SELECT m.game_id, m.round, m.player_move, m.bot_move, m.v_rock, m.v_paper, m.v_scissors, m.result,
+      m.player_score, m.bot_score, m.fallback, m.at
+    FROM m JOIN adv USING (ord) ORDER BY m.ord
+    RETURNING id, game_id, round),
+  p AS (
+    INSERT INTO predictions (round_id, bot, version, aliases, p_rock, p_paper, p_scissors, predicted, correct,
+      synthetic, created_at)
+    SELECT r.id, m.bot, x.version, x.aliases, x.rock, x.paper, x.scissors, x.predicted, x.correct, m.synthetic, m.at
+    FROM unnest($18::bigint[], $19::text[], $20::text[], $21::float8[], $22::float8[], $23::float8[], $24::text[],
+      $25::smallint[]) AS x(ord, version, aliases, rock, paper, scissors, predicted, correct)
+    JOIN adv USING (ord) JOIN m USING (ord) JOIN r ON r.game_id = m.game_id AND r.round = m.round)
+  SELECT adv.ord, r.id FROM adv JOIN m USING (ord) JOIN r ON r.game_id = m.game_id AND r.round = m.round`;
+
+/**
+ * Stores a batch of moves in one statement on a client inside an open transaction that holds
+ * ROUNDS_LOCK: each move's round id, or null for a move whose game was not waiting for its round.
+ */
+export async function insertMoves(
+  client: pg.ClientBase,
+  moves: readonly MoveRecord[],
+): Promise<(number | null)[]> {
+  const col = <T>(f: (m: MoveRecord) => T) => moves.map(f);
+  const preds = moves.flatMap((m, i) => m.predictions.map((p) => ({ ord: i + 1, p })));
+  const { rows } = await client.query<{ ord: number; id: number }>(BATCH_SQL, [
+    col((m) => m.game.id),
+    col((m) => m.round.round),
+    col((m) => m.round.playerScore),
+    col((m) => m.round.botScore),
+    col((m) => (m.finished ? 1 : 0)),
+    col((m) => m.winner),
+    col((m) => (m.finished ? m.at : null)),
+    col((m) => m.round.playerMove),
+    col((m) => m.round.botMove),
+    col((m) => m.round.values.rock),
+    col((m) => m.round.values.paper),
+    col((m) => m.round.values.scissors),
+    col((m) => m.round.result),
+    col((m) => (m.fallback ? 1 : 0)),
+    col((m) => m.at),
+    col((m) => m.game.bot),
+    col((m) => (m.game.synthetic ? 1 : 0)),
+    preds.map((x) => x.ord),
+    preds.map((x) => x.p.version),
+    preds.map((x) => x.p.aliases.join(',')),
+    preds.map((x) => x.p.probabilities[0]),
+    preds.map((x) => x.p.probabilities[1]),
+    preds.map((x) => x.p.probabilities[2]),
+    preds.map((x) => x.p.predicted),
+    preds.map((x) => (x.p.correct ? 1 : 0)),
+  ]);
+  const ids = new Map(rows.map((r) => [r.ord, r.id]));
+  return moves.map((_, i) => ids.get(i + 1) ?? null);
+}
+
 /** Stores one move on a client inside an open transaction that holds ROUNDS_LOCK; returns the round id. */
 export async function insertMove(client: pg.ClientBase, m: MoveRecord): Promise<number> {
   const { rows } = await client.query<{ id: number }>(SQL.move, moveParams(m));

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { MoveConflictError, type GameRecord, type MoveRecord } from './game-store.ts';
 import type { GameWriter } from './move-writer.ts';
-import { ROUNDS_LOCK, classifyPgError, insertMove, type PgStore } from './pg-store.ts';
+import { ROUNDS_LOCK, classifyPgError, insertMoves, type PgStore } from './pg-store.ts';
 
 interface Queued {
   move: MoveRecord;
@@ -14,8 +14,8 @@ export const MAX_BATCH = 256;
 
 /**
  * Commits moves to PostgreSQL in batches: while one transaction is committing, the moves that
- * arrive queue up and go together into the next one (one commit, one WAL flush for all of them),
- * in arrival order. Each move is acknowledged only after its transaction has committed. A batch
+ * arrive queue up and go together into the next one: one statement and one commit (one WAL flush)
+ * for all of them, rounds inserted in arrival order. Each move is acknowledged only after its transaction has committed. A batch
  * that fails as a whole (a conflict, or a lost connection) is retried move by move, each in its own
  * transaction, so one move's conflict never fails another's.
  */
@@ -57,11 +57,21 @@ export class PgBatchWriter implements GameWriter {
       try {
         const ids = await this.store.transaction(async (client) => {
           await client.query('SELECT pg_advisory_xact_lock($1)', [ROUNDS_LOCK]);
-          const out: number[] = [];
-          for (const q of batch) out.push(await insertMove(client, q.move));
-          return out;
+          return insertMoves(
+            client,
+            batch.map((q) => q.move),
+          );
         });
-        batch.forEach((q, i) => q.resolve(ids[i]!));
+        batch.forEach((q, i) => {
+          const id = ids[i];
+          if (id != null) q.resolve(id);
+          else
+            q.reject(
+              new MoveConflictError(
+                `game ${q.move.game.id} is no longer waiting for round ${q.move.round.round}`,
+              ),
+            );
+        });
         return;
       } catch (err) {
         const e = classifyPgError(err);

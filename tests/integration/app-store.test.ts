@@ -316,14 +316,30 @@ describe('PostgreSQL store', () => {
     for (const g of games) await writer.createGame(g);
     const states = games.map((g) => playRound(newGame(g.id, g.gambit), 1, 'rock', 'paper'));
     // one conflicting move (round 1 of w0 twice) fails alone; the others of its batch are stored
+    // every move with two versions' predictions (the odd games' second one marks them apart)
+    const predictions = (i: number) =>
+      [0.2, i % 2 ? 0.7 : 0.1].map((rock, v) => ({
+        version: `v${v + 1}`,
+        aliases: [v ? ('B' as const) : ('Production' as const)],
+        probabilities: [rock, 0.1, 0.9 - rock] as const,
+        predicted: 'scissors' as const,
+        correct: false,
+      }));
     const acks = await Promise.allSettled([
-      ...games.map((g, i) => writer.recordMove(move(g, states[i]!, 10 + i))),
+      ...games.map((g, i) => writer.recordMove(move(g, states[i]!, 10 + i, { predictions: predictions(i) }))),
       writer.recordMove(move(games[0]!, states[0]!, 99)),
     ]);
     expect(acks.filter((a) => a.status === 'fulfilled')).toHaveLength(50);
     expect((acks.at(-1) as PromiseRejectedResult).reason).toBeInstanceOf(MoveConflictError);
     const ids = acks.slice(0, 50).map((a) => (a as PromiseFulfilledResult<number>).value);
     expect([...ids].sort((x, y) => x - y)).toEqual(ids); // committed in arrival order
+    for (const i of [0, 1, 49]) {
+      expect(await store.getRounds(`w${i}`)).toMatchObject([{ id: ids[i], round: 1, createdAt: 10 + i }]);
+      expect(await store.getPredictions(`w${i}`, 'v2')).toEqual([
+        { round: 1, probabilities: predictions(i)[1]!.probabilities },
+      ]);
+    }
+    expect((await store.getGame('w7'))!.roundsPlayed).toBe(1);
     await writer.close();
   });
 
