@@ -1,7 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { MoveConflictError, type GameRecord, type MoveRecord } from './game-store.ts';
 import type { GameWriter } from './move-writer.ts';
-import { ROUNDS_LOCK, classifyPgError, insertMoves, type PgStore } from './pg-store.ts';
+import { ROUNDS_LOCK, insertMoves } from './pg-sql.ts';
+import { classifyPgError, type PgStore } from './pg-store.ts';
 
 interface Queued {
   move: MoveRecord;
