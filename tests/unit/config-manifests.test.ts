@@ -244,6 +244,7 @@ describe('config/default', () => {
         'configmaps',
         'events',
         'leases',
+        'endpointslices', // the game Service's ready replicas (list only), each asked what it serves
         'rpsmodels',
         'rpsmodels/status',
         'rpsmodels/finalizers',
