@@ -45,10 +45,19 @@ export function endpointSliceReplicas(
 ): () => Promise<string[] | null> {
   const discovery = kubeConfig.makeApiClient(DiscoveryV1Api);
   return async () => {
-    const list = await discovery.listNamespacedEndpointSlice({
-      namespace,
-      labelSelector: `kubernetes.io/service-name=${service}`,
-    });
+    let list;
+    try {
+      list = await discovery.listNamespacedEndpointSlice({
+        namespace,
+        labelSelector: `kubernetes.io/service-name=${service}`,
+      });
+    } catch (err) {
+      const detail = (err as { code?: number }).code ?? (err as Error).message;
+      throw new Error(
+        `listing the ready game server replicas (EndpointSlices of Service ${namespace}/${service}) failed: ${detail}`,
+        { cause: err },
+      );
+    }
     if (list.items.length === 0) return null;
     return readyEndpoints(list.items);
   };
