@@ -4,7 +4,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 # Node 20 ships without fetch-compatible TLS knobs for the local self-signed API server; the harness handles it.
 
 .PHONY: image kind-up kind-load deploy undeploy kind-down
-.PHONY: test deps npm bins build lint typecheck unit integration e2e dev down bench clean
+.PHONY: test deps npm bins build generate lint typecheck unit integration e2e dev down bench clean
 .PHONY: cluster cluster-down cluster-test
 
 ## test: everything from nothing — system packages, npm ci, binaries, lint, typecheck, unit, integration,
@@ -28,6 +28,10 @@ build:
 	npx tsc -p tsconfig.build.json
 	cp -r app/public dist/app/public
 	cp package.json dist/package.json
+
+## generate: the CRD's hyperparameter schema and rules from trainer/hyperparameters.ts (output checked in)
+generate:
+	@node --import tsx hack/generate-crds.ts
 
 lint:
 	npx eslint .

@@ -12,7 +12,7 @@ import {
   parseHyperparameters,
   resolveHyperparameters,
   type HyperparametersOf,
-} from './config.ts';
+} from './hyperparameters.ts';
 import { DEFAULT_EVAL_ROWS } from './evaluation.ts';
 import { parseSearch, searchCandidates, type SearchSpec } from './search.ts';
 

@@ -24,7 +24,7 @@ import type {
   HyperparametersOf,
   LogisticHyperparameters,
   MlpHyperparameters,
-} from './config.ts';
+} from './hyperparameters.ts';
 import { buildDataset, datasetFile, type DatasetGame, type DatasetOptions } from './dataset.ts';
 import {
   DEFAULT_EVAL_ROWS,

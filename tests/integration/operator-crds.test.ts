@@ -158,12 +158,12 @@ describe('the CRDs on a real API server', () => {
     [
       'dropout out of range',
       model({ hyperparameters: { dropout: 0.95 } }),
-      /spec\.hyperparameters\.dropout: Invalid value: 0\.95/,
+      /spec\.hyperparameters\.dropout: .*must be a number in \[0, 0\.9\]/,
     ],
     [
       'l2 above the mlp range',
       model({ hyperparameters: { l2: 5 } }),
-      /spec\.hyperparameters\.l2: .*for algorithm mlp, l2 must be in \[0, 1\]/,
+      /spec\.hyperparameters\.l2: .*for algorithm mlp, l2 must be a number in \[0, 1\]/,
     ],
     [
       'too many hidden layers',

@@ -24,7 +24,7 @@ import { describe, expect, it } from 'vitest';
 import { binary } from '../../hack/harness/index.ts';
 import { restrictedViolations } from '../support/pod-security.ts';
 import { nextCronTime } from '../../operator/decisions/schedule.ts';
-import { resolveHyperparameters } from '../../trainer/config.ts';
+import { resolveHyperparameters } from '../../trainer/hyperparameters.ts';
 import type { Algorithm } from '../../core/index.ts';
 
 // Renders every kustomization under config/ with kubectl's built-in kustomize and checks what a

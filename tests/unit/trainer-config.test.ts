@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ALGORITHMS } from '../../core/index.ts';
-import { HYPERPARAMETERS, resolveHyperparameters } from '../../trainer/config.ts';
+import { HYPERPARAMETERS, resolveHyperparameters } from '../../trainer/hyperparameters.ts';
 import { readJobConfig } from '../../trainer/job-config.ts';
 import { main } from '../../trainer/main.ts';
 import { configError } from './trainer-fixtures.ts';

@@ -1,5 +1,5 @@
 import { MOVES } from '../../core/index.ts';
-import type { GbdtHyperparameters } from '../config.ts';
+import type { GbdtHyperparameters } from '../hyperparameters.ts';
 import { treesToOnnx, type ClassTree, type TreeNode } from '../onnx-export.ts';
 import { featureCountOf, type Rows } from '../split.ts';
 import type { ProgressLog, TrainedModel } from './trained-model.ts';
