@@ -24,7 +24,7 @@ import {
   DEFAULT_ENTRY_ALIAS,
   DEFAULT_TRAFFIC_SPLIT,
 } from '../decisions/promotion.ts';
-import { backoffDelay, gatesPass } from '../decisions/schedule.ts';
+import { gatesPass } from '../decisions/schedule.ts';
 import { governingPolicy } from '../decisions/selection.ts';
 import {
   buildManifest,
@@ -37,6 +37,7 @@ import { failureMessage, jobView, trainingJob, type Job } from '../decisions/tra
 import {
   decideTraining,
   failureNote,
+  retryDelay,
   trainJobName,
   type JobView,
   type TrainingAction,
@@ -471,12 +472,7 @@ class ModelReconcile {
     }
     if (!artifacts.ok) {
       const attempts = (this.status.training?.attempts ?? 0) + 1;
-      const t = this.model.spec.training ?? {};
-      const delay = backoffDelay(
-        attempts,
-        (t.retryDelaySeconds ?? 30) * 1000,
-        (t.maxRetryDelaySeconds ?? 3600) * 1000,
-      );
+      const delay = retryDelay(attempts, this.model.spec.training);
       const nextRetryTime = new Date(this.now.getTime() + delay).toISOString();
       const failed: JobView = job ?? {
         name: trainJobName(this.model.metadata.name, version),
