@@ -142,7 +142,7 @@ export const INVALID: Invalid[] = [
   m(
     'a displayName of spaces',
     model({ displayName: '   ' }),
-    /spec\.displayName: .*must contain a visible character, got "   "/,
+    /spec\.displayName: .*must contain a visible character, got " {3}"/,
   ),
   m(
     'an empty displayName',
