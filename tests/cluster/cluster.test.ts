@@ -191,7 +191,7 @@ describe('the workloads', () => {
       ['delete', 'jobs.batch'],
       ['get', 'pods'],
       ['patch', 'configmaps'],
-      ['create', 'events.events.k8s.io'],
+      ['create', 'events'],
       ['update', 'leases.coordination.k8s.io'],
     ];
     const refused = [

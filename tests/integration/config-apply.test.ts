@@ -221,7 +221,8 @@ describe('the RBAC, as the API server authorizes it', () => {
     expect(can(operator, 'create', 'jobs.batch')).toBe(true);
     expect(can(operator, 'delete', 'jobs.batch')).toBe(true);
     expect(can(operator, 'patch', 'configmaps')).toBe(true);
-    expect(can(operator, 'create', 'events.events.k8s.io')).toBe(true);
+    expect(can(operator, 'create', 'events')).toBe(true);
+    expect(can(operator, 'patch', 'events')).toBe(true);
     expect(can(operator, 'update', 'leases.coordination.k8s.io')).toBe(true);
     expect(can(operator, 'watch', 'rpsmodels.rpsquest.dev')).toBe(true);
     expect(can(operator, 'update', 'rpsmodels.rpsquest.dev/status')).toBe(true);

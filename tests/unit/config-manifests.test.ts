@@ -223,7 +223,7 @@ describe('config/default', () => {
         expect(allows(rules, 'batch', 'jobs', verb)).toBe(true);
       for (const verb of ['get', 'list', 'watch', 'create', 'patch'])
         expect(allows(rules, '', 'configmaps', verb)).toBe(true);
-      expect(allows(rules, 'events.k8s.io', 'events', 'create')).toBe(true);
+      for (const verb of ['create', 'patch']) expect(allows(rules, '', 'events', verb)).toBe(true);
       for (const verb of ['get', 'create', 'update'])
         expect(allows(rules, 'coordination.k8s.io', 'leases', verb)).toBe(true);
       for (const kind of ['rpsmodels', 'promotionpolicies']) {
