@@ -2,8 +2,11 @@ import { isDeepStrictEqual } from 'node:util';
 import { appendHistory, normalizeAliases } from '../decisions/aliases.ts';
 import { setCondition } from '../decisions/conditions.ts';
 import {
+  decisionSummary,
   evaluate,
+  evaluationNews,
   evaluationOutcome,
+  evaluationStale,
   policySettings,
   EVALUATION_HISTORY_LIMIT,
   type PolicySettings,
@@ -113,8 +116,8 @@ export async function reconcilePromotionPolicy(ctx: OperatorContext, key: string
     let entry = withOutcome(previous.get(modelName) ?? { model: modelName }, settings, model);
     const last = entry.lastEvaluation;
     const dueAt = last ? new Date(last.time).getTime() + settings.intervalMs : 0;
-    if (specChanged || now.getTime() >= dueAt) {
-      const aliases = normalizeAliases(model.status?.aliases);
+    const aliases = normalizeAliases(model.status?.aliases);
+    if (specChanged || now.getTime() >= dueAt || evaluationStale(last, aliases)) {
       const since = model.status?.challenge?.since ?? model.metadata.creationTimestamp;
       let stats: Awaited<ReturnType<typeof ctx.game.versionStats>> = [];
       let reachable = true;
@@ -149,12 +152,13 @@ export async function reconcilePromotionPolicy(ctx: OperatorContext, key: string
         // a decision without a test (the lead rule, no challenger) leaves no p-value to show
         if (ev.pValue !== undefined) ctx.metrics.lastPValue.set({ model: modelName }, ev.pValue);
         else ctx.metrics.lastPValue.remove({ model: modelName });
-        events.push({
-          type: 'Normal',
-          reason: evaluationEventReason(ev),
-          note: `${modelName}: ${ev.decision} — ${ev.reason} [evaluation ${ev.id}, ${ev.outcome}]`,
-        });
-        status.lastDecision = `${modelName}=${ev.decision}`;
+        if (evaluationNews(last, ev)) {
+          events.push({
+            type: 'Normal',
+            reason: evaluationEventReason(ev),
+            note: `${modelName}: ${ev.decision} — ${ev.reason} [evaluation ${ev.id}, ${ev.outcome}]`,
+          });
+        }
         status.lastEvaluationTime = nowIso;
         if (ev.outcome === 'Pending') ctx.enqueueModel(model.metadata.namespace, modelName);
       }
@@ -165,6 +169,9 @@ export async function reconcilePromotionPolicy(ctx: OperatorContext, key: string
   }
 
   status.models = entries;
+  const summary = decisionSummary(entries);
+  if (summary) status.lastDecision = summary;
+  else delete status.lastDecision;
   status.selectedModels = selected.map((m) => m.metadata.name).join(',');
   const cond = (type: string, s: 'True' | 'False', reason: string, message: string) => {
     status.conditions = setCondition(

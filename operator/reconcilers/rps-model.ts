@@ -10,6 +10,7 @@ import {
   protectedVersions,
   ALIAS_HISTORY_LIMIT,
 } from '../decisions/aliases.ts';
+import { accuracyText } from '../decisions/accuracy-format.ts';
 import { setCondition, type ConditionInput } from '../decisions/conditions.ts';
 import {
   accuracyDropTrigger,
@@ -509,8 +510,8 @@ class ModelReconcile {
       lastTrainingTime: this.nowIso,
       attempts: 0,
     };
-    const acc = (record.metrics!.accuracy * 100).toFixed(1);
-    const note = `registered ${version} (accuracy ${acc}% on ${record.metrics!.rows} held-out rounds, ${record.dataset!.events} rounds trained on, sha256 ${record.sha256.slice(0, 12)}…)`;
+    const acc = accuracyText(record.metrics!.accuracy);
+    const note = `registered ${version} (accuracy ${acc} on ${record.metrics!.rows} held-out rounds, ${record.dataset!.events} rounds trained on, sha256 ${record.sha256.slice(0, 12)}…)`;
     this.event('Normal', 'VersionRegistered', 'Register', note);
     this.condition({ type: 'Training', status: 'False', reason: 'Idle', message: note });
     this.ctx.metrics.trainingJobs.inc({ model: this.model.metadata.name, result: 'succeeded' });
@@ -644,11 +645,13 @@ class ModelReconcile {
 
   // --- aliases ----------------------------------------------------------------------------
 
+  /** Records the changes in aliasHistory and returns their Event note; `emit` records the Event too. */
   private recordAliasChanges(
     from: AliasMap,
     to: AliasMap,
     reasonOf: (alias: Alias, from: string | undefined, to: string) => AliasReason,
-  ) {
+    emit = true,
+  ): string {
     const entries = aliasChanges(
       from,
       to,
@@ -658,7 +661,7 @@ class ModelReconcile {
       },
       this.nowIso,
     );
-    if (!entries.length) return;
+    if (!entries.length) return '';
     this.status.aliasHistory = appendHistory(this.status.aliasHistory, entries, ALIAS_HISTORY_LIMIT);
     const reasons = [...new Set(entries.map((e) => e.reason))];
     const eventReason = reasons.includes('Promoted')
@@ -677,7 +680,8 @@ class ModelReconcile {
         return `${g.map((e) => e.alias).join(', ')}: ${from} → ${g[0]!.to} (${reasonText[g[0]!.reason]})`;
       })
       .join('; ');
-    this.event('Normal', eventReason, 'UpdateAliases', note);
+    if (emit) this.event('Normal', eventReason, 'UpdateAliases', note);
+    return note;
   }
 
   private aliases(): void {
@@ -695,15 +699,20 @@ class ModelReconcile {
         const target = normalizeAliases(ev.target);
         if (ALIASES.every((a) => !target[a] || registered.has(target[a]))) {
           const promoted = target.Production !== aliases.Production;
-          this.recordAliasChanges(aliases, target, (alias) =>
-            alias === 'Production' ? 'Promoted' : promoted && alias === 'B' ? 'Demoted' : 'Ranked',
+          // a promotion is one Event, PromotionApplied, that also lists the alias changes
+          const changes = this.recordAliasChanges(
+            aliases,
+            target,
+            (alias) =>
+              alias === 'Production' ? 'Promoted' : promoted && alias === 'B' ? 'Demoted' : 'Ranked',
+            !promoted,
           );
           if (promoted) {
             this.event(
               'Normal',
               'PromotionApplied',
               'Promote',
-              `${target.Production} promoted to Production by PromotionPolicy ${policy.metadata.name} (evaluation ${ev.id}): ${ev.reason}`,
+              `${target.Production} promoted to Production by PromotionPolicy ${policy.metadata.name} (evaluation ${ev.id}): ${ev.reason}; ${changes}`,
             );
           }
           aliases = target;
