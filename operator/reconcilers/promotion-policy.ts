@@ -12,6 +12,7 @@ import {
   type PolicySettings,
 } from '../decisions/promotion.ts';
 import { governingPolicy, policySelects } from '../decisions/selection.ts';
+import { statusJson } from '../decisions/status-json.ts';
 import type { OperatorContext } from '../context.ts';
 import type { EventType } from '../events.ts';
 import {
@@ -145,7 +146,10 @@ export async function reconcilePromotionPolicy(ctx: OperatorContext, key: string
         entry = {
           model: modelName,
           lastEvaluation: ev,
-          history: appendHistory(entry.history, [ev], EVALUATION_HISTORY_LIMIT),
+          // the same evaluation again (same pair, decision, outcome) replaces its entry
+          history: evaluationNews(last, ev)
+            ? appendHistory(entry.history, [ev], EVALUATION_HISTORY_LIMIT)
+            : [...(entry.history ?? []).slice(0, -1), ev],
           nextEvaluationTime: new Date(now.getTime() + settings.intervalMs).toISOString(),
         };
         ctx.metrics.promotions.inc({ model: modelName, decision: ev.decision });
@@ -210,7 +214,7 @@ export async function reconcilePromotionPolicy(ctx: OperatorContext, key: string
   }
   status.observedGeneration = generation;
 
-  const clean = JSON.parse(JSON.stringify(status)) as PromotionPolicyStatus;
+  const clean = statusJson(status);
   if (!isDeepStrictEqual(clean, policy.status ?? {})) policy = await writePolicyStatus(ctx, policy, clean);
   if (conflicts.length && !hadConflict) {
     events.push({ type: 'Warning', reason: 'PolicyConflict', note: `skipped: ${conflicts.join(', ')}` });

@@ -12,6 +12,7 @@ import {
 } from '../decisions/aliases.ts';
 import { accuracyText } from '../decisions/accuracy-format.ts';
 import { setCondition, type ConditionInput } from '../decisions/conditions.ts';
+import { statusJson } from '../decisions/status-json.ts';
 import {
   accuracyDropTrigger,
   observeAccuracyDrop,
@@ -287,12 +288,8 @@ class ModelReconcile {
   /** Writes status when it changed, then records the Events of this reconcile. */
   private async commit(): Promise<void> {
     this.status.observedGeneration = this.generation;
-    if (!isDeepStrictEqual(JSON.parse(JSON.stringify(this.status)), this.model.status ?? {})) {
-      this.model = await writeModelStatus(
-        this.ctx,
-        this.model,
-        JSON.parse(JSON.stringify(this.status)) as RpsModelStatus,
-      );
+    if (!isDeepStrictEqual(statusJson(this.status), this.model.status ?? {})) {
+      this.model = await writeModelStatus(this.ctx, this.model, statusJson(this.status));
     }
     for (const e of this.pending)
       await this.ctx.events.record(e.type, this.model, e.reason, e.action, e.note);
@@ -577,11 +574,7 @@ class ModelReconcile {
     this.condition({ type: 'Training', status: 'True', reason: 'JobRunning', message: note });
     // status first: the allocated version survives a crash before the Job exists
     this.status.observedGeneration = this.generation;
-    this.model = await writeModelStatus(
-      this.ctx,
-      this.model,
-      JSON.parse(JSON.stringify(this.status)) as RpsModelStatus,
-    );
+    this.model = await writeModelStatus(this.ctx, this.model, statusJson(this.status));
     if (action.replaceJob) {
       try {
         await this.ctx.kube.custom.deleteNamespacedCustomObject({

@@ -1,40 +1,20 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { binary, startControlPlane, type ControlPlane } from '../../hack/harness/index.ts';
-import { apiMessage, makeKube, type Kube } from '../../operator/kube.ts';
+import type { Kube } from '../../operator/kube.ts';
+import { apiMessage } from '../../operator/kube.ts';
 import { INVALID, VALID, type Kind } from './admission-corpus.ts';
+import { startCrdServer, type CrdServer } from './crd-server.ts';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const run = promisify(execFile);
 const NS = 'admission';
-let dir: string;
-let cp: ControlPlane;
+let server: CrdServer;
 let kube: Kube;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'rps-admission-'));
-  cp = await startControlPlane({ dir, fsync: false });
-  kube = makeKube(cp.kubeConfig);
-  const kubectl = (...args: string[]) =>
-    run(binary('kubectl'), ['--kubeconfig', cp.kubeconfigPath, ...args], { maxBuffer: 1 << 24 });
-  await kubectl('apply', '--server-side', '-f', path.join(repo, 'crds'));
-  await kubectl(
-    'wait',
-    '--for=condition=Established',
-    'crd/rpsmodels.rpsquest.dev',
-    'crd/promotionpolicies.rpsquest.dev',
-  );
-  await kube.core.createNamespace({ body: { metadata: { name: NS } } });
+  server = await startCrdServer(NS);
+  kube = server.kube;
 });
 
 afterAll(async () => {
-  await cp?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await server?.stop();
 });
 
 /** Creates the object as a server-side dry run: null when admitted, else the API server's message. */

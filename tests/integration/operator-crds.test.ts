@@ -1,53 +1,25 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { binary, startControlPlane, type ControlPlane } from '../../hack/harness/index.ts';
+import type { ControlPlane } from '../../hack/harness/index.ts';
 import { Informer, type ListResult } from '../../operator/informer.ts';
-import { apiMessage, makeKube, type Kube } from '../../operator/kube.ts';
+import { apiMessage, type Kube } from '../../operator/kube.ts';
+import { startCrdServer, type CrdServer } from './crd-server.ts';
 import { eventually } from './operator-fixtures.ts';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const run = promisify(execFile);
 const NS = 'crd-test';
-let dir: string;
+let server: CrdServer;
 let cp: ControlPlane;
 let kube: Kube;
-const kubectl = async (...args: string[]) =>
-  (await run(binary('kubectl'), ['--kubeconfig', cp.kubeconfigPath, '-n', NS, ...args], { encoding: 'utf8' }))
-    .stdout;
+let kubectl: CrdServer['kubectl'];
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'rps-crds-'));
-  cp = await startControlPlane({ dir, fsync: false });
-  kube = makeKube(cp.kubeConfig);
-  await run(binary('kubectl'), [
-    '--kubeconfig',
-    cp.kubeconfigPath,
-    'apply',
-    '--server-side',
-    '-f',
-    path.join(repo, 'crds'),
-  ]);
-  await run(binary('kubectl'), [
-    '--kubeconfig',
-    cp.kubeconfigPath,
-    'wait',
-    '--for=condition=Established',
-    'crd/rpsmodels.rpsquest.dev',
-    'crd/promotionpolicies.rpsquest.dev',
-  ]);
-  await kube.core.createNamespace({ body: { metadata: { name: NS } } });
+  server = await startCrdServer(NS);
+  ({ cp, kube, kubectl } = server);
 });
 
 afterAll(async () => {
-  await cp?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await server?.stop();
 });
 
 const plural = (kind: string) => (kind === 'RpsModel' ? 'rpsmodels' : 'promotionpolicies');
@@ -85,6 +57,17 @@ describe('the CRDs on a real API server', () => {
     expect(explain).toContain('Cron schedule');
     const promo = await kubectl('explain', 'promo.spec.test.twoProportionZ');
     expect(promo).toContain('One-sided pooled two-proportion z-test');
+    // ranges and defaults from the hyperparameter schema, and the status documented
+    const explainOne = async (field: string) => (await kubectl('explain', field)).replace(/\s+/g, ' ');
+    expect(await explainOne('rpsm.spec.hyperparameters.learningRate')).toContain(
+      'default 0.003 for mlp, 0.01 for logistic; allowed: a number in [0.00001, 1]',
+    );
+    expect(await explainOne('rpsm.spec.hyperparameters.dropout')).toContain('a number in [0, 0.9]');
+    expect(await explainOne('rpsm.spec.hyperparameters.subsample')).toContain('a number in [0.1, 1]');
+    expect(await explainOne('promo.spec.test.twoProportionZ.alpha')).toContain('above 0 and at most 0.5');
+    expect(await explainOne('rpsm.status.versions.metrics.accuracy')).toContain('a fraction');
+    expect(await explainOne('rpsm.status.challenge.since')).toContain('game counts start here');
+    expect(await explainOne('promo.status.models.lastEvaluation.pValue')).toContain('p-value');
     expect(await create('RpsModel', 'brian', model())).toBeNull();
     expect(await create('PromotionPolicy', 'default', policy())).toBeNull();
     const all = await kubectl('get', 'rpsquest', '-o', 'name');

@@ -45,6 +45,30 @@ const rpsm = load('rpsmodels.yaml');
 const promo = load('promotionpolicies.yaml');
 const root = (crd: Crd) => crd.spec.versions[0]!.schema.openAPIV3Schema;
 
+/** The property paths under `schema` without a description (what `kubectl explain` would leave blank). */
+function undocumented(schema: Schema & { description?: string }, at: string): string[] {
+  const out: string[] = [];
+  for (const [k, sub] of Object.entries(schema.properties ?? {})) {
+    const s = sub as Schema & { description?: string };
+    if (!s.description) out.push(`${at}.${k}`);
+    out.push(...undocumented(s, `${at}.${k}`));
+    if (s.items) out.push(...undocumented(s.items, `${at}.${k}[]`));
+  }
+  return out;
+}
+
+describe('kubectl explain', () => {
+  it.each([
+    ['RpsModel', 'spec'],
+    ['RpsModel', 'status'],
+    ['PromotionPolicy', 'spec'],
+    ['PromotionPolicy', 'status'],
+  ])('documents every field of the %s %s', (kind, part) => {
+    const schema = root(kind === 'RpsModel' ? rpsm : promo).properties![part]!;
+    expect(undocumented(schema, part)).toEqual([]);
+  });
+});
+
 /** The paths of `value` that a structural schema would prune (unknown fields). */
 function pruned(schema: Schema, value: unknown, at = ''): string[] {
   if (value === null || typeof value !== 'object') return [];
