@@ -182,6 +182,11 @@ export const INVALID: Invalid[] = [
     /spec\.training\.schedule: .*minute \(first\) field .*step from 1 to 99.*got "\*\/0"/,
   ),
   m(
+    'a reversed range 5-1',
+    training({ schedule: '5-1 * * * *' }),
+    /spec\.training\.schedule: .*every range a-b must have a at most b.*got "5-1 \* \* \* \*"/,
+  ),
+  m(
     'a month named FOO',
     training({ schedule: '0 0 1 FOO *' }),
     /spec\.training\.schedule: .*month \(fourth\) field must be 1-12 or JAN-DEC.*got "FOO"/,
