@@ -67,6 +67,26 @@ describe('kubectl explain', () => {
     const schema = root(kind === 'RpsModel' ? rpsm : promo).properties![part]!;
     expect(undocumented(schema, part)).toEqual([]);
   });
+
+  /** Fields whose minimum or maximum their description does not state (explain shows no bounds). */
+  function unstatedRanges(schema: Schema & { description?: string }, at: string): string[] {
+    const out: string[] = [];
+    for (const [k, sub] of Object.entries(schema.properties ?? {})) {
+      const s = sub as Schema & { description?: string };
+      const text = (s.description ?? '').replace(/(\d),(\d)/g, '$1$2');
+      const bounds = [s.minimum, s.maximum].filter((b) => b !== undefined);
+      if (bounds.some((b) => !text.includes(String(b)))) out.push(`${at}.${k}`);
+      out.push(...unstatedRanges(s, `${at}.${k}`));
+    }
+    return out;
+  }
+
+  it.each([
+    ['RpsModel', rpsm],
+    ['PromotionPolicy', promo],
+  ])('states the range of every bounded %s spec field', (_kind, crd) => {
+    expect(unstatedRanges(root(crd).properties!.spec!, 'spec')).toEqual([]);
+  });
 });
 
 /** The paths of `value` that a structural schema would prune (unknown fields). */
