@@ -18,6 +18,28 @@ export interface CrdServer {
   stop(): Promise<void>;
 }
 
+/**
+ * `kubectl wait --for=condition=Established` on both CRDs. Right after the apply, a CRD may have
+ * no status.conditions yet, and kubectl then fails instead of waiting ("accessor error"): try again.
+ */
+export async function waitEstablished(kubectl: (...args: string[]) => Promise<unknown>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await kubectl(
+        'wait',
+        '--for=condition=Established',
+        '--timeout=60s',
+        'crd/rpsmodels.rpsquest.dev',
+        'crd/promotionpolicies.rpsquest.dev',
+      );
+      return;
+    } catch (err) {
+      if (attempt >= 5 || !/accessor error/.test(String(err))) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
 /** A real API server with the CRDs of crds/ established and `namespace` created (no operator). */
 export async function startCrdServer(namespace: string): Promise<CrdServer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'rps-crds-'));
@@ -31,12 +53,7 @@ export async function startCrdServer(namespace: string): Promise<CrdServer> {
       })
     ).stdout;
   await kubectlAll('apply', '--server-side', '-f', path.join(repo, 'crds'));
-  await kubectlAll(
-    'wait',
-    '--for=condition=Established',
-    'crd/rpsmodels.rpsquest.dev',
-    'crd/promotionpolicies.rpsquest.dev',
-  );
+  await waitEstablished(kubectlAll);
   await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
   return {
     cp,

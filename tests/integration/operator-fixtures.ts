@@ -21,6 +21,7 @@ import {
 } from '../../core/index.ts';
 import { ArtifactStore } from '../../lib/artifact-store.ts';
 import { asExportedRounds } from '../unit/trainer-fixtures.ts';
+import { waitEstablished } from './crd-server.ts';
 import {
   binary,
   freePort,
@@ -199,13 +200,7 @@ async function prepareEnv(
     return (await p).stdout;
   };
   await kubectl(['apply', '--server-side', '-f', path.join(repo, 'crds')]);
-  await kubectl([
-    'wait',
-    '--for=condition=Established',
-    '--timeout=60s',
-    'crd/rpsmodels.rpsquest.dev',
-    'crd/promotionpolicies.rpsquest.dev',
-  ]);
+  await waitEstablished((...args) => kubectl(args));
   await kube.core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
   await kube.core.createNamespacedSecret({
     namespace: NAMESPACE,
