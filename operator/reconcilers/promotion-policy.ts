@@ -12,6 +12,7 @@ import { evaluateNowRequest } from '../decisions/evaluate-now.ts';
 import { governingPolicy, policySelects } from '../decisions/selection.ts';
 import type { OperatorContext } from '../context.ts';
 import type { EventType } from '../events.ts';
+import type { GameServerClient } from '../game-server.ts';
 import {
   GROUP,
   PROMOTION_POLICIES,
@@ -118,11 +119,11 @@ export async function reconcilePromotionPolicy(ctx: OperatorContext, key: string
     if (specChanged || evaluateNow !== undefined || now.getTime() >= dueAt) {
       const aliases = normalizeAliases(model.status?.aliases);
       const since = model.status?.challenge?.since ?? model.metadata.creationTimestamp;
-      let stats: Awaited<ReturnType<typeof ctx.game.versionStats>> = [];
+      let stats: Awaited<ReturnType<GameServerClient['versionStats']>> = [];
       let reachable = true;
       if (aliases.Production) {
         try {
-          stats = await ctx.game.versionStats(modelName, since, settings.includeSyntheticPlayers);
+          stats = await ctx.game(namespace).versionStats(modelName, since, settings.includeSyntheticPlayers);
         } catch (err) {
           reachable = false;
           unreachable.push(`${modelName}: ${(err as Error).message}`);

@@ -161,6 +161,8 @@ export interface OperatorEnvOptions {
   executorEnv?: Record<string, string>;
   /** which trainer pods the pod executor runs (default all); the others stay Pending */
   executorLabelSelector?: string;
+  /** bind trainer pods to a Node whose kubelet serves their logs through the API server (`kubectl logs`) */
+  podLogs?: boolean;
 }
 
 export async function startOperatorEnv(opts: OperatorEnvOptions = {}): Promise<OperatorEnv> {
@@ -224,6 +226,7 @@ async function prepareEnv(
     logDir: path.join(dir, 'pods'),
     env: { RPS_S3_RETRIES: '2', ...opts.executorEnv },
     ...(opts.executorLabelSelector ? { labelSelector: opts.executorLabelSelector } : {}),
+    ...(opts.podLogs ? { servingCertDir: path.join(dir, 'pki', 'serving') } : {}),
   });
   const game = new StubGameServer(kube);
   await game.start();
@@ -239,7 +242,10 @@ async function prepareEnv(
   const processes: Managed[] = [];
   const config = (overrides: Partial<OperatorConfig> = {}): OperatorConfig => ({
     namespace: NAMESPACE,
+    watchNamespaces: [],
     gameUrl: game.url,
+    gameUrlTemplate: 'http://rps-quest-game.{namespace}.svc:8080',
+    gameUrls: {},
     internalToken: TOKEN,
     artifactStore: {
       endpoint: minio.endpoint,
