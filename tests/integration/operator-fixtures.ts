@@ -456,19 +456,19 @@ export interface RealGameServer {
 
 /**
  * The app (buildApp, listening on a free port) against this environment's MinIO, serving the
- * manifest ConfigMap as the kubelet would mount it (synced into a directory). Start an operator
+ * manifest ConfigMap of `namespace` (default rps-quest) as the kubelet would mount it (synced into a directory). Start an operator
  * with `{ gameUrl: server.url }` to have it and its trainer Jobs talk to it.
  */
 export async function startRealGameServer(
   env: OperatorEnv,
-  options: { config?: Partial<AppConfig>; seed?: number } = {},
+  options: { config?: Partial<AppConfig>; seed?: number; namespace?: string } = {},
 ): Promise<RealGameServer> {
   const base = mkdtempSync(path.join(env.dir, 'app-'));
   const manifestDir = path.join(base, 'manifests');
   mkdirSync(manifestDir, { recursive: true });
   const sync = await startManifestSync({
     kubeConfig: env.cp.kubeConfig,
-    namespace: NAMESPACE,
+    namespace: options.namespace ?? NAMESPACE,
     configMap: CONFIGMAP,
     dir: manifestDir,
     pollMs: 200,
