@@ -16,6 +16,7 @@ import {
   condition,
   eventually,
   getModel,
+  halThenCalModelYaml,
   startOperatorEnv,
   startRealGameServer,
   type OperatorEnv,
@@ -101,23 +102,7 @@ spec:
     twoProportionZ: { alpha: 0.01, minGames: 10 }
 `;
 
-const MODEL = `apiVersion: rpsquest.dev/v1alpha1
-kind: RpsModel
-metadata:
-  name: brian
-  namespace: ${NAMESPACE}
-spec:
-  displayName: Brian
-  algorithm: logistic
-  featureSet: rps-features/v1
-  hyperparameters: { epochs: 40, learningRate: 0.05, batchSize: 64, patience: 5 }
-  training:
-    maxEvents: ${WINDOW}
-    minTotalEvents: ${WINDOW}
-    bootstrapGames: 0
-    retryDelaySeconds: 1
-    maxRetryDelaySeconds: 2
-`;
+const MODEL = halThenCalModelYaml(WINDOW);
 
 describe('kubectl rpsq', () => {
   it('finds the kubeconfig and the namespace as kubectl does, and says what is missing', async () => {

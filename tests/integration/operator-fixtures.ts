@@ -440,6 +440,30 @@ ${extra.spec ?? ''}
 `;
 }
 
+/**
+ * RpsModel brian as the promotion tests through the real game server train it: rps-features/v1,
+ * each run on the newest `window` rounds only, so that v1 can learn Hal and v2 Cal.
+ */
+export function halThenCalModelYaml(window: number): string {
+  return `apiVersion: rpsquest.dev/v1alpha1
+kind: RpsModel
+metadata:
+  name: brian
+  namespace: ${NAMESPACE}
+spec:
+  displayName: Brian
+  algorithm: logistic
+  featureSet: rps-features/v1
+  hyperparameters: { epochs: 40, learningRate: 0.05, batchSize: 64, patience: 5 }
+  training:
+    maxEvents: ${window}
+    minTotalEvents: ${window}
+    bootstrapGames: 0
+    retryDelaySeconds: 1
+    maxRetryDelaySeconds: 2
+`;
+}
+
 export async function apply(env: OperatorEnv, yaml: string): Promise<string> {
   return env.kubectl(['apply', '-f', '-'], yaml);
 }
