@@ -20,8 +20,8 @@ export interface OperatorConfig {
   internalToken: string | null;
   /** S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, S3_BUCKET */
   artifactStore: ArtifactStoreConfig;
-  /** TRAINER_IMAGE: image of the training Jobs (default rps-quest:dev) */
-  trainerImage: string;
+  /** TRAINER_IMAGE: image of the training Jobs (default null: the operator's own image, read from its Pod) */
+  trainerImage: string | null;
   /** LEADER_ELECTION: true to run only while holding the Lease (default true) */
   leaderElection: boolean;
   /** LEASE_NAME: the Lease in `namespace` (default rps-quest-operator) */
@@ -109,7 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OperatorConfig
     gameUrlTemplate,
     gameUrls,
     internalToken: read.raw('RPS_INTERNAL_TOKEN') ?? null,
-    trainerImage: read.string('TRAINER_IMAGE', 'rps-quest:dev'),
+    trainerImage: read.raw('TRAINER_IMAGE') || null,
     leaderElection: read.bool('LEADER_ELECTION', true),
     leaseName: read.string('LEASE_NAME', 'rps-quest-operator'),
     lease,

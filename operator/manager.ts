@@ -14,6 +14,7 @@ import { LeaderElector } from './leader-election.ts';
 import { OperatorMetrics, startMetricsServer } from './metrics.ts';
 import { reconcilePromotionPolicy } from './reconcilers/promotion-policy.ts';
 import { reconcileRpsModel } from './reconcilers/rps-model.ts';
+import { ownImage } from './trainer-image.ts';
 import {
   GROUP,
   MODEL_LABEL,
@@ -239,6 +240,7 @@ export class Manager {
       log,
       onRecorded: (type, reason) => this.metrics.events.inc({ type, reason }),
     });
+    const trainerImage = config.trainerImage ?? (await ownImage(kube, config, log));
     const gameServers = new Map<string, GameServerClient>();
     const ctx: OperatorContext = {
       kube,
@@ -258,7 +260,7 @@ export class Manager {
       metrics: this.metrics,
       log,
       jobSettings: (namespace) => ({
-        image: config.trainerImage,
+        image: trainerImage,
         dataUrl: gameUrlFor(config, namespace),
         s3Endpoint: config.artifactStore.endpoint,
         s3Bucket: config.artifactStore.bucket,

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type {
@@ -287,6 +288,25 @@ describe('config/default', () => {
       const operator = find<V1Deployment>(objects, 'Deployment', 'rps-quest-operator');
       expect(podSpec(operator).serviceAccountName).toBe('rps-quest-operator');
     });
+  });
+
+  it('names the image once: an images: entry changes the operator, whose training Jobs run its own image', () => {
+    const overlay = mkdtempSync(path.join(tmpdir(), 'rps-images-'));
+    writeFileSync(
+      path.join(overlay, 'kustomization.yaml'),
+      `resources: [${path.relative(overlay, path.join(repo, 'config/default'))}]\nimages:\n  - name: rps-quest\n    newName: registry.example/rps-quest\n    newTag: '1.2.3'\n`,
+    );
+    let yaml: string;
+    try {
+      yaml = execFileSync(binary('kubectl'), ['kustomize', overlay], { encoding: 'utf8' });
+    } finally {
+      rmSync(overlay, { recursive: true, force: true });
+    }
+    const objects = loadAll(yaml).filter((o): o is K8sObject => o !== null && typeof o === 'object');
+    const operator = container(find<V1Deployment>(objects, 'Deployment', 'rps-quest-operator'), 'operator');
+    expect(operator.image).toBe('registry.example/rps-quest:1.2.3');
+    // no TRAINER_IMAGE: the operator gives its Jobs the image its own Pod runs (operator/trainer-image.ts)
+    expect(operator.env?.map((e) => e.name)).not.toContain('TRAINER_IMAGE');
   });
 
   describe('the game server', () => {

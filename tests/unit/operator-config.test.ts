@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, gameUrlFor, loadConfig } from '../../operator/config.ts';
+import { operatorImage } from '../../operator/trainer-image.ts';
 
 const s3 = { S3_ENDPOINT: 'http://minio:9000', S3_ACCESS_KEY: 'a', S3_SECRET_KEY: 'b' };
 
@@ -13,7 +14,7 @@ describe('operator configuration', () => {
       gameUrlTemplate: 'http://rps-quest-game.{namespace}.svc:8080',
       gameUrls: {},
       internalToken: null,
-      trainerImage: 'rps-quest:dev',
+      trainerImage: null, // the operator's own image
       leaderElection: true,
       identity: 'op-0',
       metricsPort: 8081,
@@ -89,5 +90,26 @@ describe('operator configuration', () => {
       'RPS_GAME_URL_TEMPLATE="http://game:8080" must be an http(s) URL containing {namespace}',
     );
     expect(problems).toContain('RPS_GAME_URLS: "team-c:http://x" is not <namespace>=<http(s) URL>');
+  });
+
+  it("takes the operator container's image from its Pod for the training Jobs", () => {
+    const pod = (containers: { name: string; image: string }[]) => ({ spec: { containers } });
+    expect(
+      operatorImage(
+        pod([
+          { name: 'sidecar', image: 'proxy:1' },
+          { name: 'operator', image: 'registry.example/rps-quest:1.2.3' },
+        ]),
+      ),
+    ).toBe('registry.example/rps-quest:1.2.3');
+    expect(operatorImage(pod([{ name: 'main', image: 'rps-quest:2' }]))).toBe('rps-quest:2');
+    expect(
+      operatorImage(
+        pod([
+          { name: 'a', image: 'x' },
+          { name: 'b', image: 'y' },
+        ]),
+      ),
+    ).toBeUndefined();
   });
 });
