@@ -35,7 +35,9 @@ export async function ownImage(
   } catch (err) {
     // not in a Pod: POD_NAME is the host name and pid
     if (!isNotFound(err))
-      throw new Error(`cannot read the operator's Pod ${config.identity}: ${apiMessage(err)}`);
+      throw new Error(`cannot read the operator's Pod ${config.identity}: ${apiMessage(err)}`, {
+        cause: err,
+      });
     log.info(
       { image: FALLBACK_TRAINER_IMAGE },
       'not running in a Pod: training Jobs run the development image',
