@@ -43,7 +43,10 @@ export function loadKubeConfig(
     for (const file of files.slice(1)) {
       const more = new KubeConfig();
       more.loadFromFile(file);
-      kc.mergeConfig(more, true);
+      // kubectl's merge: the first file that names a cluster, user or context wins
+      for (const c of more.getClusters()) if (!kc.getCluster(c.name)) kc.addCluster(c);
+      for (const u of more.getUsers()) if (!kc.getUser(u.name)) kc.addUser(u);
+      for (const c of more.getContexts()) if (!kc.getContextObject(c.name)) kc.addContext(c);
     }
   } else if (existsSync(path.join(env.HOME ?? homedir(), '.kube', 'config'))) {
     load(path.join(env.HOME ?? homedir(), '.kube', 'config'));
