@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TIMEOUT_MS, parseArgs } from '../../plugin/args.ts';
 import { loadKubeConfig, namespaceOf } from '../../plugin/cluster.ts';
+import { main } from '../../plugin/main.ts';
 import { PluginError } from '../../plugin/plugin-error.ts';
 import { formatTable } from '../../plugin/table.ts';
 
@@ -94,6 +95,43 @@ describe('kubectl rpsq kubeconfig and namespace', () => {
     expect(() => loadKubeConfig({ context: 'nope' }, { KUBECONFIG: a })).toThrow(
       'context "nope" is not in the kubeconfig (contexts: a, plain)',
     );
+  });
+});
+
+describe('kubectl rpsq exit codes', () => {
+  const run = async (argv: string[], env: NodeJS.ProcessEnv) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l), env });
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  };
+
+  it('exits 1 naming the API server it cannot reach and what it tried', async () => {
+    const dead = path.join(dir, 'dead');
+    writeFileSync(
+      dead,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:1' } }],
+        users: [{ name: 'u', user: { token: 't' } }],
+        contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
+        'current-context': 'x',
+      }),
+    );
+    const r = await run(['train', 'brian', '-n', 'rps-quest'], { KUBECONFIG: dead });
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      'error: cannot reach the API server at https://127.0.0.1:1: ECONNREFUSED (get RpsModel brian)',
+    );
+  });
+
+  it('exits 2 on wrong usage and 0 on --help', async () => {
+    expect((await run(['promote', 'brian'], {})).code).toBe(2);
+    expect((await run([], {})).code).toBe(2);
+    const help = await run(['--help'], {});
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('train <model> [--wait]');
   });
 });
 
