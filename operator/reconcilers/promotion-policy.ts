@@ -11,10 +11,12 @@ import {
   EVALUATION_HISTORY_LIMIT,
   type PolicySettings,
 } from '../decisions/promotion.ts';
+import { evaluateNowRequest } from '../decisions/evaluate-now.ts';
 import { governingPolicy, policySelects } from '../decisions/selection.ts';
 import { statusJson } from '../decisions/status-json.ts';
 import type { OperatorContext } from '../context.ts';
 import type { EventType } from '../events.ts';
+import type { GameServerClient } from '../game-server.ts';
 import {
   GROUP,
   PROMOTION_POLICIES,
@@ -89,6 +91,7 @@ export async function reconcilePromotionPolicy(ctx: OperatorContext, key: string
   const status: PromotionPolicyStatus = structuredClone(policy.status ?? {});
   const hadConflict = (policy.status?.conditions ?? []).some((c) => c.reason === 'Conflict');
   const specChanged = status.observedGeneration !== generation;
+  const evaluateNow = evaluateNowRequest(policy);
   const allPolicies = ctx.policies.list();
   const matching = ctx.models
     .list()
@@ -118,13 +121,18 @@ export async function reconcilePromotionPolicy(ctx: OperatorContext, key: string
     const last = entry.lastEvaluation;
     const dueAt = last ? new Date(last.time).getTime() + settings.intervalMs : 0;
     const aliases = normalizeAliases(model.status?.aliases);
-    if (specChanged || now.getTime() >= dueAt || evaluationStale(last, aliases)) {
+    if (
+      specChanged ||
+      evaluateNow !== undefined ||
+      now.getTime() >= dueAt ||
+      evaluationStale(last, aliases)
+    ) {
       const since = model.status?.challenge?.since ?? model.metadata.creationTimestamp;
-      let stats: Awaited<ReturnType<typeof ctx.game.versionStats>> = [];
+      let stats: Awaited<ReturnType<GameServerClient['versionStats']>> = [];
       let reachable = true;
       if (aliases.Production) {
         try {
-          stats = await ctx.game.versionStats(modelName, since, settings.includeSyntheticPlayers);
+          stats = await ctx.game(namespace).versionStats(modelName, since, settings.includeSyntheticPlayers);
         } catch (err) {
           reachable = false;
           unreachable.push(`${modelName}: ${(err as Error).message}`);
@@ -213,6 +221,7 @@ export async function reconcilePromotionPolicy(ctx: OperatorContext, key: string
     );
   }
   status.observedGeneration = generation;
+  if (evaluateNow !== undefined) status.lastEvaluateNow = evaluateNow;
 
   const clean = statusJson(status);
   if (!isDeepStrictEqual(clean, policy.status ?? {})) policy = await writePolicyStatus(ctx, policy, clean);

@@ -273,6 +273,7 @@ describe('PromotionPolicy CRD', () => {
       selectedModels: 'a,b',
       lastDecision: 'a=Keep',
       lastEvaluationTime: 't',
+      lastEvaluateNow: '1700000000',
       models: [{ model: 'a', nextEvaluationTime: 't', lastEvaluation: evaluation, history: [evaluation] }],
     };
     expect(pruned(root(promo).properties!.status!, status)).toEqual([]);

@@ -9,6 +9,7 @@ import {
   evaluationOutcome,
   policySettings,
 } from '../../operator/decisions/promotion.ts';
+import { evaluateNowRequest } from '../../operator/decisions/evaluate-now.ts';
 import { governingPolicy, matchesSelector } from '../../operator/decisions/selection.ts';
 import type { Evaluation, PromotionPolicy, RpsModel } from '../../operator/resources.ts';
 
@@ -275,5 +276,32 @@ describe('what a policy shows and when it evaluates again', () => {
     expect(text).toMatch(/^model-00=Keep, model-01=Keep, .* \(\+(\d+) more\)$/);
     const shown = text.split(', ').length;
     expect(Number(/\+(\d+) more/.exec(text)![1])).toBe(30 - shown);
+  });
+});
+
+describe('evaluate-now', () => {
+  const policy = (annotation: string | undefined, last: string | undefined) => ({
+    metadata: {
+      name: 'default',
+      namespace: 'rps-quest',
+      uid: 'u',
+      resourceVersion: '1',
+      generation: 1,
+      creationTimestamp: since,
+      ...(annotation !== undefined ? { annotations: { 'rpsquest.dev/evaluate-now': annotation } } : {}),
+    },
+    status: last !== undefined ? { lastEvaluateNow: last } : {},
+  });
+
+  it('is requested by an annotation value not acted on before, once', () => {
+    expect(evaluateNowRequest(policy('1700000000', undefined))).toBe('1700000000');
+    expect(evaluateNowRequest(policy('1700000001', '1700000000'))).toBe('1700000001');
+    // recorded in status: acted on
+    expect(evaluateNowRequest(policy('1700000001', '1700000001'))).toBeUndefined();
+  });
+
+  it('is not requested without the annotation or with an empty value', () => {
+    expect(evaluateNowRequest(policy(undefined, undefined))).toBeUndefined();
+    expect(evaluateNowRequest(policy('', 'x'))).toBeUndefined();
   });
 });
