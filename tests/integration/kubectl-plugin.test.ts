@@ -16,6 +16,7 @@ import {
   condition,
   eventually,
   getModel,
+  getPolicy,
   halThenCalModelYaml,
   startOperatorEnv,
   startRealGameServer,
@@ -163,20 +164,25 @@ describe('kubectl rpsq', () => {
     expect(trained).toMatch(/^rpsmodel\/brian: training requested \(rpsquest\.dev\/train-now=\S+\)$/m);
     expect(trained).toContain('rpsmodel/brian: training v2 in Job brian-train-v2');
     expect(trained).toMatch(
-      /rpsmodel\/brian: v2 registered, held-out accuracy 0\.\d{3}; aliases Production=v1 B=v2 Shadow1=v1 Shadow2=v1$/m,
+      /rpsmodel\/brian: v2 registered, held-out accuracy [01]\.\d{3}; aliases Production=v1 B=v2 Shadow1=v1 Shadow2=v1$/m,
     );
     await eventually('v2 served as B', async () => {
       const m = await getModel(env, 'brian');
       return m.status?.aliases?.B === 'v2' && condition(m, 'Served')?.status === 'True';
     });
 
+    // v2 entering B moved the pair: the policy evaluates it at once, not at its weekly interval
+    await eventually(
+      'the new pair evaluated',
+      async () => (await getPolicy(env, 'default')).status?.lastDecision === 'brian=InsufficientData',
+    );
     const status = await ok(['status', ...ns]);
     expect(status.split('\n')[0]).toMatch(
       /^KIND\s+NAME\s+READY\s+PRODUCTION\s+B\s+SHADOWS\s+LATEST\s+ACCURACY\s+STATE$/,
     );
-    expect(status).toMatch(/^RpsModel\s+brian\s+True\s+v1\s+v2\s+\S+\s+v2\s+0\.\d{3}\s+Idle$/m);
+    expect(status).toMatch(/^RpsModel\s+brian\s+True\s+v1\s+v2\s+\S+\s+v2\s+[01]\.\d{3}\s+Idle$/m);
     expect(status).toMatch(
-      /^PromotionPolicy\s+default\s+True\s+-\s+-\s+-\s+-\s+-\s+Manual: brian=NoChallenger/m,
+      /^PromotionPolicy\s+default\s+True\s+-\s+-\s+-\s+-\s+-\s+Manual: brian=InsufficientData/m,
     );
 
     // Cal plays both; the policy's interval is a week, so only evaluate-now decides
