@@ -11,6 +11,7 @@ export const RPS_MODELS = 'rpsmodels';
 export const PROMOTION_POLICIES = 'promotionpolicies';
 
 export const TRAIN_NOW_ANNOTATION = 'rpsquest.dev/train-now';
+export const EVALUATE_NOW_ANNOTATION = 'rpsquest.dev/evaluate-now';
 export const FINALIZER = 'rpsquest.dev/cleanup';
 export const MODEL_LABEL = 'rpsquest.dev/model';
 export const VERSION_LABEL = 'rpsquest.dev/version';
@@ -312,6 +313,8 @@ export interface PromotionPolicyStatus {
   selectedModels?: string;
   lastDecision?: string;
   lastEvaluationTime?: string;
+  /** the last rpsquest.dev/evaluate-now value acted on */
+  lastEvaluateNow?: string;
   models?: PolicyModelStatus[];
 }
 

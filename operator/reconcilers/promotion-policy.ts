@@ -15,6 +15,7 @@ import {
   GROUP,
   PROMOTION_POLICIES,
   VERSION,
+  EVALUATE_NOW_ANNOTATION,
   splitKey,
   type Evaluation,
   type PolicyModelStatus,
@@ -85,6 +86,9 @@ export async function reconcilePromotionPolicy(ctx: OperatorContext, key: string
   const status: PromotionPolicyStatus = structuredClone(policy.status ?? {});
   const hadConflict = (policy.status?.conditions ?? []).some((c) => c.reason === 'Conflict');
   const specChanged = status.observedGeneration !== generation;
+  // like train-now: a value not acted on before evaluates every selected model at once
+  const evaluateNow = policy.metadata.annotations?.[EVALUATE_NOW_ANNOTATION];
+  const evaluateNowPending = !!evaluateNow && evaluateNow !== status.lastEvaluateNow;
   const allPolicies = ctx.policies.list();
   const matching = ctx.models
     .list()
@@ -113,7 +117,7 @@ export async function reconcilePromotionPolicy(ctx: OperatorContext, key: string
     let entry = withOutcome(previous.get(modelName) ?? { model: modelName }, settings, model);
     const last = entry.lastEvaluation;
     const dueAt = last ? new Date(last.time).getTime() + settings.intervalMs : 0;
-    if (specChanged || now.getTime() >= dueAt) {
+    if (specChanged || evaluateNowPending || now.getTime() >= dueAt) {
       const aliases = normalizeAliases(model.status?.aliases);
       const since = model.status?.challenge?.since ?? model.metadata.creationTimestamp;
       let stats: Awaited<ReturnType<typeof ctx.game.versionStats>> = [];
@@ -202,6 +206,7 @@ export async function reconcilePromotionPolicy(ctx: OperatorContext, key: string
     );
   }
   status.observedGeneration = generation;
+  if (evaluateNow) status.lastEvaluateNow = evaluateNow;
 
   const clean = JSON.parse(JSON.stringify(status)) as PromotionPolicyStatus;
   if (!isDeepStrictEqual(clean, policy.status ?? {})) policy = await writePolicyStatus(ctx, policy, clean);
