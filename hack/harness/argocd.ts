@@ -31,7 +31,7 @@ interface ConfigMapYaml {
 }
 
 /** Argo CD's default argocd-cm from the release (cached by hack/bins.sh) with our health checks and actions. */
-export function argocdConfigMap(extra: Record<string, string> = {}): ConfigMapYaml {
+export function argocdConfigMap(): ConfigMapYaml {
   const manifests = path.join(binDir(), 'argocd-manifests');
   const base = load(readFileSync(path.join(manifests, 'argocd-cm.yaml'), 'utf8')) as ConfigMapYaml;
   const patch = load(
@@ -40,7 +40,7 @@ export function argocdConfigMap(extra: Record<string, string> = {}): ConfigMapYa
   return {
     ...base,
     metadata: { ...base.metadata, namespace: ARGOCD_NAMESPACE },
-    data: { ...base.data, ...patch.data, ...extra },
+    data: { ...base.data, ...patch.data },
   };
 }
 
@@ -56,8 +56,11 @@ export async function startArgoCd(opts: {
   kubeconfigPath: string;
   dir: string;
   logDir?: string;
-  /** extra argocd-cm keys (e.g. timeout.reconciliation) */
-  config?: Record<string, string>;
+  /**
+   * how often the controller compares each Application with git, and how long the repo-server
+   * caches a branch's revision (Argo CD's timeout.reconciliation; default 3m)
+   */
+  reconciliation?: string;
 }): Promise<ArgoCd> {
   const workDir = path.resolve(opts.dir);
   const logDir = opts.logDir ?? path.join(workDir, 'logs');
@@ -117,7 +120,7 @@ export async function startArgoCd(opts: {
   ).stdout.trim();
   const rbac = load(readFileSync(path.join(manifests, 'argocd-rbac-cm.yaml'), 'utf8')) as ConfigMapYaml;
   const objects = [
-    argocdConfigMap(opts.config),
+    argocdConfigMap(),
     { ...rbac, metadata: { ...rbac.metadata, namespace: ARGOCD_NAMESPACE } },
     {
       apiVersion: 'v1',
@@ -169,6 +172,7 @@ export async function startArgoCd(opts: {
     ARGOCD_PLUGINSOCKFILEPATH: path.join(workDir, 'plugins'),
     ARGOCD_ASK_PASS_SOCK: path.join(workDir, 'askpass.sock'),
     PATH: `${bin}:${process.env.PATH ?? ''}`,
+    ...(opts.reconciliation ? { ARGOCD_RECONCILIATION_TIMEOUT: opts.reconciliation } : {}),
   };
   const common = ['--loglevel', 'warn', '--logformat', 'text'];
   try {
