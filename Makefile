@@ -5,7 +5,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 .PHONY: image kind-up kind-load deploy undeploy kind-down
 .PHONY: test deps npm bins bins-gitops build lint typecheck unit integration e2e dev down bench clean
-.PHONY: cluster cluster-down cluster-test
+.PHONY: cluster cluster-down cluster-test install-plugin uninstall-plugin
 
 ## test: everything from nothing — system packages, npm ci, binaries, lint, typecheck, unit, integration,
 ## e2e, and the cluster tests on a real node (make cluster: root, Linux)
@@ -72,6 +72,17 @@ cluster-down:
 ## cluster-test: tests/cluster on the real node (uses a running `make cluster`, or starts and stops one)
 cluster-test:
 	npx vitest run --project cluster
+
+## install-plugin: `kubectl rpsq` — links bin/kubectl-rpsq of this checkout into $(PREFIX)/bin (default /usr/local)
+PREFIX ?= /usr/local
+install-plugin:
+	@[ -d node_modules ] || npm ci
+	install -d $(DESTDIR)$(PREFIX)/bin
+	ln -sf $(CURDIR)/bin/kubectl-rpsq $(DESTDIR)$(PREFIX)/bin/kubectl-rpsq
+	@echo "kubectl rpsq --help"
+
+uninstall-plugin:
+	rm -f $(DESTDIR)$(PREFIX)/bin/kubectl-rpsq
 
 ## bench: run every bench/<name>.ts (`npm run bench -- <name>` runs one)
 bench:

@@ -242,6 +242,7 @@ Try:
   kubectl get rpsquest -n ${namespace}
   kubectl describe rpsm brian -n ${namespace}
   kubectl annotate rpsm logan -n ${namespace} rpsquest.dev/train-now="$(date +%s)" --overwrite
+  kubectl rpsq status                 (the plugin: make install-plugin; kubectl rpsq --help)
 ${gitops}
 Logs: ${logDir}/   ·   Stop: Ctrl-C (or \`make down\` from another terminal)
 `);

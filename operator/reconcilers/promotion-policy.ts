@@ -8,14 +8,15 @@ import {
   EVALUATION_HISTORY_LIMIT,
   type PolicySettings,
 } from '../decisions/promotion.ts';
+import { evaluateNowRequest } from '../decisions/evaluate-now.ts';
 import { governingPolicy, policySelects } from '../decisions/selection.ts';
 import type { OperatorContext } from '../context.ts';
 import type { EventType } from '../events.ts';
+import type { GameServerClient } from '../game-server.ts';
 import {
   GROUP,
   PROMOTION_POLICIES,
   VERSION,
-  EVALUATE_NOW_ANNOTATION,
   splitKey,
   type Evaluation,
   type PolicyModelStatus,
@@ -86,9 +87,7 @@ export async function reconcilePromotionPolicy(ctx: OperatorContext, key: string
   const status: PromotionPolicyStatus = structuredClone(policy.status ?? {});
   const hadConflict = (policy.status?.conditions ?? []).some((c) => c.reason === 'Conflict');
   const specChanged = status.observedGeneration !== generation;
-  // like train-now: a value not acted on before evaluates every selected model at once
-  const evaluateNow = policy.metadata.annotations?.[EVALUATE_NOW_ANNOTATION];
-  const evaluateNowPending = !!evaluateNow && evaluateNow !== status.lastEvaluateNow;
+  const evaluateNow = evaluateNowRequest(policy);
   const allPolicies = ctx.policies.list();
   const matching = ctx.models
     .list()
@@ -117,14 +116,14 @@ export async function reconcilePromotionPolicy(ctx: OperatorContext, key: string
     let entry = withOutcome(previous.get(modelName) ?? { model: modelName }, settings, model);
     const last = entry.lastEvaluation;
     const dueAt = last ? new Date(last.time).getTime() + settings.intervalMs : 0;
-    if (specChanged || evaluateNowPending || now.getTime() >= dueAt) {
+    if (specChanged || evaluateNow !== undefined || now.getTime() >= dueAt) {
       const aliases = normalizeAliases(model.status?.aliases);
       const since = model.status?.challenge?.since ?? model.metadata.creationTimestamp;
-      let stats: Awaited<ReturnType<typeof ctx.game.versionStats>> = [];
+      let stats: Awaited<ReturnType<GameServerClient['versionStats']>> = [];
       let reachable = true;
       if (aliases.Production) {
         try {
-          stats = await ctx.game.versionStats(modelName, since, settings.includeSyntheticPlayers);
+          stats = await ctx.game(namespace).versionStats(modelName, since, settings.includeSyntheticPlayers);
         } catch (err) {
           reachable = false;
           unreachable.push(`${modelName}: ${(err as Error).message}`);
@@ -206,7 +205,7 @@ export async function reconcilePromotionPolicy(ctx: OperatorContext, key: string
     );
   }
   status.observedGeneration = generation;
-  if (evaluateNow) status.lastEvaluateNow = evaluateNow;
+  if (evaluateNow !== undefined) status.lastEvaluateNow = evaluateNow;
 
   const clean = JSON.parse(JSON.stringify(status)) as PromotionPolicyStatus;
   if (!isDeepStrictEqual(clean, policy.status ?? {})) policy = await writePolicyStatus(ctx, policy, clean);

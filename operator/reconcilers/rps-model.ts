@@ -405,13 +405,19 @@ class ModelReconcile {
     const name = this.model.metadata.name;
     const observations: Partial<Record<EpisodeTrigger, TriggerObservation>> = {};
     if (drift) {
-      const observation = await this.ctx.game.drift(name).catch((err: Error) => err);
+      const observation = await this.ctx
+        .game(this.model.metadata.namespace)
+        .drift(name)
+        .catch((err: Error) => err);
       observations.drift = observeDrift({ threshold: drift.threshold, production, observation });
     }
     if (accuracyDrop) {
       const since = new Date(this.now.getTime() - accuracyDrop.windowMs).toISOString();
       const stats = production
-        ? await this.ctx.game.versionStats(name, since, true).catch((err: Error) => err)
+        ? await this.ctx
+            .game(this.model.metadata.namespace)
+            .versionStats(name, since, true)
+            .catch((err: Error) => err)
         : [];
       observations.accuracyDrop = observeAccuracyDrop({
         trigger: accuracyDrop,
@@ -430,8 +436,8 @@ class ModelReconcile {
     const last = (this.status.versions ?? []).at(-1)?.dataset?.lastEventId ?? 0;
     try {
       const [newEvents, totalEvents] = await Promise.all([
-        this.ctx.game.countEvents(last, minNew),
-        this.ctx.game.countEvents(0, minTotal),
+        this.ctx.game(this.model.metadata.namespace).countEvents(last, minNew),
+        this.ctx.game(this.model.metadata.namespace).countEvents(0, minTotal),
       ]);
       return gatesPass({ minNewEvents: minNew, minTotalEvents: minTotal }, { newEvents, totalEvents });
     } catch (err) {
@@ -622,7 +628,12 @@ class ModelReconcile {
 
   /** Creates the version's Job; false when it exists already (an earlier attempt created it). */
   private async createJob(version: string, trigger: TrainingTrigger): Promise<boolean> {
-    const job = trainingJob(this.model, version, trigger, this.ctx.jobSettings);
+    const job = trainingJob(
+      this.model,
+      version,
+      trigger,
+      this.ctx.jobSettings(this.model.metadata.namespace),
+    );
     const ref = { group: 'batch', version: 'v1', namespace: this.model.metadata.namespace, plural: 'jobs' };
     try {
       await this.ctx.kube.custom.createNamespacedCustomObject({ ...ref, body: job });
@@ -847,7 +858,7 @@ class ModelReconcile {
     }
     let reports;
     try {
-      reports = await this.ctx.game.models();
+      reports = await this.ctx.game(this.model.metadata.namespace).models();
     } catch (err) {
       this.condition({
         type: 'Served',

@@ -193,6 +193,8 @@ describe('the workloads', () => {
       ['patch', 'configmaps'],
       ['create', 'events.events.k8s.io'],
       ['update', 'leases.coordination.k8s.io'],
+      ['create', 'jobs.batch', 'default'],
+      ['watch', 'rpsmodels.rpsquest.dev', 'default'],
     ];
     const refused = [
       ['get', 'secrets'],
@@ -204,7 +206,8 @@ describe('the workloads', () => {
       ['patch', 'deployments.apps'],
       ['delete', 'configmaps'],
       ['delete', 'leases.coordination.k8s.io'],
-      ['create', 'jobs.batch', 'default'],
+      ['update', 'leases.coordination.k8s.io', 'default'],
+      ['get', 'secrets', 'default'],
       ['list', 'nodes'],
     ];
     for (const [verb, resource, ns] of allowed)

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type {
@@ -239,17 +240,21 @@ describe('config/default', () => {
       }
     });
 
-    it('lets the operator manage Jobs, ConfigMaps, Events, Leases and its own resources in its namespace', () => {
-      const role = find<V1Role>(objects, 'Role', 'rps-quest-operator');
+    it('lets the operator manage Jobs, ConfigMaps, Events and its own resources anywhere, its Lease at home', () => {
+      const lease = find<V1Role>(objects, 'Role', 'rps-quest-operator-leader-election');
+      expect(lease.metadata?.namespace).toBe(NAMESPACE);
+      for (const verb of ['get', 'create', 'update'])
+        expect(allows(lease.rules ?? [], 'coordination.k8s.io', 'leases', verb)).toBe(true);
+      const role = find<V1ClusterRole>(objects, 'ClusterRole', 'rps-quest-operator');
       const rules = role.rules ?? [];
-      expect(role.metadata?.namespace).toBe(NAMESPACE);
+      expect(allows(rules, 'coordination.k8s.io', 'leases', 'update')).toBe(false);
+      const binding = find<V1ClusterRoleBinding>(objects, 'ClusterRoleBinding', 'rps-quest-operator');
+      expect(binding.roleRef).toMatchObject({ kind: 'ClusterRole', name: 'rps-quest-operator' });
       for (const verb of ['get', 'list', 'watch', 'create', 'delete'])
         expect(allows(rules, 'batch', 'jobs', verb)).toBe(true);
       for (const verb of ['get', 'list', 'watch', 'create', 'patch'])
         expect(allows(rules, '', 'configmaps', verb)).toBe(true);
       expect(allows(rules, 'events.k8s.io', 'events', 'create')).toBe(true);
-      for (const verb of ['get', 'create', 'update'])
-        expect(allows(rules, 'coordination.k8s.io', 'leases', verb)).toBe(true);
       for (const kind of ['rpsmodels', 'promotionpolicies']) {
         for (const verb of ['get', 'list', 'watch'])
           expect(allows(rules, 'rpsquest.dev', kind, verb)).toBe(true);
@@ -278,18 +283,13 @@ describe('config/default', () => {
       for (const resource of granted) expect(allowed.has(resource), resource).toBe(true);
     });
 
-    it('grants nothing cluster-wide beyond reading CRDs or the rpsquest.dev kinds', () => {
+    it('grants cluster-wide no delete but of training Jobs, and no write to a spec', () => {
       for (const role of clusterRoles) {
         for (const rule of role.rules ?? []) {
-          expect(
-            rule.verbs.every((v) => ['get', 'list', 'watch'].includes(v)),
-            JSON.stringify(rule),
-          ).toBe(true);
-          const crds =
-            (rule.apiGroups ?? []).every((g) => g === 'apiextensions.k8s.io') &&
-            (rule.resources ?? []).every((r) => r === 'customresourcedefinitions');
-          const own = (rule.apiGroups ?? []).every((g) => g === 'rpsquest.dev');
-          expect(crds || own, JSON.stringify(rule)).toBe(true);
+          if (rule.verbs.includes('delete')) expect(rule.resources, JSON.stringify(rule)).toEqual(['jobs']);
+          if (rule.verbs.includes('update'))
+            for (const r of rule.resources ?? [])
+              expect(r, JSON.stringify(rule)).toMatch(/\/(status|finalizers)$/);
         }
       }
     });
@@ -312,6 +312,25 @@ describe('config/default', () => {
       const operator = find<V1Deployment>(objects, 'Deployment', 'rps-quest-operator');
       expect(podSpec(operator).serviceAccountName).toBe('rps-quest-operator');
     });
+  });
+
+  it('names the image once: an images: entry changes the operator, whose training Jobs run its own image', () => {
+    const overlay = mkdtempSync(path.join(tmpdir(), 'rps-images-'));
+    writeFileSync(
+      path.join(overlay, 'kustomization.yaml'),
+      `resources: [${path.relative(overlay, path.join(repo, 'config/default'))}]\nimages:\n  - name: rps-quest\n    newName: registry.example/rps-quest\n    newTag: '1.2.3'\n`,
+    );
+    let yaml: string;
+    try {
+      yaml = execFileSync(binary('kubectl'), ['kustomize', overlay], { encoding: 'utf8' });
+    } finally {
+      rmSync(overlay, { recursive: true, force: true });
+    }
+    const objects = loadAll(yaml).filter((o): o is K8sObject => o !== null && typeof o === 'object');
+    const operator = container(find<V1Deployment>(objects, 'Deployment', 'rps-quest-operator'), 'operator');
+    expect(operator.image).toBe('registry.example/rps-quest:1.2.3');
+    // no TRAINER_IMAGE: the operator gives its Jobs the image its own Pod runs (operator/trainer-image.ts)
+    expect(operator.env?.map((e) => e.name)).not.toContain('TRAINER_IMAGE');
   });
 
   describe('the game server', () => {

@@ -258,7 +258,7 @@ describe('PromotionPolicy CRD', () => {
       selectedModels: 'a,b',
       lastDecision: 'a=Keep',
       lastEvaluationTime: 't',
-      lastEvaluateNow: 'n',
+      lastEvaluateNow: '1700000000',
       models: [{ model: 'a', nextEvaluationTime: 't', lastEvaluation: evaluation, history: [evaluation] }],
     };
     expect(pruned(root(promo).properties!.status!, status)).toEqual([]);

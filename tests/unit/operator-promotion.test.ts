@@ -6,6 +6,7 @@ import {
   evaluationOutcome,
   policySettings,
 } from '../../operator/decisions/promotion.ts';
+import { evaluateNowRequest } from '../../operator/decisions/evaluate-now.ts';
 import { governingPolicy, matchesSelector } from '../../operator/decisions/selection.ts';
 import type { PromotionPolicy, RpsModel } from '../../operator/resources.ts';
 
@@ -218,5 +219,32 @@ describe('policy settings and selection', () => {
     const r = governingPolicy(model, [newer, dry, older]);
     expect(r.policy?.metadata.name).toBe('older');
     expect(r.conflicting.map((p) => p.metadata.name)).toEqual(['newer']);
+  });
+});
+
+describe('evaluate-now', () => {
+  const policy = (annotation: string | undefined, last: string | undefined) => ({
+    metadata: {
+      name: 'default',
+      namespace: 'rps-quest',
+      uid: 'u',
+      resourceVersion: '1',
+      generation: 1,
+      creationTimestamp: since,
+      ...(annotation !== undefined ? { annotations: { 'rpsquest.dev/evaluate-now': annotation } } : {}),
+    },
+    status: last !== undefined ? { lastEvaluateNow: last } : {},
+  });
+
+  it('is requested by an annotation value not acted on before, once', () => {
+    expect(evaluateNowRequest(policy('1700000000', undefined))).toBe('1700000000');
+    expect(evaluateNowRequest(policy('1700000001', '1700000000'))).toBe('1700000001');
+    // recorded in status: acted on
+    expect(evaluateNowRequest(policy('1700000001', '1700000001'))).toBeUndefined();
+  });
+
+  it('is not requested without the annotation or with an empty value', () => {
+    expect(evaluateNowRequest(policy(undefined, undefined))).toBeUndefined();
+    expect(evaluateNowRequest(policy('', 'x'))).toBeUndefined();
   });
 });
