@@ -4,12 +4,12 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 # Node 20 ships without fetch-compatible TLS knobs for the local self-signed API server; the harness handles it.
 
 .PHONY: image kind-up kind-load deploy undeploy kind-down
-.PHONY: test deps npm bins build generate lint typecheck unit integration e2e dev down bench clean
+.PHONY: test deps npm bins bins-gitops build generate lint typecheck unit integration e2e dev down bench clean
 .PHONY: cluster cluster-down cluster-test install-plugin uninstall-plugin
 
 ## test: everything from nothing — system packages, npm ci, binaries, lint, typecheck, unit, integration,
 ## e2e, and the cluster tests on a real node (make cluster: root, Linux)
-test: deps npm bins lint typecheck unit integration e2e cluster-test
+test: deps npm bins-gitops lint typecheck unit integration e2e cluster-test
 
 ## deps: Debian packages the tests need (Chromium for the browser tests)
 deps:
@@ -21,6 +21,10 @@ npm:
 ## bins: build (or reuse from the cache) etcd, kube-apiserver, kube-controller-manager, kubectl and MinIO
 bins:
 	@bash hack/bins.sh
+
+## bins-gitops: those and Argo CD and kustomize (the GitOps integration tests, make dev GITOPS=1)
+bins-gitops:
+	@bash hack/bins.sh gitops
 
 ## build: compiles to dist/ (what the image runs: `node dist/cli.js <command>`), with the web UI's files
 build:
@@ -49,11 +53,12 @@ integration:
 e2e:
 	npx vitest run --project e2e
 
-## dev: the whole system locally (control plane, MinIO, operator, game server, samples); Ctrl-C stops it
+## dev: the whole system locally (control plane, MinIO, operator, game server, samples); Ctrl-C stops it.
+## GITOPS=1: the samples come from a local git repository (.dev/gitops) through Argo CD
 dev:
 	@[ -d node_modules ] || npm ci
-	@bash hack/bins.sh
-	@node --import tsx cli.ts dev
+	@bash hack/bins.sh $(if $(filter 1,$(GITOPS)),gitops)
+	@GITOPS=$(GITOPS) node --import tsx cli.ts dev
 
 ## down: stop a `make dev` running in another terminal
 down:

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests need, when they are missing.
+# Installs the Debian packages the tests need, when they are missing (redis: Argo CD's cache in the
+# GitOps tests and `make dev GITOPS=1`).
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v go >/dev/null 2>&1 || need+=(golang-go)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 if [ ${#need[@]} -eq 0 ]; then
-  echo "deps: chromium and go present"
+  echo "deps: chromium, go and redis-server present"
   exit 0
 fi
 sudo=""

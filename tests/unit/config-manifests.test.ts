@@ -38,7 +38,12 @@ const NAMESPACE = 'rps-quest';
 interface K8sObject {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   spec?: Record<string, unknown>;
 }
 
@@ -185,6 +190,25 @@ describe('config/default', () => {
     const s3 = find<V1Secret>(objects, 'Secret', 'rps-quest-s3');
     expect(Object.keys(s3.stringData ?? {}).sort()).toEqual(['accessKey', 'secretKey']);
     expect(s3.stringData!.secretKey!.length).toBeGreaterThanOrEqual(8); // MinIO's minimum
+  });
+
+  it('orders and protects things for Argo CD: CRDs first and never pruned or deleted, the bucket Job a hook', () => {
+    for (const crd of all<K8sObject>(objects, 'CustomResourceDefinition')) {
+      expect(crd.metadata.annotations).toMatchObject({
+        'argocd.argoproj.io/sync-wave': '-1',
+        'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false',
+      });
+    }
+    // nothing else is in an earlier wave than the CRDs
+    for (const o of objects) {
+      expect(Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0)).toBeGreaterThanOrEqual(
+        -1,
+      );
+    }
+    expect(find<K8sObject>(objects, 'Job', 'rps-quest-minio-bucket').metadata.annotations).toMatchObject({
+      'argocd.argoproj.io/hook': 'PostSync',
+      'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+    });
   });
 
   it('leaves the serving-manifest ConfigMap to the operator', () => {
@@ -662,6 +686,16 @@ describe('config/argocd', () => {
     spec: { source: { path: string }; destination: { namespace: string } };
   }
   const apps = all<Application>(render('config/argocd'), 'Application');
+
+  it('keeps the Secrets set in the cluster: the system Application ignores their data and respects that in syncs', () => {
+    const system = apps.find((a) => a.spec.source.path === 'config/default') as unknown as {
+      spec: { ignoreDifferences?: object[]; syncPolicy: { syncOptions: string[] } };
+    };
+    expect(system.spec.ignoreDifferences).toEqual([
+      { kind: 'Secret', jsonPointers: ['/data', '/stringData'] },
+    ]);
+    expect(system.spec.syncPolicy.syncOptions).toContain('RespectIgnoreDifferences=true');
+  });
 
   it('points an Application at config/default in the rps-quest namespace', () => {
     const system = apps.find((a) => a.spec.source.path === 'config/default');
