@@ -2,6 +2,7 @@ import type {
   Alias,
   ExportedRound,
   GambitName,
+  InputMethod,
   Move,
   PlayedRound,
   Probabilities,
@@ -46,6 +47,7 @@ export interface PredictionRecord {
 export interface MoveRecord {
   game: GameRecord;
   round: PlayedRound;
+  input: InputMethod;
   fallback: boolean;
   predictions: readonly PredictionRecord[];
   finished: boolean;
@@ -115,6 +117,7 @@ interface RoundRow {
   player_score: number;
   bot_score: number;
   fallback: number;
+  input: string;
   created_at: number;
 }
 
@@ -191,9 +194,9 @@ export class GameStore {
       ),
       insertRound: db.prepare(
         `INSERT INTO rounds (game_id, round, player_move, bot_move, value_rock, value_paper, value_scissors,
-           result, player_score, bot_score, fallback, created_at)
+           result, player_score, bot_score, fallback, input, created_at)
          VALUES (@gameId, @round, @playerMove, @botMove, @rock, @paper, @scissors,
-           @result, @playerScore, @botScore, @fallback, @at)`,
+           @result, @playerScore, @botScore, @fallback, @input, @at)`,
       ),
       insertPrediction: db.prepare(
         `INSERT INTO predictions (round_id, bot, version, aliases, p_rock, p_paper, p_scissors, predicted,
@@ -299,6 +302,7 @@ export class GameStore {
           playerScore: round.playerScore,
           botScore: round.botScore,
           fallback: m.fallback ? 1 : 0,
+          input: m.input,
           at: m.at,
         }).lastInsertRowid,
       );
@@ -517,6 +521,7 @@ export class GameStore {
       player: r.player,
       alias: r.alias as GameRecord['alias'],
       version: r.version,
+      input: r.input as InputMethod,
       createdAt: new Date(r.created_at).toISOString(),
     }));
   }

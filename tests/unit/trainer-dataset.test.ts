@@ -128,6 +128,7 @@ describe('dataset.ndjson.gz', () => {
           game,
           round,
           fallback: false,
+          input: 'key',
           predictions: [],
           finished: last,
           winner: last ? g.winner : null,
