@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import {
   ExportedRoundSchema,
+  INPUT_METHODS,
   coldStartCorpus,
   validate,
   type ExportedRound,
+  type InputMethod,
   type PlayedRound,
 } from '../core/index.ts';
 import { sha256Hex } from '../lib/artifact-store.ts';
@@ -26,6 +28,11 @@ export interface DatasetOptions {
   minTotalEvents: number;
   /** keep every n-th game of synthetic players (1 keeps all) */
   syntheticStride: number;
+  /**
+   * keep only games whose every move was entered by one of these (default all); a whole game or
+   * none, as the features read each game's earlier rounds
+   */
+  inputs?: readonly InputMethod[];
   /** size of the cold-start corpus the top-up draws from */
   bootstrapGames: number;
   seed: number;
@@ -54,6 +61,7 @@ export interface DatasetSummary {
   minTotalEvents: number;
   bootstrapGames: number;
   coldStartSeed: number;
+  inputs: InputMethod[];
 }
 
 export interface Dataset {
@@ -242,7 +250,10 @@ export function groupGames(events: readonly ExportedRound[]): { games: DatasetGa
  */
 export function buildDataset(events: readonly ExportedRound[], options: DatasetOptions): Dataset {
   const grouped = groupGames(events);
-  const newestFirst = [...grouped.games].reverse();
+  const inputs = new Set(options.inputs ?? INPUT_METHODS);
+  const newestFirst = grouped.games
+    .filter((g) => g.events.every((e) => inputs.has(e.input ?? 'click')))
+    .reverse();
   let syntheticSeen = 0;
   const sampled = newestFirst.filter((g) => !g.synthetic || syntheticSeen++ % options.syntheticStride === 0);
 
@@ -310,6 +321,7 @@ export function buildDataset(events: readonly ExportedRound[], options: DatasetO
       minTotalEvents: options.minTotalEvents,
       bootstrapGames: options.bootstrapGames,
       coldStartSeed: options.seed,
+      inputs: [...inputs],
     },
   };
 }

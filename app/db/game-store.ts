@@ -227,6 +227,13 @@ export class GameStore {
          WHERE bot = @model AND created_at >= @since AND (@excludeSynthetic = 0 OR synthetic = 0)
          GROUP BY version`,
       ),
+      recentInputs: db.prepare(
+        `SELECT r.input AS input, COUNT(*) AS moves
+         FROM rounds r JOIN games g ON g.id = r.game_id
+         WHERE r.id > (SELECT COALESCE(MAX(id), 0) FROM rounds) - @window AND g.bot = @bot
+           AND (@excludeSynthetic = 0 OR g.synthetic = 0)
+         GROUP BY r.input`,
+      ),
       exportPage: db.prepare(
         `SELECT r.*, g.bot, g.synthetic, g.player, g.alias, g.version
          FROM rounds r JOIN games g ON g.id = r.game_id
@@ -496,6 +503,17 @@ export class GameStore {
       bucketMs,
       excludeSynthetic: excludeSynthetic ? 1 : 0,
     }) as GameBucket[];
+  }
+
+  /** How a bot's moves among the last `window` rounds stored (all bots) were entered. */
+  recentInputs(bot: string, window: number, excludeSynthetic: boolean): Record<InputMethod, number> {
+    const counts: Record<InputMethod, number> = { click: 0, key: 0, camera: 0 };
+    const rows = this.s.recentInputs.all({ bot, window, excludeSynthetic: excludeSynthetic ? 1 : 0 }) as {
+      input: InputMethod;
+      moves: number;
+    }[];
+    for (const r of rows) counts[r.input] = r.moves;
+    return counts;
   }
 
   /** The id of the last round an export page of `limit` rounds after `after` ends with, or null when none. */

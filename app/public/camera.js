@@ -114,6 +114,7 @@ export function setupCamera({ play, canPlay }) {
     const now = performance.now();
     const s = session;
     s.frames.push(now);
+    panel.dataset.readings = String(++s.readings);
     while (s.frames.length && now - s.frames[0] > 2000) s.frames.shift();
     if (s.frames.length > 1) {
       const fps = ((s.frames.length - 1) * 1000) / (now - s.frames[0]);
@@ -152,13 +153,22 @@ export function setupCamera({ play, canPlay }) {
 
   async function start() {
     say('');
-    const s = { stopped: false, stream: null, frames: [], started: performance.now(), tracker: null };
+    const s = {
+      stopped: false,
+      stream: null,
+      frames: [],
+      readings: 0,
+      started: performance.now(),
+      tracker: null,
+    };
     s.tracker = createHoldTracker(HOLD_MS);
     session = s;
     panel.hidden = false;
     panel.dataset.state = 'starting';
     delete panel.dataset.firstDetectionMs;
     delete panel.dataset.fps;
+    delete panel.dataset.readings;
+    delete panel.dataset.modelReadyMs;
     $('camera-gesture').textContent = 'starting…';
     $('camera-confidence').textContent = '';
     $('camera-fps').textContent = '';

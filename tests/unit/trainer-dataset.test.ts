@@ -61,6 +61,28 @@ describe('building the dataset', () => {
     expect(d.games[d.games.length - 1]!.gameId).toBe(synthetic[synthetic.length - 1]!.gameId);
   });
 
+  it('leaves out whole games with a move entered by a method not listed, reading a missing input as click', () => {
+    const second = human.find((e) => e.gameId !== human[0]!.gameId)!.gameId;
+    // one camera move in the first game; the second game all key; the rest as old exports (no field)
+    const events = human.map((e) =>
+      e.gameId === human[0]!.gameId && e.round === 2
+        ? { ...e, input: 'camera' as const }
+        : e.gameId === second
+          ? { ...e, input: 'key' as const }
+          : e,
+    );
+    const all = buildDataset(events, OPTIONS);
+    expect(all.summary.humanGames).toBe(10);
+    expect(all.summary.inputs).toEqual(['click', 'key', 'camera']);
+    const noCamera = buildDataset(events, { ...OPTIONS, inputs: ['click', 'key'] });
+    expect(noCamera.games.map((g) => g.gameId)).not.toContain(human[0]!.gameId);
+    expect(noCamera.summary.humanGames).toBe(9);
+    expect(noCamera.summary.inputs).toEqual(['click', 'key']);
+    const clicksOnly = buildDataset(events, { ...OPTIONS, inputs: ['click'] });
+    expect(clicksOnly.summary.humanGames).toBe(8);
+    expect(clicksOnly.summary.exportedEventsDropped).toBe(human.length - clicksOnly.summary.humanEvents);
+  });
+
   it('tops up with seeded cold-start games (older than all exported games) below minTotalEvents', () => {
     const d = buildDataset(human, { ...OPTIONS, minTotalEvents: human.length + 100 });
     expect(d.summary.events).toBeGreaterThanOrEqual(human.length + 100);
