@@ -4,8 +4,10 @@ set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v go >/dev/null 2>&1 || need+=(golang-go)
+# the photo of an open hand that the camera tests show through Chromium's fake camera
+[ -f /usr/share/doc/opencv-doc/opencv4/html/handSrc.jpg ] || need+=(opencv-doc)
 if [ ${#need[@]} -eq 0 ]; then
-  echo "deps: chromium and go present"
+  echo "deps: chromium, go and opencv-doc present"
   exit 0
 fi
 sudo=""

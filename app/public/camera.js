@@ -74,7 +74,7 @@ function draw(canvas, video, landmarks) {
 
 /**
  * Wires the switch. `play(move)` plays a round; `canPlay()` says whether a round can be played now
- * (a held gesture is not used up while the previous round is still being answered).
+ * (while it is not, readings neither count towards a hold nor break it).
  */
 export function setupCamera({ play, canPlay }) {
   const toggle = $('camera-toggle');
@@ -127,7 +127,8 @@ export function setupCamera({ play, canPlay }) {
     if (reading && panel.dataset.firstDetectionMs === undefined) {
       panel.dataset.firstDetectionMs = String(Math.round(now - s.started));
     }
-    const move = s.tracker.read(canPlay() ? (reading?.gesture ?? null) : null, now);
+    // while a round is being answered the hold is neither fed nor broken: it goes on afterwards
+    const move = canPlay() ? s.tracker.read(reading?.gesture ?? null, now) : null;
     show(reading, now);
     if (move) play(move);
   }
