@@ -125,4 +125,34 @@ describe('playing with the camera', () => {
     await expect.poll(() => page.locator('#history li').count()).toBe(1);
     expect(await metric('rpsq_move_inputs_total', 'bot="brian",input="click"')).toBe(clicksBefore + 1);
   });
+
+  it('says so when the browser has no WebGL, and the buttons still work', async () => {
+    const { page } = await startGame([
+      ...CHROMIUM_ARGS,
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      '--disable-3d-apis',
+    ]);
+    await page.getByLabel('Play with your camera').click();
+    await expect
+      .poll(() => page.locator('#camera-error').textContent(), SLOW)
+      .toBe('Camera: this browser has no WebGL, which the hand tracker needs. The buttons still work.');
+    await page.keyboard.press('s');
+    await expect.poll(() => page.locator('#history li').count()).toBe(1);
+  });
+
+  it('says so when the hand tracker does not load, and the buttons still work', async () => {
+    const { page, requests } = await startGame(fakeCameraArgs(OPEN_HAND_PHOTO, dir, 'open-hand-unloaded'));
+    await page.route('**/vendor/mediapipe/**', (route) => route.abort());
+    await page.getByLabel('Play with your camera').click();
+    await expect
+      .poll(() => page.locator('#camera-error').textContent(), SLOW)
+      .toMatch(
+        /^Camera: the hand tracker did not load \(\/vendor\/mediapipe\/hands\/[\d.]+\/hands\.js\)\. The buttons still work\.$/,
+      );
+    expect(requests.some((r) => r.endsWith('/hands.js'))).toBe(true);
+    expect(await page.getByLabel('Play with your camera').isChecked()).toBe(false);
+    await page.locator('.move[data-move="paper"]').click();
+    await expect.poll(() => page.locator('#history li').count()).toBe(1);
+  });
 });
