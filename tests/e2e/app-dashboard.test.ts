@@ -143,6 +143,13 @@ describe('live dashboard', () => {
     expect(await promoted.locator('.what').allTextContents()).toEqual(['v2 → Production (was v1)']);
     expect(await promoted.locator('.badge').textContent()).toBe('promoted');
     expect(await bot(page, 'logan').locator('[data-chart="accuracy"] .empty').isVisible()).toBe(true);
+    // the simulated players post moves without an input method: clicks
+    expect(await bot(page, 'brian').locator('.inputs').textContent()).toMatch(
+      /^Entered by click 100\.0% · key 0\.0% · camera 0\.0% \(of \d+ moves in the last 10000 rounds\)$/,
+    );
+    expect(await bot(page, 'logan').locator('.inputs').textContent()).toBe(
+      'No moves in the last rounds yet.',
+    );
 
     await page.waitForTimeout(300); // uPlot draws on the next frame
     await page.screenshot({ path: join(RESULTS, 'app-dashboard-desktop.png'), fullPage: true });
