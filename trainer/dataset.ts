@@ -178,8 +178,18 @@ export async function readEventsFromFile(path: string): Promise<ExportedRound[]>
   if (/\.(db|sqlite|sqlite3)$/i.test(path)) {
     const { default: Database } = await import('better-sqlite3');
     const { GameStore } = await import('../app/db/game-store.ts');
+    const { MIGRATIONS } = await import('../app/db/migrations.ts');
     const db = new Database(path, { readonly: true, fileMustExist: true });
     try {
+      // read only: an older file cannot be migrated here, and the export query needs every column
+      const schema = db.pragma('user_version', { simple: true }) as number;
+      const latest = MIGRATIONS.at(-1)!.version;
+      if (schema !== latest) {
+        throw new DatasetError(
+          `${path} has schema version ${schema}, this trainer reads version ${latest}: ` +
+            'start this version of the game server on it once (it migrates at start), or export it to NDJSON',
+        );
+      }
       const store = new GameStore(db);
       const events: ExportedRound[] = [];
       let after = 0;

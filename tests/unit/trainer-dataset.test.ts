@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../app/db/database.ts';
 import { GameStore } from '../../app/db/game-store.ts';
+import { MIGRATIONS } from '../../app/db/migrations.ts';
 import { coldStartCorpus } from '../../core/index.ts';
 import {
   DatasetError,
@@ -162,6 +163,15 @@ describe('dataset.ndjson.gz', () => {
     const events = await readEventsFromFile(p);
     expect(events).toHaveLength(rounds(games));
     expect(groupGames(events).games.map((g) => g.rounds)).toEqual(games.map((g) => g.rounds));
+    expect(new Set(events.map((e) => e.input))).toEqual(new Set(['key']));
+  });
+
+  it('refuses a database of an older schema (it is opened read only) and says how to migrate it', async () => {
+    const p = path.join(dir, 'old.db');
+    openDatabase(p, MIGRATIONS.slice(0, 2)).close();
+    await expect(readEventsFromFile(p)).rejects.toThrow(
+      `${p} has schema version 2, this trainer reads version 3: start this version of the game server on it once (it migrates at start), or export it to NDJSON`,
+    );
   });
 
   it('names the line of a malformed file', async () => {
