@@ -84,6 +84,17 @@ export function setupCamera({ play, canPlay }) {
   const handsBase = toggle.dataset.hands;
   let session = null;
   let hands = null;
+  // one tracker for the page, loaded once even when the switch is flipped while it loads
+  let handsReady = null;
+
+  async function loadHands() {
+    if (!window.Hands) await loadScript(`${handsBase}hands.js`);
+    const h = new window.Hands({ locateFile: (file) => handsBase + file });
+    h.setOptions({ maxNumHands: 1, modelComplexity: 1, minDetectionConfidence: 0.5 });
+    h.onResults(onResults);
+    await h.initialize();
+    return h;
+  }
 
   function say(message) {
     $('camera-error').textContent = message ? `Camera: ${message}. The buttons still work.` : '';
@@ -175,18 +186,20 @@ export function setupCamera({ play, canPlay }) {
     $('camera-fps').textContent = '';
     try {
       if (!hasWebGl()) throw new CameraError('this browser has no WebGL, which the hand tracker needs');
-      s.stream = await openCamera();
-      if (s.stopped) return stop();
-      video.srcObject = s.stream;
-      await video.play();
-      if (!hands) {
-        if (!window.Hands) await loadScript(`${handsBase}hands.js`);
-        const h = new window.Hands({ locateFile: (file) => handsBase + file });
-        h.setOptions({ maxNumHands: 1, modelComplexity: 1, minDetectionConfidence: 0.5 });
-        h.onResults(onResults);
-        await h.initialize();
-        hands = h;
+      const stream = await openCamera();
+      if (s.stopped) {
+        // switched off while the camera was opening: this stream is nobody's
+        for (const track of stream.getTracks()) track.stop();
+        return;
       }
+      s.stream = stream;
+      video.srcObject = stream;
+      await video.play();
+      handsReady ??= loadHands().catch((err) => {
+        handsReady = null;
+        throw err;
+      });
+      hands = await handsReady;
       if (s.stopped) return;
       panel.dataset.state = 'on';
       panel.dataset.modelReadyMs = String(Math.round(performance.now() - s.started));
