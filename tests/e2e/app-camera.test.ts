@@ -37,15 +37,17 @@ afterAll(async () => {
 });
 
 /** A page in a game against Brian, recording every URL it requests. */
-async function startGame(args: string[]): Promise<{ page: Page; requests: string[] }> {
+async function startGame(args: string[]): Promise<{ page: Page; requests: string[]; refused: string[] }> {
   browser = await launchChromium(args);
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const requests: string[] = [];
   page.on('request', (r) => requests.push(r.url()));
+  const refused: string[] = [];
+  page.on('console', (m) => m.text().includes('Content Security Policy') && refused.push(m.text()));
   await page.goto(url);
   await page.locator('.bot-card', { hasText: 'Brian' }).click();
   await expect.poll(() => page.locator('#play').isVisible()).toBe(true);
-  return { page, requests };
+  return { page, requests, refused };
 }
 
 const data = (page: Page, key: string) =>
@@ -59,7 +61,7 @@ async function metric(name: string, labels: string): Promise<number> {
 
 describe('playing with the camera', () => {
   it('reads the open hand of a real photo as paper and plays one round while it is held', async () => {
-    const { page, requests } = await startGame(fakeCameraArgs(OPEN_HAND_PHOTO, dir, 'open-hand'));
+    const { page, requests, refused } = await startGame(fakeCameraArgs(OPEN_HAND_PHOTO, dir, 'open-hand'));
     await page.getByLabel('Play with your camera').check();
     await expect.poll(() => page.locator('#camera-gesture').textContent(), SLOW).toBe('paper');
     expect(await page.locator('#camera-confidence').textContent()).toMatch(/^\d+%$/);
@@ -89,7 +91,8 @@ describe('playing with the camera', () => {
     expect(await page.locator('#history li').count()).toBe(1);
     expect(await metric('rpsq_move_inputs_total', 'bot="brian",input="camera"')).toBe(1);
 
-    // every request went to this server: MediaPipe's scripts, wasm and models included
+    // every request went to this server: MediaPipe's scripts, wasm and models included, none refused
+    expect(refused).toEqual([]);
     expect(requests.filter((r) => !r.startsWith(url))).toEqual([]);
     expect(
       requests.some((r) => /\/vendor\/mediapipe\/hands\/[\d.]+\/hands_solution_\w*wasm_bin\.wasm$/.test(r)),

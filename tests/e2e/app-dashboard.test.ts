@@ -99,6 +99,8 @@ const points = (page: Page, model: string, chart: string) =>
 describe('live dashboard', () => {
   it('draws accuracy, A/B, drift and alias history with data, and keeps updating', async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const refused: string[] = [];
+    page.on('console', (m) => m.text().includes('Content Security Policy') && refused.push(m.text()));
     await page.goto(`${url}/`);
     await page.locator('#dashboard-link').click();
     await page.waitForURL(`${url}/dashboard`);
@@ -151,6 +153,7 @@ describe('live dashboard', () => {
       'No moves in the last rounds yet.',
     );
 
+    expect(refused).toEqual([]); // the pages' CSP lets the game and the charts do all they do
     await page.waitForTimeout(300); // uPlot draws on the next frame
     await page.screenshot({ path: join(RESULTS, 'app-dashboard-desktop.png'), fullPage: true });
 
