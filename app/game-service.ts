@@ -14,6 +14,7 @@ import {
   playRound,
   roundValues,
   type GameState,
+  type InputMethod,
   type Move,
   type PlayedRound,
   type Probabilities,
@@ -243,7 +244,12 @@ export class GameService {
     };
   }
 
-  async playMove(gameId: string, round: number, readMove: () => Move): Promise<MoveOutcome> {
+  async playMove(
+    gameId: string,
+    round: number,
+    readMove: () => Move,
+    input: InputMethod = 'click',
+  ): Promise<MoveOutcome> {
     const started = performance.now();
     const game = this.load(gameId, false);
     const { record, state } = game;
@@ -306,6 +312,7 @@ export class GameService {
         game: record,
         round: played,
         fallback: decision.fallback,
+        input,
         predictions,
         finished: after.finished,
         winner: after.winner,
@@ -340,6 +347,7 @@ export class GameService {
 
     const labels = { bot: record.bot, alias: record.alias ?? 'none', version: record.version ?? 'none' };
     this.metrics.moves.inc(labels);
+    this.metrics.moveInputs.inc({ bot: record.bot, input });
     if (decision.fallback) {
       this.metrics.fallbacks.inc({ bot: record.bot, reason: fallbackReason ?? 'unusable_probabilities' });
     }

@@ -6,8 +6,10 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v go >/dev/null 2>&1 || need+=(golang-go)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+# the photo of an open hand that the camera tests show through Chromium's fake camera
+[ -f /usr/share/doc/opencv-doc/opencv4/html/handSrc.jpg ] || need+=(opencv-doc)
 if [ ${#need[@]} -eq 0 ]; then
-  echo "deps: chromium, go and redis-server present"
+  echo "deps: chromium, go, redis-server and opencv-doc present"
   exit 0
 fi
 sudo=""

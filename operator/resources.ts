@@ -1,4 +1,4 @@
-import type { Alias, Algorithm, FeatureSetName } from '../core/index.ts';
+import type { Alias, Algorithm, FeatureSetName, InputMethod } from '../core/index.ts';
 
 // The custom resources as the operator reads them. The API server validates them against the CRD
 // schemas (crds/*.yaml, the source of truth) and fills the defaults, so these types describe
@@ -68,6 +68,8 @@ export interface RpsModelSpec {
     maxEvents?: number;
     bootstrapGames?: number;
     syntheticStride?: number;
+    /** how the moves of the games trained on were entered (unset: all) */
+    inputs?: InputMethod[];
     seed?: number;
     suspend?: boolean;
     backoffLimit?: number;

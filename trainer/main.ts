@@ -178,6 +178,7 @@ export async function main(argv: string[]): Promise<number> {
           maxEvents: config.maxEvents,
           minTotalEvents: config.minTotalEvents,
           syntheticStride: config.syntheticStride,
+          inputs: config.inputs,
           bootstrapGames: config.bootstrapGames,
           seed: config.seed,
         },

@@ -286,6 +286,7 @@ export async function trainVersion(
           maxEvents: s.maxEvents,
           minTotalEvents: s.minTotalEvents,
           syntheticStride: s.syntheticStride,
+          inputs: s.inputs,
           bootstrapGames: s.bootstrapGames,
         },
         firstRound: FIRST_MODEL_ROUND,

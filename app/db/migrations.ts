@@ -89,4 +89,12 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX games_by_bot_created ON games (bot, created_at);
     `,
   },
+  {
+    version: 3,
+    name: 'how each move was entered',
+    sql: `
+      -- click, key or camera; rounds stored before this migration were played with the buttons or keys
+      ALTER TABLE rounds ADD COLUMN input TEXT NOT NULL DEFAULT 'click' CHECK (input IN ('click', 'key', 'camera'));
+    `,
+  },
 ];

@@ -64,6 +64,8 @@ export function trainingSpecHash(spec: RpsModelSpec): string {
     bootstrapGames: spec.training?.bootstrapGames ?? null,
     syntheticStride: spec.training?.syntheticStride ?? null,
     seed: spec.training?.seed ?? null,
+    // only when set, so that the hashes of the models that never set it stay as they were
+    ...(spec.training?.inputs ? { inputs: [...spec.training.inputs].sort() } : {}),
   };
   return createHash('sha256')
     .update(JSON.stringify(canonical(relevant)))

@@ -213,6 +213,16 @@ describe('the CRDs on a real API server', () => {
       /spec\.training\.triggers\[1\]: Duplicate value/,
     ],
     [
+      'an unknown input method',
+      model({ training: { inputs: ['click', 'voice'] } }),
+      /spec\.training\.inputs\[1\]: Unsupported value: "voice"/,
+    ],
+    [
+      'an input method twice',
+      model({ training: { inputs: ['click', 'click'] } }),
+      /spec\.training\.inputs\[1\]: Duplicate value/,
+    ],
+    [
       'an accuracy drop above 100 points',
       model({ training: { triggers: [{ type: 'accuracyDrop', points: 150 }] } }),
       /spec\.training\.triggers\[0\]\.points: Invalid value: 150/,

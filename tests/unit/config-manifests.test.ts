@@ -678,6 +678,7 @@ describe('config/grafana', () => {
     expect(uses('rpsquest_operator_last_p_value')).toBe(true);
     expect(uses('rpsquest_operator_training_jobs_total')).toBe(true);
     expect(uses('rpsq_move_duration_seconds_bucket')).toBe(true);
+    expect(uses('rpsq_move_inputs_total')).toBe(true);
   });
 });
 

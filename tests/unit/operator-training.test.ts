@@ -310,6 +310,12 @@ describe('training decisions', () => {
     ).toBe(hash);
     expect(trainingSpecHash({ ...spec, hyperparameters: { epochs: 4 } })).not.toBe(hash);
     expect(trainingSpecHash({ ...spec, training: { ...spec.training, seed: 7 } })).not.toBe(hash);
+    // the input methods change the data; in any order the same
+    const noCamera = trainingSpecHash({ ...spec, training: { ...spec.training, inputs: ['click', 'key'] } });
+    expect(noCamera).not.toBe(hash);
+    expect(trainingSpecHash({ ...spec, training: { ...spec.training, inputs: ['key', 'click'] } })).toBe(
+      noCamera,
+    );
   });
 });
 
