@@ -4,12 +4,12 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 # Node 20 ships without fetch-compatible TLS knobs for the local self-signed API server; the harness handles it.
 
 .PHONY: image kind-up kind-load deploy undeploy kind-down
-.PHONY: test deps npm bins build lint typecheck unit integration e2e dev down bench clean
-.PHONY: cluster cluster-down cluster-test
+.PHONY: test deps npm bins bins-gitops build generate lint typecheck unit integration e2e dev down bench clean
+.PHONY: cluster cluster-down cluster-test install-plugin uninstall-plugin
 
 ## test: everything from nothing — system packages, npm ci, binaries, lint, typecheck, unit, integration,
 ## e2e, and the cluster tests on a real node (make cluster: root, Linux)
-test: deps npm bins lint typecheck unit integration e2e cluster-test
+test: deps npm bins-gitops lint typecheck unit integration e2e cluster-test
 
 ## deps: Debian packages the tests need (Chromium for the browser tests)
 deps:
@@ -22,12 +22,20 @@ npm:
 bins:
 	@bash hack/bins.sh
 
+## bins-gitops: those and Argo CD and kustomize (the GitOps integration tests, make dev GITOPS=1)
+bins-gitops:
+	@bash hack/bins.sh gitops
+
 ## build: compiles to dist/ (what the image runs: `node dist/cli.js <command>`), with the web UI's files
 build:
 	rm -rf dist
 	npx tsc -p tsconfig.build.json
 	cp -r app/public dist/app/public
 	cp package.json dist/package.json
+
+## generate: the CRD's hyperparameter schema and rules from trainer/hyperparameters.ts (output checked in)
+generate:
+	@node --import tsx hack/generate-crds.ts
 
 lint:
 	npx eslint .
@@ -46,11 +54,12 @@ e2e:
 	npx vitest run --project e2e
 
 ## dev: the whole system locally (control plane, MinIO, operator, game server, samples); Ctrl-C stops it.
+## GITOPS=1: the samples come from a local git repository (.dev/gitops) through Argo CD
 ## DB=postgres REPLICAS=3: that many game servers on a local PostgreSQL, behind a round-robin proxy on :8080
 dev:
 	@[ -d node_modules ] || npm ci
-	@bash hack/bins.sh
-	@RPS_DEV_DB="$(DB)" RPS_DEV_REPLICAS="$(REPLICAS)" node --import tsx cli.ts dev
+	@bash hack/bins.sh $(if $(filter 1,$(GITOPS)),gitops)
+	@GITOPS=$(GITOPS) RPS_DEV_DB="$(DB)" RPS_DEV_REPLICAS="$(REPLICAS)" node --import tsx cli.ts dev
 
 ## down: stop a `make dev` running in another terminal
 down:
@@ -68,6 +77,17 @@ cluster-down:
 ## cluster-test: tests/cluster on the real node (uses a running `make cluster`, or starts and stops one)
 cluster-test:
 	npx vitest run --project cluster
+
+## install-plugin: `kubectl rpsq` — links bin/kubectl-rpsq of this checkout into $(PREFIX)/bin (default /usr/local)
+PREFIX ?= /usr/local
+install-plugin:
+	@[ -d node_modules ] || npm ci
+	install -d $(DESTDIR)$(PREFIX)/bin
+	ln -sf $(CURDIR)/bin/kubectl-rpsq $(DESTDIR)$(PREFIX)/bin/kubectl-rpsq
+	@echo "kubectl rpsq --help"
+
+uninstall-plugin:
+	rm -f $(DESTDIR)$(PREFIX)/bin/kubectl-rpsq
 
 ## bench: run every bench/<name>.ts (`npm run bench -- <name>` runs one)
 bench:

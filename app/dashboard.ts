@@ -15,6 +15,8 @@ const ACCURACY_VERSIONS = 6;
 const AB_POINTS = 40;
 const AB_BUCKET_MIN_MS = 1000;
 const ALIAS_CHANGES = 12;
+/** the latest rounds (of all bots) the "how moves were entered" line counts */
+const INPUT_WINDOW = 10_000;
 
 export interface AccuracyPoint {
   /** epoch ms of the bucket's last prediction */
@@ -69,6 +71,8 @@ export interface DashboardBot {
     current: DriftReply;
     history: { t: number; score: number | null }[];
   };
+  /** how the bot's moves among the last INPUT_WINDOW rounds stored were entered */
+  inputs: { window: number; click: number; key: number; camera: number };
   /** newest first; `promotion`: Production took the version B held (the A/B winner, or a pin that did the same) */
   aliasChanges: {
     at: number;
@@ -216,6 +220,7 @@ export async function dashboardData(
         current: await drift.current(bot),
         history: (await drift.samples(bot)).map((s) => ({ t: s.t, score: s.score })),
       },
+      inputs: { window: INPUT_WINDOW, ...(await store.recentInputs(bot, INPUT_WINDOW, excludeSynthetic)) },
       aliasChanges: changes.map((c) => ({
         at: c.at,
         alias: c.alias,

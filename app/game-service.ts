@@ -14,6 +14,7 @@ import {
   playRound,
   roundValues,
   type GameState,
+  type InputMethod,
   type Move,
   type PlayedRound,
   type Probabilities,
@@ -250,7 +251,12 @@ export class GameService {
     };
   }
 
-  async playMove(gameId: string, round: number, readMove: () => Move): Promise<MoveOutcome> {
+  async playMove(
+    gameId: string,
+    round: number,
+    readMove: () => Move,
+    input: InputMethod = 'click',
+  ): Promise<MoveOutcome> {
     const started = performance.now();
     let game = await this.load(gameId, false);
     // a later round than the cache expects: another replica may have played the rounds between
@@ -315,6 +321,7 @@ export class GameService {
         game: record,
         round: played,
         fallback: decision.fallback,
+        input,
         predictions,
         finished: after.finished,
         winner: after.winner,
@@ -349,6 +356,7 @@ export class GameService {
 
     const labels = { bot: record.bot, alias: record.alias ?? 'none', version: record.version ?? 'none' };
     this.metrics.moves.inc(labels);
+    this.metrics.moveInputs.inc({ bot: record.bot, input });
     if (decision.fallback) {
       this.metrics.fallbacks.inc({ bot: record.bot, reason: fallbackReason ?? 'unusable_probabilities' });
     }

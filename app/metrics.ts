@@ -4,6 +4,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export interface AppMetrics {
   registry: Registry;
   moves: Counter<'bot' | 'alias' | 'version'>;
+  moveInputs: Counter<'bot' | 'input'>;
   gamesStarted: Counter<'bot' | 'alias' | 'version'>;
   gamesFinished: Counter<'bot' | 'alias' | 'version' | 'outcome'>;
   predictions: Counter<'bot' | 'alias' | 'version'>;
@@ -28,6 +29,12 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): AppMe
       name: 'rpsq_moves_total',
       help: 'Moves played, by bot and the alias/version that played the game',
       labelNames: ['bot', 'alias', 'version'],
+      registers,
+    }),
+    moveInputs: new Counter({
+      name: 'rpsq_move_inputs_total',
+      help: 'Moves played, by bot and how the player entered them (click, key, camera)',
+      labelNames: ['bot', 'input'],
       registers,
     }),
     gamesStarted: new Counter({

@@ -41,7 +41,7 @@ import {
   type StrategyFamily,
 } from '../core/index.ts';
 import { OnnxModel } from '../app/serving/onnx-model.ts';
-import { resolveHyperparameters, type HyperparametersOf } from '../trainer/config.ts';
+import { resolveHyperparameters, type HyperparametersOf } from '../trainer/hyperparameters.ts';
 import { buildDataset, type DatasetGame } from '../trainer/dataset.ts';
 import { splitRows, trainAlgorithm } from '../trainer/train.ts';
 

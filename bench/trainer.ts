@@ -6,7 +6,7 @@
 // Usage: npx tsx bench/trainer.ts [--sizes 5000,50000] [--seed 1] [--algorithms gbdt,mlp]
 import { cpus } from 'node:os';
 import { ALGORITHMS, type Algorithm } from '../core/index.ts';
-import { resolveHyperparameters } from '../trainer/config.ts';
+import { resolveHyperparameters } from '../trainer/hyperparameters.ts';
 import { buildDataset } from '../trainer/dataset.ts';
 import { evaluate, majorityClass } from '../trainer/metrics.ts';
 import { splitRows, trainAlgorithm } from '../trainer/train.ts';

@@ -1,5 +1,14 @@
 // The game core: rules, features, decision rule, synthetic players and shared schemas. No I/O.
-export { MOVES, moveIndex, isMove, beats, beatenBy, type Move } from './moves.ts';
+export {
+  MOVES,
+  INPUT_METHODS,
+  moveIndex,
+  isMove,
+  beats,
+  beatenBy,
+  type InputMethod,
+  type Move,
+} from './moves.ts';
 export { roundValues, rankedMoves, highestMove, type RoundValues } from './round-values.ts';
 export {
   WIN_SCORE,

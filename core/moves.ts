@@ -1,5 +1,9 @@
 export type Move = 'rock' | 'paper' | 'scissors';
 
+/** How a player entered a move: a button, a key, or a gesture held in front of the camera. */
+export type InputMethod = 'click' | 'key' | 'camera';
+export const INPUT_METHODS: readonly InputMethod[] = Object.freeze(['click', 'key', 'camera'] as const);
+
 /** Class order everywhere (tensors, one-hots, probabilities): rock=0, paper=1, scissors=2. */
 export const MOVES: readonly Move[] = Object.freeze(['rock', 'paper', 'scissors'] as const);
 

@@ -1,7 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { MOVES, type Move } from './moves.ts';
+import { INPUT_METHODS, MOVES, type InputMethod, type Move } from './moves.ts';
 import { FEATURE_COUNT } from './features.ts';
 import type { RoundResult } from './game.ts';
 
@@ -31,6 +31,7 @@ const Timestamp = Type.String({ format: 'date-time' });
 const Count = Type.Integer({ minimum: 0 });
 const Score = Type.Number({ minimum: 0 });
 const MoveSchema = StringEnum<Move>(MOVES);
+const InputMethodSchema = StringEnum<InputMethod>(INPUT_METHODS);
 const AlgorithmSchema = StringEnum<Algorithm>(ALGORITHMS);
 const AliasSchema = StringEnum<Alias>(ALIASES);
 
@@ -165,6 +166,8 @@ export const ExportedRoundSchema = Type.Object({
   /** the alias and version that played the game; null when no model was served */
   alias: Type.Union([AliasSchema, Type.Null()]),
   version: Type.Union([VersionName, Type.Null()]),
+  /** how the move was entered; absent in exports from before it was recorded (read as click) */
+  input: Type.Optional(InputMethodSchema),
   createdAt: Timestamp,
 });
 export type ExportedRound = Static<typeof ExportedRoundSchema>;

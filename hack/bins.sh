@@ -5,6 +5,9 @@
 #   hack/bins.sh            what `make dev` and the tests need
 #   hack/bins.sh cluster    those and the node's: kubelet, kube-scheduler, kube-proxy, CoreDNS and the
 #                           MinIO client (`make cluster`)
+#   hack/bins.sh gitops     those and Argo CD (one multi-call binary, linked as argocd, argocd-server,
+#                           argocd-repo-server, argocd-application-controller) and the kustomize it
+#                           runs (`make test`, `make dev GITOPS=1`)
 #   hack/bins.sh <name>     one binary
 set -euo pipefail
 
@@ -31,17 +34,27 @@ node_bins=(
   "coredns|coredns|github.com/coredns/coredns|$(pinned coredns github.com/coredns/coredns)"
   "mc|mc|github.com/minio/mc|$(pinned mc github.com/minio/mc)"
 )
+# Argo CD and the kustomize it runs from PATH (the version Argo CD v3.2 pins)
+gitops_bins=(
+  "argocd|argocd|github.com/argoproj/argo-cd/v3/cmd|$(pinned argocd github.com/argoproj/argo-cd/v3)"
+  "kustomize|kustomize|sigs.k8s.io/kustomize/kustomize/v5|$(pinned kustomize sigs.k8s.io/kustomize/kustomize/v5)"
+)
+# the names the Argo CD binary answers to (it picks the component by the name it runs under)
+argocd_names=(argocd-server argocd-repo-server argocd-application-controller)
 
 only="${1:-}"
 if [ "$only" = cluster ]; then
   bins+=("${node_bins[@]}")
   only=""
+elif [ "$only" = gitops ]; then
+  bins+=("${gitops_bins[@]}")
+  only=""
 elif [ -n "$only" ]; then
-  for entry in "${node_bins[@]}"; do [ "${entry%%|*}" = "$only" ] && bins+=("$entry"); done
+  for entry in "${node_bins[@]}" "${gitops_bins[@]}"; do [ "${entry%%|*}" = "$only" ] && bins+=("$entry"); done
   known=no
   for entry in "${bins[@]}"; do [ "${entry%%|*}" = "$only" ] && known=yes; done
   if [ "$known" = no ]; then
-    echo "bins: unknown binary \"$only\"; known: cluster$(for e in "${bins[@]}" "${node_bins[@]}"; do printf ' %s' "${e%%|*}"; done)" >&2
+    echo "bins: unknown binary \"$only\"; known: cluster gitops$(for e in "${bins[@]}" "${node_bins[@]}" "${gitops_bins[@]}"; do printf ' %s' "${e%%|*}"; done)" >&2
     exit 2
   fi
 fi
@@ -63,6 +76,8 @@ for entry in "${bins[@]}"; do
       ldflags="$ldflags -X $v.gitVersion=$version -X $v.gitMajor=1 -X $v.gitMinor=$minor -X $v.gitTreeState=clean"
     done
   fi
+  # Argo CD's --version and the API's version answer from these
+  [ "$dir" = argocd ] && ldflags="$ldflags -X github.com/argoproj/argo-cd/v3/common.version=${version#v}"
   (cd "$here/$dir" && CGO_ENABLED=0 GOFLAGS=-mod=mod nice go build -trimpath -ldflags="$ldflags" -o "$out.tmp" "$pkg")
   mv "$out.tmp" "$out"
   echo "bins: built $name in $(( $(date +%s) - start ))s"
@@ -76,7 +91,26 @@ for entry in "${bins[@]}"; do
   [ "$name" = kubectl ] && check=(version --client)
   [ "$name" = coredns ] && check=(-version)
   [ "$name" = mc ] && check=(--version)
+  [ "$name" = argocd ] && check=(version --client --short)
+  [ "$name" = kustomize ] && check=(version)
   "$out" "${check[@]}" >/dev/null 2>&1 || { echo "bins: $out ${check[*]} failed" >&2; exit 1; }
   ln -sf "$out" "$cache/$name"
+  if [ "$name" = argocd ]; then
+    for link in "${argocd_names[@]}"; do ln -sf "$out" "$cache/$link"; done
+    # what a host install needs from the release besides the binary: the CRDs of Application,
+    # ApplicationSet (argocd-server watches them) and AppProject, and the default argocd-cm and
+    # argocd-rbac-cm (the harness merges config/argocd/argocd-cm-patch.yaml in)
+    manifests="$out-manifests"
+    if [ ! -d "$manifests" ]; then
+      src="$(cd "$here/argocd" && GOFLAGS=-mod=mod go list -m -f '{{.Dir}}' github.com/argoproj/argo-cd/v3)/manifests"
+      mkdir -p "$manifests.tmp"
+      cp "$src/crds/application-crd.yaml" "$src/crds/applicationset-crd.yaml" "$src/crds/appproject-crd.yaml" \
+        "$src/base/config/argocd-cm.yaml" \
+        "$src/base/config/argocd-rbac-cm.yaml" "$manifests.tmp/"
+      chmod -R u+w "$manifests.tmp"
+      mv "$manifests.tmp" "$manifests"
+    fi
+    ln -sfn "$manifests" "$cache/argocd-manifests"
+  fi
   echo "bins: $name ok ($("$out" "${check[@]}" 2>&1 | head -1))"
 done

@@ -1,5 +1,6 @@
 // `make dev`: the whole system on this machine — control plane, MinIO, CRDs, the game server,
-// the operator, the pod executor for training Jobs, and the samples — until Ctrl-C.
+// the operator, the pod executor for training Jobs, and the samples — until Ctrl-C. With GITOPS=1
+// the samples come from a local git repository through Argo CD (hack/dev-gitops.ts).
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import {
   waitFor,
   type Supervised,
 } from './harness/index.ts';
+import { gitOpsHelp, startGitOps } from './dev-gitops.ts';
 import { startDevProxy } from './dev-proxy.ts';
 import { startPostgres } from './harness/postgres.ts';
 import { startManifestSync } from './manifest-sync.ts';
@@ -239,8 +241,18 @@ export async function main(): Promise<number> {
     );
     processes.push(operator);
 
-    say('applying config/samples (Brian, Forrest, Logan and the default PromotionPolicy)…');
-    kubectl(['apply', '-n', namespace, '-k', path.join(repo, 'config', 'samples')]);
+    let gitops = '';
+    if (process.env.GITOPS === '1') {
+      say(
+        'starting Argo CD (redis, repo-server, application-controller, server); it syncs config/samples from .dev/gitops…',
+      );
+      const { argocd, gitDir } = await startGitOps({ devDir, kubeconfig, logDir, kubectl });
+      stoppers.push(() => argocd.stop());
+      gitops = `\n${gitOpsHelp(argocd, gitDir, kubeconfig, namespace)}`;
+    } else {
+      say('applying config/samples (Brian, Forrest, Logan and the default PromotionPolicy)…');
+      kubectl(['apply', '-n', namespace, '-k', path.join(repo, 'config', 'samples')]);
+    }
 
     say('waiting until the three bots serve their first trained version (training runs as Jobs)…');
     await waitFor(
@@ -266,7 +278,8 @@ Try:
   kubectl get rpsquest -n ${namespace}
   kubectl describe rpsm brian -n ${namespace}
   kubectl annotate rpsm logan -n ${namespace} rpsquest.dev/train-now="$(date +%s)" --overwrite
-
+  kubectl rpsq status                 (the plugin: make install-plugin; kubectl rpsq --help)
+${gitops}
 Logs: ${logDir}/   ·   Stop: Ctrl-C (or \`make down\` from another terminal)
 `);
     await new Promise(() => undefined);

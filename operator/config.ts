@@ -6,16 +6,22 @@ export { ConfigError } from '../lib/env-config.ts';
 
 /** Everything the operator reads from its environment, validated in one place. */
 export interface OperatorConfig {
-  /** NAMESPACE: the namespace whose RpsModels and PromotionPolicies are reconciled (default rps-quest) */
+  /** NAMESPACE: the operator's own namespace: its Lease, and the game server of RPS_GAME_URL (default rps-quest) */
   namespace: string;
-  /** RPS_GAME_URL: the game server's base URL, for /api/v1/models, /stats and the trainer's data (default http://rps-quest-game:8080) */
+  /** WATCH_NAMESPACES: the namespaces whose RpsModels and PromotionPolicies are reconciled, comma-separated (default: every namespace) */
+  watchNamespaces: string[];
+  /** RPS_GAME_URL: the game server of `namespace`, for /api/v1/models, /stats and the trainer's data (default http://rps-quest-game:8080) */
   gameUrl: string;
+  /** RPS_GAME_URL_TEMPLATE: the game server of any other namespace, `{namespace}` replaced (default http://rps-quest-game.{namespace}.svc:8080) */
+  gameUrlTemplate: string;
+  /** RPS_GAME_URLS: game servers per namespace that the template does not describe, `ns=url,…` */
+  gameUrls: Record<string, string>;
   /** RPS_INTERNAL_TOKEN: bearer token for the game server's internal endpoints */
   internalToken: string | null;
   /** S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, S3_BUCKET */
   artifactStore: ArtifactStoreConfig;
-  /** TRAINER_IMAGE: image of the training Jobs (default rps-quest:dev) */
-  trainerImage: string;
+  /** TRAINER_IMAGE: image of the training Jobs (default null: the operator's own image, read from its Pod) */
+  trainerImage: string | null;
   /** LEADER_ELECTION: true to run only while holding the Lease (default true) */
   leaderElection: boolean;
   /** LEASE_NAME: the Lease in `namespace` (default rps-quest-operator) */
@@ -32,15 +38,59 @@ export interface OperatorConfig {
   logLevel: string;
 }
 
+const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+export const DEFAULT_GAME_URL_TEMPLATE = 'http://rps-quest-game.{namespace}.svc:8080';
+
+function isHttpUrl(text: string): boolean {
+  try {
+    return ['http:', 'https:'].includes(new URL(text).protocol);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The game server that serves a namespace's models (each namespace has its own, reading its own
+ * serving ConfigMap): RPS_GAME_URLS's entry, else RPS_GAME_URL for the operator's namespace, else
+ * the template.
+ */
+export function gameUrlFor(
+  config: Pick<OperatorConfig, 'namespace' | 'gameUrl' | 'gameUrlTemplate' | 'gameUrls'>,
+  namespace: string,
+): string {
+  return (
+    config.gameUrls[namespace] ??
+    (namespace === config.namespace
+      ? config.gameUrl
+      : config.gameUrlTemplate.replaceAll('{namespace}', namespace))
+  );
+}
+
 /** Reads and validates the configuration; throws ConfigError listing every problem at once. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): OperatorConfig {
   const read = new EnvReader(env);
   const namespace = read.string('NAMESPACE', 'rps-quest');
-  read.require(
-    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace),
-    `NAMESPACE="${namespace}" is not a namespace name`,
-  );
+  read.require(NAMESPACE_NAME.test(namespace), `NAMESPACE="${namespace}" is not a namespace name`);
   const gameUrl = read.url('RPS_GAME_URL', 'http://rps-quest-game:8080', 'http://rps-quest-game:8080');
+  const watchNamespaces = (read.raw('WATCH_NAMESPACES') ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+  for (const n of watchNamespaces) {
+    read.require(NAMESPACE_NAME.test(n), `WATCH_NAMESPACES: "${n}" is not a namespace name`);
+  }
+  const gameUrlTemplate = read.string('RPS_GAME_URL_TEMPLATE', DEFAULT_GAME_URL_TEMPLATE);
+  read.require(
+    gameUrlTemplate.includes('{namespace}') && isHttpUrl(gameUrlTemplate.replace('{namespace}', 'x')),
+    `RPS_GAME_URL_TEMPLATE="${gameUrlTemplate}" must be an http(s) URL containing {namespace}, e.g. ${DEFAULT_GAME_URL_TEMPLATE}`,
+  );
+  const gameUrls: Record<string, string> = {};
+  for (const entry of (read.raw('RPS_GAME_URLS') ?? '').split(',').filter((e) => e.trim())) {
+    const [ns = '', url = ''] = entry.trim().split(/=(.*)/s);
+    const valid = NAMESPACE_NAME.test(ns) && isHttpUrl(url);
+    read.require(valid, `RPS_GAME_URLS: "${entry.trim()}" is not <namespace>=<http(s) URL>`);
+    if (valid) gameUrls[ns] = url.replace(/\/$/, '');
+  }
   const artifactStore = read.artifactStore();
   const lease = {
     durationMs: read.integer('LEASE_DURATION_SECONDS', 15, 2, 600) * 1000,
@@ -54,9 +104,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OperatorConfig
   const logLevel = read.logLevel();
   const config = {
     namespace,
+    watchNamespaces,
     gameUrl,
+    gameUrlTemplate,
+    gameUrls,
     internalToken: read.raw('RPS_INTERNAL_TOKEN') ?? null,
-    trainerImage: read.string('TRAINER_IMAGE', 'rps-quest:dev'),
+    trainerImage: read.raw('TRAINER_IMAGE') || null,
     leaderElection: read.bool('LEADER_ELECTION', true),
     leaseName: read.string('LEASE_NAME', 'rps-quest-operator'),
     lease,

@@ -4,7 +4,7 @@ import type { ArtifactStore } from '../lib/artifact-store.ts';
 import type { Job, TrainingJobSettings } from './decisions/training-job.ts';
 import type { EventRecorder } from './events.ts';
 import type { GameServerClient } from './game-server.ts';
-import type { Informer } from './informer.ts';
+import type { Cache } from './informer.ts';
 import type { Kube } from './kube.ts';
 import type { OperatorMetrics } from './metrics.ts';
 import type { EpisodeTrigger, PromotionPolicy, RpsModel } from './resources.ts';
@@ -14,15 +14,17 @@ import type { TriggerObservation } from './decisions/trigger-episode.ts';
 export interface OperatorContext {
   kube: Kube;
   store: ArtifactStore;
-  game: GameServerClient;
+  /** the game server of a namespace (each namespace's models are served by its own) */
+  game: (namespace: string) => GameServerClient;
   events: EventRecorder;
   metrics: OperatorMetrics;
   log: Logger;
-  jobSettings: TrainingJobSettings;
-  models: Informer<RpsModel>;
-  policies: Informer<PromotionPolicy>;
-  jobs: Informer<Job>;
-  configMaps: Informer<V1ConfigMap & { metadata: { name: string; namespace: string } }>;
+  /** the training Job settings of a namespace (the trainer reads that namespace's game server) */
+  jobSettings: (namespace: string) => TrainingJobSettings;
+  models: Cache<RpsModel>;
+  policies: Cache<PromotionPolicy>;
+  jobs: Cache<Job>;
+  configMaps: Cache<V1ConfigMap & { metadata: { name: string; namespace: string } }>;
   now: () => Date;
   /**
    * The last drift / accuracyDrop check per model key. A status write re-queues the model; reusing

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Kube } from './kube.ts';
-import { mergePatch, microTime } from './kube.ts';
+import { mergePatch } from './kube.ts';
 
 export interface EventSubject {
   apiVersion: string;
@@ -15,8 +15,10 @@ const SERIES_WINDOW_MS = 10 * 60_000;
 const CACHE_LIMIT = 2000;
 
 /**
- * Records events.k8s.io/v1 Events (what `kubectl describe` and `kubectl events` show). The same
- * event repeated within ten minutes updates one Event's series count instead of adding another.
+ * Records Events (what `kubectl describe` and `kubectl events` show) through core/v1, the API that
+ * carries firstTimestamp, lastTimestamp and count, which `kubectl get events --sort-by=.lastTimestamp`
+ * sorts on (events.k8s.io/v1 refuses those fields on create). The same event repeated within ten
+ * minutes raises one Event's count and lastTimestamp instead of adding another.
  * Recording never fails a reconcile: errors are logged.
  */
 export class EventRecorder {
@@ -62,37 +64,32 @@ export class EventRecorder {
       if (seen && now - seen.at < SERIES_WINDOW_MS) {
         seen.count++;
         seen.at = now;
-        await kube.custom.patchNamespacedCustomObject(
+        await kube.core.patchNamespacedEvent(
           {
-            group: 'events.k8s.io',
-            version: 'v1',
             namespace,
-            plural: 'events',
             name: seen.name,
-            body: { series: { count: seen.count, lastObservedTime: microTime(new Date(now)) } },
+            body: { count: seen.count, lastTimestamp: new Date(now).toISOString() },
           },
           mergePatch(),
         );
         return;
       }
       const name = `${subject.metadata.name}.${now.toString(16)}${randomBytes(3).toString('hex')}`;
-      await kube.custom.createNamespacedCustomObject({
-        group: 'events.k8s.io',
-        version: 'v1',
+      await kube.core.createNamespacedEvent({
         namespace,
-        plural: 'events',
         body: {
-          apiVersion: 'events.k8s.io/v1',
-          kind: 'Event',
           metadata: { name, namespace },
-          eventTime: microTime(new Date(now)),
-          reportingController: controller,
+          firstTimestamp: new Date(now),
+          lastTimestamp: new Date(now),
+          count: 1,
+          source: { component: controller },
+          reportingComponent: controller,
           reportingInstance: instance.slice(0, 128),
           action,
           reason,
-          note: text,
+          message: text,
           type,
-          regarding: {
+          involvedObject: {
             apiVersion: subject.apiVersion,
             kind: subject.kind,
             name: subject.metadata.name,

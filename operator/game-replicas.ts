@@ -13,6 +13,11 @@ export function serviceOf(gameUrl: string): string | null {
   return name!;
 }
 
+/** The namespace of a Service URL (`<service>.<namespace>.svc…`), or fallback for a bare name. */
+export function serviceNamespace(gameUrl: string, fallback: string): string {
+  return new URL(gameUrl).hostname.split('.')[1] ?? fallback;
+}
+
 interface Slice {
   ports?: { name?: string; port?: number }[] | null;
   endpoints?: { addresses: string[]; conditions?: { ready?: boolean } | null }[] | null;

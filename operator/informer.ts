@@ -26,6 +26,13 @@ export interface InformerOptions<T> {
   watchTimeoutSeconds?: number;
 }
 
+/** What the reconcilers read of an informer: its cache and its events. */
+export interface Cache<T> {
+  on(handler: InformerHandler<T>): void;
+  get(namespace: string, name: string): T | undefined;
+  list(): T[];
+}
+
 /** What the informer needs of an object: where it is and its version. */
 export interface StoredObject {
   metadata?: { name?: string; namespace?: string; resourceVersion?: string };
@@ -211,5 +218,38 @@ export class Informer<T extends StoredObject> {
         })
         .catch(reject);
     });
+  }
+}
+
+/** One informer per watched namespace, read as one cache (an operator given a list of namespaces). */
+export class InformerGroup<T extends StoredObject> implements Cache<T> {
+  constructor(private readonly members: readonly Informer<T>[]) {}
+
+  get synced(): boolean {
+    return this.members.every((m) => m.synced);
+  }
+
+  on(handler: InformerHandler<T>): void {
+    for (const m of this.members) m.on(handler);
+  }
+
+  get(namespace: string, name: string): T | undefined {
+    for (const m of this.members) {
+      const obj = m.get(namespace, name);
+      if (obj) return obj;
+    }
+    return undefined;
+  }
+
+  list(): T[] {
+    return this.members.flatMap((m) => m.list());
+  }
+
+  async start(): Promise<void> {
+    await Promise.all(this.members.map((m) => m.start()));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.members.map((m) => m.stop()));
   }
 }

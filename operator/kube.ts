@@ -9,10 +9,10 @@ import {
 
 /**
  * The Kubernetes clients the operator uses. Resources of a named API group (the custom
- * resources, Jobs, Leases, events.k8s.io Events) go through the generic CustomObjectsApi, so
+ * resources, Jobs, Leases) go through the generic CustomObjectsApi, so
  * they travel as the plain JSON the API server speaks (the typed clients turn times into Date
  * objects and write MicroTime fields in a form the server rejects). Core resources (Pods,
- * ConfigMaps) use CoreV1Api.
+ * ConfigMaps, Events) use CoreV1Api.
  */
 export interface Kube {
   kubeConfig: KubeConfig;

@@ -1,20 +1,21 @@
 import type { KubeConfig, V1ConfigMap } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { ArtifactStore } from '../lib/artifact-store.ts';
-import type { OperatorConfig } from './config.ts';
+import { gameUrlFor, type OperatorConfig } from './config.ts';
 import type { OperatorContext } from './context.ts';
 import { policySelects } from './decisions/selection.ts';
 import { servingConfigMapName } from './decisions/serving.ts';
 import { TRAINER_SELECTOR, type Job } from './decisions/training-job.ts';
 import { EventRecorder } from './events.ts';
-import { endpointSliceReplicas, serviceOf } from './game-replicas.ts';
+import { endpointSliceReplicas, serviceNamespace, serviceOf } from './game-replicas.ts';
 import { GameServerClient } from './game-server.ts';
-import { Informer, type ListResult } from './informer.ts';
+import { Informer, InformerGroup, type ListResult, type StoredObject } from './informer.ts';
 import { apiMessage, makeKube, type Kube } from './kube.ts';
 import { LeaderElector } from './leader-election.ts';
 import { OperatorMetrics, startMetricsServer } from './metrics.ts';
 import { reconcilePromotionPolicy } from './reconcilers/promotion-policy.ts';
 import { reconcileRpsModel } from './reconcilers/rps-model.ts';
+import { ownImage } from './trainer-image.ts';
 import {
   GROUP,
   MODEL_LABEL,
@@ -53,7 +54,7 @@ export class Manager {
   private ctx: OperatorContext | undefined;
   private modelQueue: WorkQueue | undefined;
   private policyQueue: WorkQueue | undefined;
-  private informers: Informer<never>[] = [];
+  private informers: InformerGroup<never>[] = [];
   private elector: LeaderElector | undefined;
   private metricsServer: { port: number; close(): Promise<void> } | undefined;
   private resync: NodeJS.Timeout | undefined;
@@ -84,7 +85,14 @@ export class Manager {
   async start(): Promise<void> {
     const { config } = this.opts;
     this.metricsServer = await startMetricsServer(this.metrics, config.metricsPort, () => this.ready);
-    this.log.info({ metricsPort: this.metricsServer.port, namespace: config.namespace }, 'operator starting');
+    this.log.info(
+      {
+        metricsPort: this.metricsServer.port,
+        namespace: config.namespace,
+        watchNamespaces: config.watchNamespaces.length ? config.watchNamespaces : 'all',
+      },
+      'operator starting',
+    );
     if (!config.leaderElection) {
       // the only replica: it leads without a Lease
       this.metrics.leader.set(1);
@@ -159,52 +167,72 @@ export class Manager {
     if (this.controllersRunning || this.stopped) return;
     this.controllersRunning = true;
     const { config, kubeConfig } = this.opts;
-    const ns = config.namespace;
     const kube = this.kube;
     const log = this.log;
-    const custom = <T>(group: string, version: string, plural: string, labelSelector?: string) => ({
-      path: `/apis/${group}/${version}/namespaces/${ns}/${plural}`,
-      ...(labelSelector ? { labelSelector } : {}),
-      list: async () =>
-        (await kube.custom.listNamespacedCustomObject({
-          group,
-          version,
-          namespace: ns,
-          plural,
-          ...(labelSelector ? { labelSelector } : {}),
-        })) as ListResult<T>,
-    });
-    const models = new Informer<RpsModel>({
-      name: 'rpsmodels',
-      kubeConfig,
-      log,
-      ...custom<RpsModel>(GROUP, VERSION, RPS_MODELS),
-    });
-    const policies = new Informer<PromotionPolicy>({
-      name: 'promotionpolicies',
-      kubeConfig,
-      log,
-      ...custom<PromotionPolicy>(GROUP, VERSION, PROMOTION_POLICIES),
-    });
-    const jobs = new Informer<Job>({
-      name: 'jobs',
-      kubeConfig,
-      log,
-      ...custom<Job>('batch', 'v1', 'jobs', TRAINER_SELECTOR),
-    });
-    const configMaps = new Informer<ConfigMap>({
-      name: 'configmaps',
-      kubeConfig,
-      log,
-      path: `/api/v1/namespaces/${ns}/configmaps`,
-      labelSelector: `${SERVING_LABEL}=true`,
-      list: async () =>
-        (await kube.core.listNamespacedConfigMap({
-          namespace: ns,
-          labelSelector: `${SERVING_LABEL}=true`,
-        })) as ListResult<ConfigMap>,
-    });
-    this.informers = [models, policies, jobs, configMaps] as unknown as Informer<never>[];
+    // every namespace (one cluster-wide watch per kind), or one watch per listed namespace
+    const scopes: (string | undefined)[] = config.watchNamespaces.length
+      ? config.watchNamespaces
+      : [undefined];
+    const informer = <T extends StoredObject>(
+      name: string,
+      collection: (ns: string | undefined) => { path: string; list: () => Promise<ListResult<T>> },
+      labelSelector?: string,
+    ) => {
+      const members = scopes.map(
+        (ns) =>
+          new Informer<T>({
+            name: ns ? `${name}/${ns}` : name,
+            kubeConfig,
+            log,
+            ...(labelSelector ? { labelSelector } : {}),
+            ...collection(ns),
+          }),
+      );
+      return new InformerGroup<T>(members);
+    };
+    const custom =
+      <T>(group: string, version: string, plural: string, labelSelector?: string) =>
+      (ns: string | undefined) => ({
+        path: ns
+          ? `/apis/${group}/${version}/namespaces/${ns}/${plural}`
+          : `/apis/${group}/${version}/${plural}`,
+        list: async () =>
+          (ns
+            ? await kube.custom.listNamespacedCustomObject({
+                group,
+                version,
+                namespace: ns,
+                plural,
+                ...(labelSelector ? { labelSelector } : {}),
+              })
+            : await kube.custom.listClusterCustomObject({
+                group,
+                version,
+                plural,
+                ...(labelSelector ? { labelSelector } : {}),
+              })) as ListResult<T>,
+      });
+    const models = informer<RpsModel>('rpsmodels', custom(GROUP, VERSION, RPS_MODELS));
+    const policies = informer<PromotionPolicy>(
+      'promotionpolicies',
+      custom(GROUP, VERSION, PROMOTION_POLICIES),
+    );
+    const jobs = informer<Job>('jobs', custom('batch', 'v1', 'jobs', TRAINER_SELECTOR), TRAINER_SELECTOR);
+    const servingSelector = `${SERVING_LABEL}=true`;
+    const configMaps = informer<ConfigMap>(
+      'configmaps',
+      (ns) => ({
+        path: ns ? `/api/v1/namespaces/${ns}/configmaps` : '/api/v1/configmaps',
+        list: async () =>
+          (ns
+            ? await kube.core.listNamespacedConfigMap({ namespace: ns, labelSelector: servingSelector })
+            : await kube.core.listConfigMapForAllNamespaces({
+                labelSelector: servingSelector,
+              })) as ListResult<ConfigMap>,
+      }),
+      servingSelector,
+    );
+    this.informers = [models, policies, jobs, configMaps] as unknown as InformerGroup<never>[];
 
     const events = new EventRecorder({
       kube,
@@ -213,25 +241,43 @@ export class Manager {
       log,
       onRecorded: (type, reason) => this.metrics.events.inc({ type, reason }),
     });
-    // several game server replicas: Served means served by every ready one behind the Service
-    const gameService = serviceOf(config.gameUrl);
+    const trainerImage = config.trainerImage ?? (await ownImage(kube, config, log));
+    const gameServers = new Map<string, GameServerClient>();
     const ctx: OperatorContext = {
       kube,
       store: new ArtifactStore(config.artifactStore),
-      game: new GameServerClient({
-        baseUrl: config.gameUrl,
-        token: config.internalToken,
-        ...(gameService ? { replicas: endpointSliceReplicas(kube.kubeConfig, ns, gameService) } : {}),
-      }),
+      game: (namespace) => {
+        let client = gameServers.get(namespace);
+        if (!client) {
+          const baseUrl = gameUrlFor(config, namespace);
+          // several game server replicas: Served means served by every ready one behind the Service
+          const gameService = serviceOf(baseUrl);
+          client = new GameServerClient({
+            baseUrl,
+            token: config.internalToken,
+            ...(gameService
+              ? {
+                  replicas: endpointSliceReplicas(
+                    kube.kubeConfig,
+                    serviceNamespace(baseUrl, namespace),
+                    gameService,
+                  ),
+                }
+              : {}),
+          });
+          gameServers.set(namespace, client);
+        }
+        return client;
+      },
       events,
       metrics: this.metrics,
       log,
-      jobSettings: {
-        image: config.trainerImage,
-        dataUrl: config.gameUrl,
+      jobSettings: (namespace) => ({
+        image: trainerImage,
+        dataUrl: gameUrlFor(config, namespace),
         s3Endpoint: config.artifactStore.endpoint,
         s3Bucket: config.artifactStore.bucket,
-      },
+      }),
       models,
       policies,
       jobs,

@@ -1,4 +1,4 @@
-import type { Alias, Algorithm, FeatureSetName } from '../core/index.ts';
+import type { Alias, Algorithm, FeatureSetName, InputMethod } from '../core/index.ts';
 
 // The custom resources as the operator reads them. The API server validates them against the CRD
 // schemas (crds/*.yaml, the source of truth) and fills the defaults, so these types describe
@@ -11,6 +11,7 @@ export const RPS_MODELS = 'rpsmodels';
 export const PROMOTION_POLICIES = 'promotionpolicies';
 
 export const TRAIN_NOW_ANNOTATION = 'rpsquest.dev/train-now';
+export const EVALUATE_NOW_ANNOTATION = 'rpsquest.dev/evaluate-now';
 export const FINALIZER = 'rpsquest.dev/cleanup';
 export const MODEL_LABEL = 'rpsquest.dev/model';
 export const VERSION_LABEL = 'rpsquest.dev/version';
@@ -67,6 +68,8 @@ export interface RpsModelSpec {
     maxEvents?: number;
     bootstrapGames?: number;
     syntheticStride?: number;
+    /** how the moves of the games trained on were entered (unset: all) */
+    inputs?: InputMethod[];
     seed?: number;
     suspend?: boolean;
     backoffLimit?: number;
@@ -312,6 +315,8 @@ export interface PromotionPolicyStatus {
   selectedModels?: string;
   lastDecision?: string;
   lastEvaluationTime?: string;
+  /** the last rpsquest.dev/evaluate-now value acted on */
+  lastEvaluateNow?: string;
   models?: PolicyModelStatus[];
 }
 

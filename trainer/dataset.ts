@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import {
   ExportedRoundSchema,
+  INPUT_METHODS,
   coldStartCorpus,
   validate,
   type ExportedRound,
+  type InputMethod,
   type PlayedRound,
 } from '../core/index.ts';
 import { sha256Hex } from '../lib/artifact-store.ts';
@@ -26,6 +28,11 @@ export interface DatasetOptions {
   minTotalEvents: number;
   /** keep every n-th game of synthetic players (1 keeps all) */
   syntheticStride: number;
+  /**
+   * keep only games whose every move was entered by one of these (default all); a whole game or
+   * none, as the features read each game's earlier rounds
+   */
+  inputs?: readonly InputMethod[];
   /** size of the cold-start corpus the top-up draws from */
   bootstrapGames: number;
   seed: number;
@@ -54,6 +61,7 @@ export interface DatasetSummary {
   minTotalEvents: number;
   bootstrapGames: number;
   coldStartSeed: number;
+  inputs: InputMethod[];
 }
 
 export interface Dataset {
@@ -170,8 +178,18 @@ export async function readEventsFromFile(path: string): Promise<ExportedRound[]>
   if (/\.(db|sqlite|sqlite3)$/i.test(path)) {
     const { default: Database } = await import('better-sqlite3');
     const { GameStore } = await import('../app/db/game-store.ts');
+    const { MIGRATIONS } = await import('../app/db/migrations.ts');
     const db = new Database(path, { readonly: true, fileMustExist: true });
     try {
+      // read only: an older file cannot be migrated here, and the export query needs every column
+      const schema = db.pragma('user_version', { simple: true }) as number;
+      const latest = MIGRATIONS.at(-1)!.version;
+      if (schema !== latest) {
+        throw new DatasetError(
+          `${path} has schema version ${schema}, this trainer reads version ${latest}: ` +
+            'start this version of the game server on it once (it migrates at start), or export it to NDJSON',
+        );
+      }
       const store = new GameStore(db);
       const events: ExportedRound[] = [];
       let after = 0;
@@ -242,7 +260,10 @@ export function groupGames(events: readonly ExportedRound[]): { games: DatasetGa
  */
 export function buildDataset(events: readonly ExportedRound[], options: DatasetOptions): Dataset {
   const grouped = groupGames(events);
-  const newestFirst = [...grouped.games].reverse();
+  const inputs = new Set(options.inputs ?? INPUT_METHODS);
+  const newestFirst = grouped.games
+    .filter((g) => g.events.every((e) => inputs.has(e.input ?? 'click')))
+    .reverse();
   let syntheticSeen = 0;
   const sampled = newestFirst.filter((g) => !g.synthetic || syntheticSeen++ % options.syntheticStride === 0);
 
@@ -310,6 +331,7 @@ export function buildDataset(events: readonly ExportedRound[], options: DatasetO
       minTotalEvents: options.minTotalEvents,
       bootstrapGames: options.bootstrapGames,
       coldStartSeed: options.seed,
+      inputs: [...inputs],
     },
   };
 }

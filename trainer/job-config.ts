@@ -5,6 +5,8 @@ import {
   isFeatureSetName,
   type Algorithm,
   type FeatureSetName,
+  INPUT_METHODS,
+  type InputMethod,
 } from '../core/index.ts';
 import type { ArtifactStoreConfig } from '../lib/artifact-store.ts';
 import {
@@ -12,7 +14,7 @@ import {
   parseHyperparameters,
   resolveHyperparameters,
   type HyperparametersOf,
-} from './config.ts';
+} from './hyperparameters.ts';
 import { DEFAULT_EVAL_ROWS } from './evaluation.ts';
 import { parseSearch, searchCandidates, type SearchSpec } from './search.ts';
 
@@ -37,6 +39,8 @@ export interface JobConfig {
   maxEvents: number;
   minTotalEvents: number;
   syntheticStride: number;
+  /** games entered only by these methods are trained on */
+  inputs: InputMethod[];
   bootstrapGames: number;
   trigger: Trigger;
   /** held-out rows of the offline evaluation */
@@ -98,6 +102,11 @@ export const SETTINGS = {
     flag: 'synthetic-stride',
     env: 'RPS_SYNTHETIC_STRIDE',
     help: 'keep every n-th synthetic game (default 1)',
+  },
+  inputs: {
+    flag: 'inputs',
+    env: 'RPS_INPUTS',
+    help: `train on games whose every move was entered by one of these (default ${INPUT_METHODS.join(',')})`,
   },
   bootstrapGames: {
     flag: 'bootstrap-games',
@@ -237,6 +246,13 @@ export function readJobConfig(argv: readonly string[], env: NodeJS.ProcessEnv): 
       `${SETTINGS.dataUrl.env}=${JSON.stringify(dataUrl)} is invalid: allowed is an http(s) URL`,
     );
   }
+  const inputs = (get(SETTINGS.inputs) ?? INPUT_METHODS.join(',')).split(',').map((i) => i.trim());
+  const unknownInput = inputs.find((i) => !(INPUT_METHODS as readonly string[]).includes(i));
+  if (unknownInput !== undefined) {
+    throw new ConfigError(
+      `${SETTINGS.inputs.env} names ${JSON.stringify(unknownInput)}: allowed is a comma-separated list of ${INPUT_METHODS.join(', ')}`,
+    );
+  }
   const outDir = get(SETTINGS.outDir) ?? null;
   let s3: ArtifactStoreConfig | null = null;
   if (outDir === null) {
@@ -276,6 +292,7 @@ export function readJobConfig(argv: readonly string[], env: NodeJS.ProcessEnv): 
     maxEvents: integer(SETTINGS.maxEvents.env, get(SETTINGS.maxEvents), 50_000, 1, 10_000_000),
     minTotalEvents: integer(SETTINGS.minTotalEvents.env, get(SETTINGS.minTotalEvents), 5_000, 0, 10_000_000),
     syntheticStride: integer(SETTINGS.syntheticStride.env, get(SETTINGS.syntheticStride), 1, 1, 1_000_000),
+    inputs: [...new Set(inputs as InputMethod[])],
     bootstrapGames: integer(SETTINGS.bootstrapGames.env, get(SETTINGS.bootstrapGames), 200, 0, 100_000),
     trigger: trigger as Trigger,
     evalRows: integer(SETTINGS.evalRows.env, get(SETTINGS.evalRows), DEFAULT_EVAL_ROWS, 1, 1_000_000),

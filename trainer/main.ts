@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import pino from 'pino';
 import type { ExportedRound } from '../core/index.ts';
 import { ArtifactStore, artifactUri } from '../lib/artifact-store.ts';
-import { ConfigError } from './config.ts';
+import { ConfigError } from './hyperparameters.ts';
 import { readEventsFromFile, readEventsFromServer } from './dataset.ts';
 import { compareLoader, type CompareSource } from './evaluation.ts';
 import { SETTINGS, parseFlags, readJobConfig, usage, type JobConfig } from './job-config.ts';
@@ -178,6 +178,7 @@ export async function main(argv: string[]): Promise<number> {
           maxEvents: config.maxEvents,
           minTotalEvents: config.minTotalEvents,
           syntheticStride: config.syntheticStride,
+          inputs: config.inputs,
           bootstrapGames: config.bootstrapGames,
           seed: config.seed,
         },

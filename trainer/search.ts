@@ -1,6 +1,6 @@
 import { seededRandom, type Algorithm } from '../core/index.ts';
 import type { TrainedModel } from './algorithms/trained-model.ts';
-import { ConfigError, resolveHyperparameters, type HyperparametersOf } from './config.ts';
+import { ConfigError, resolveHyperparameters, type HyperparametersOf } from './hyperparameters.ts';
 import { evaluate } from './metrics.ts';
 import type { Rows } from './split.ts';
 

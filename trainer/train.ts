@@ -24,7 +24,7 @@ import type {
   HyperparametersOf,
   LogisticHyperparameters,
   MlpHyperparameters,
-} from './config.ts';
+} from './hyperparameters.ts';
 import { buildDataset, datasetFile, type DatasetGame, type DatasetOptions } from './dataset.ts';
 import {
   DEFAULT_EVAL_ROWS,
@@ -286,6 +286,7 @@ export async function trainVersion(
           maxEvents: s.maxEvents,
           minTotalEvents: s.minTotalEvents,
           syntheticStride: s.syntheticStride,
+          inputs: s.inputs,
           bootstrapGames: s.bootstrapGames,
         },
         firstRound: FIRST_MODEL_ROUND,

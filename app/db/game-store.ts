@@ -2,6 +2,7 @@ import type {
   Alias,
   ExportedRound,
   GambitName,
+  InputMethod,
   Move,
   PlayedRound,
   Probabilities,
@@ -46,6 +47,7 @@ export interface PredictionRecord {
 export interface MoveRecord {
   game: GameRecord;
   round: PlayedRound;
+  input: InputMethod;
   fallback: boolean;
   predictions: readonly PredictionRecord[];
   finished: boolean;
@@ -124,6 +126,7 @@ export interface RoundRow {
   player_score: number;
   bot_score: number;
   fallback: number;
+  input: string;
   created_at: number;
 }
 
@@ -183,6 +186,7 @@ export function toExported(r: ExportRow): ExportedRound {
     player: r.player,
     alias: r.alias as GameRecord['alias'],
     version: r.version,
+    input: r.input as InputMethod,
     createdAt: new Date(r.created_at).toISOString(),
   };
 }
@@ -248,9 +252,9 @@ export class GameStore {
       ),
       insertRound: db.prepare(
         `INSERT INTO rounds (game_id, round, player_move, bot_move, value_rock, value_paper, value_scissors,
-           result, player_score, bot_score, fallback, created_at)
+           result, player_score, bot_score, fallback, input, created_at)
          VALUES (@gameId, @round, @playerMove, @botMove, @rock, @paper, @scissors,
-           @result, @playerScore, @botScore, @fallback, @at)`,
+           @result, @playerScore, @botScore, @fallback, @input, @at)`,
       ),
       insertPrediction: db.prepare(
         `INSERT INTO predictions (round_id, bot, version, aliases, p_rock, p_paper, p_scissors, predicted,
@@ -280,6 +284,13 @@ export class GameStore {
          FROM predictions
          WHERE bot = @model AND created_at >= @since AND (@excludeSynthetic = 0 OR synthetic = 0)
          GROUP BY version`,
+      ),
+      recentInputs: db.prepare(
+        `SELECT r.input AS input, COUNT(*) AS moves
+         FROM rounds r JOIN games g ON g.id = r.game_id
+         WHERE r.id > (SELECT COALESCE(MAX(id), 0) FROM rounds) - @window AND g.bot = @bot
+           AND (@excludeSynthetic = 0 OR g.synthetic = 0)
+         GROUP BY r.input`,
       ),
       exportPage: db.prepare(
         `SELECT r.*, g.bot, g.synthetic, g.player, g.alias, g.version
@@ -364,6 +375,7 @@ export class GameStore {
           playerScore: round.playerScore,
           botScore: round.botScore,
           fallback: m.fallback ? 1 : 0,
+          input: m.input,
           at: m.at,
         }).lastInsertRowid,
       );
@@ -558,6 +570,17 @@ export class GameStore {
       drifted: number;
     })[];
     return rows.reverse().map((r) => ({ ...r, drifted: r.drifted === 1 }));
+  }
+
+  /** How a bot's moves among the last `window` rounds stored (all bots) were entered. */
+  recentInputs(bot: string, window: number, excludeSynthetic: boolean): Record<InputMethod, number> {
+    const counts: Record<InputMethod, number> = { click: 0, key: 0, camera: 0 };
+    const rows = this.s.recentInputs.all({ bot, window, excludeSynthetic: excludeSynthetic ? 1 : 0 }) as {
+      input: InputMethod;
+      moves: number;
+    }[];
+    for (const r of rows) counts[r.input] = r.moves;
+    return counts;
   }
 
   /** The id of the last round an export page of `limit` rounds after `after` ends with, or null when none. */

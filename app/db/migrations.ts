@@ -91,6 +91,14 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
+    name: 'how each move was entered',
+    sql: `
+      -- click, key or camera; rounds stored before this migration were played with the buttons or keys
+      ALTER TABLE rounds ADD COLUMN input TEXT NOT NULL DEFAULT 'click' CHECK (input IN ('click', 'key', 'camera'));
+    `,
+  },
+  {
+    version: 4,
     name: 'drift history',
     sql: `
       -- the background drift checks' results, the dashboard's drift chart (shared by every replica)

@@ -100,6 +100,14 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX drift_samples_by_bot ON drift_samples (bot, id);
     `,
   },
+  {
+    version: 4,
+    name: 'how each move was entered',
+    sql: `
+      -- click, key or camera; rounds stored before this migration were played with the buttons or keys
+      ALTER TABLE rounds ADD COLUMN input TEXT NOT NULL DEFAULT 'click' CHECK (input IN ('click', 'key', 'camera'));
+    `,
+  },
 ];
 
 /** The session-level advisory lock key migrations run under ("rpsq" + 1). */

@@ -28,8 +28,8 @@ export const SQL = {
       WHERE id = $1 AND rounds_played = $2::int - 1 AND finished = 0 RETURNING id),
     r AS (
       INSERT INTO rounds (game_id, round, player_move, bot_move, value_rock, value_paper, value_scissors,
-        result, player_score, bot_score, fallback, created_at)
-      SELECT id, $2::int, $8, $9, $10, $11, $12, $13, $3, $4, $14, $15 FROM adv RETURNING id),
+        result, player_score, bot_score, fallback, created_at, input)
+      SELECT id, $2::int, $8, $9, $10, $11, $12, $13, $3, $4, $14, $15, $25 FROM adv RETURNING id),
     p AS (
       INSERT INTO predictions (round_id, bot, version, aliases, p_rock, p_paper, p_scissors, predicted, correct,
         synthetic, created_at)
@@ -62,6 +62,10 @@ export const SQL = {
   recentPredictions: `SELECT created_at AS at, correct FROM predictions
     WHERE bot = $1 AND version = $2 AND ($4::int = 0 OR synthetic = 0)
     ORDER BY created_at DESC LIMIT $3`,
+  recentInputs: `SELECT r.input AS input, COUNT(*)::int AS moves
+    FROM rounds r JOIN games g ON g.id = r.game_id
+    WHERE r.id > (SELECT COALESCE(MAX(id), 0) FROM rounds) - $2 AND g.bot = $1 AND ($3::int = 0 OR g.synthetic = 0)
+    GROUP BY r.input`,
   firstFinished: `SELECT MIN(finished_at) AS first FROM games
     WHERE finished = 1 AND bot = $1 AND version IN ($2, $3) AND finished_at >= $4 AND ($5::int = 0 OR synthetic = 0)`,
   gameBuckets: `SELECT version, (finished_at - $4) / $5 AS bucket, COUNT(*) AS games,
@@ -107,6 +111,7 @@ export function moveParams(m: MoveRecord): unknown[] {
     predictions.map((p) => p.probabilities[2]),
     predictions.map((p) => p.predicted),
     predictions.map((p) => (p.correct ? 1 : 0)),
+    m.input,
   ];
 }
 
@@ -116,9 +121,9 @@ export function moveParams(m: MoveRecord): unknown[] {
 const BATCH_SQL = `WITH m AS (
     SELECT * FROM unnest($1::text[], $2::int[], $3::float8[], $4::float8[], $5::smallint[], $6::text[],
       $7::bigint[], $8::text[], $9::text[], $10::float8[], $11::float8[], $12::float8[], $13::text[],
-      $14::smallint[], $15::bigint[], $16::text[], $17::smallint[])
+      $14::smallint[], $15::bigint[], $16::text[], $17::smallint[], $26::text[])
     WITH ORDINALITY AS m(game_id, round, player_score, bot_score, finished, winner, finished_at, player_move,
-      bot_move, v_rock, v_paper, v_scissors, result, fallback, at, bot, synthetic, ord)),
+      bot_move, v_rock, v_paper, v_scissors, result, fallback, at, bot, synthetic, input, ord)),
   adv AS (
     UPDATE games g SET player_score = m.player_score, bot_score = m.bot_score, rounds_played = m.round,
       finished = m.finished, winner = m.winner, finished_at = m.finished_at
@@ -126,9 +131,9 @@ const BATCH_SQL = `WITH m AS (
     RETURNING m.ord),
   r AS (
     INSERT INTO rounds (game_id, round, player_move, bot_move, value_rock, value_paper, value_scissors,
-      result, player_score, bot_score, fallback, created_at)
+      result, player_score, bot_score, fallback, created_at, input)
     SELECT m.game_id, m.round, m.player_move, m.bot_move, m.v_rock, m.v_paper, m.v_scissors, m.result,
-      m.player_score, m.bot_score, m.fallback, m.at
+      m.player_score, m.bot_score, m.fallback, m.at, m.input
     FROM m JOIN adv USING (ord) ORDER BY m.ord
     RETURNING id, game_id, round),
   p AS (
@@ -176,6 +181,7 @@ export async function insertMoves(
     preds.map((x) => x.p.probabilities[2]),
     preds.map((x) => x.p.predicted),
     preds.map((x) => (x.p.correct ? 1 : 0)),
+    col((m) => m.input),
   ]);
   const ids = new Map(rows.map((r) => [r.ord, r.id]));
   return moves.map((_, i) => ids.get(i + 1) ?? null);

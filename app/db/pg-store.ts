@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Alias, ExportedRound, Probabilities, VersionStats } from '../../core/index.ts';
+import type { Alias, ExportedRound, InputMethod, Probabilities, VersionStats } from '../../core/index.ts';
 import {
   MoveConflictError,
   mergeVersionStats,
@@ -242,6 +242,21 @@ export class PgStore implements Store {
     excludeSynthetic: boolean,
   ): Promise<{ at: number; correct: 0 | 1 }[]> {
     return this.rows(SQL.recentPredictions, [bot, version, limit, excludeSynthetic ? 1 : 0]);
+  }
+
+  async recentInputs(
+    bot: string,
+    window: number,
+    excludeSynthetic: boolean,
+  ): Promise<Record<InputMethod, number>> {
+    const counts: Record<InputMethod, number> = { click: 0, key: 0, camera: 0 };
+    const rows = await this.rows<{ input: InputMethod; moves: number }>(SQL.recentInputs, [
+      bot,
+      window,
+      excludeSynthetic ? 1 : 0,
+    ]);
+    for (const r of rows) counts[r.input] = r.moves;
+    return counts;
   }
 
   async firstFinished(

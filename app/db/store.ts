@@ -1,4 +1,4 @@
-import type { Alias, ExportedRound, Probabilities, VersionStats } from '../../core/index.ts';
+import type { Alias, ExportedRound, InputMethod, Probabilities, VersionStats } from '../../core/index.ts';
 import type {
   AliasChange,
   BotRecord,
@@ -48,6 +48,8 @@ export interface Store {
     limit: number,
     excludeSynthetic: boolean,
   ): Promise<{ at: number; correct: 0 | 1 }[]>;
+  /** how a bot's moves among the last `window` rounds stored (all bots) were entered */
+  recentInputs(bot: string, window: number, excludeSynthetic: boolean): Promise<Record<InputMethod, number>>;
   firstFinished(
     bot: string,
     a: string,
@@ -119,6 +121,9 @@ export class SqliteStore implements Store {
   }
   async recentPredictions(...a: Args<'recentPredictions'>) {
     return this.sync.recentPredictions(...a);
+  }
+  async recentInputs(...a: Args<'recentInputs'>) {
+    return this.sync.recentInputs(...a);
   }
   async firstFinished(...a: Args<'firstFinished'>) {
     return this.sync.firstFinished(...a);

@@ -1,4 +1,6 @@
 // RPS Quest web UI: plain DOM, talks to /api/v1.
+import { setupCamera } from './camera.js';
+
 const MOVES = ['rock', 'paper', 'scissors'];
 const ALGORITHMS = {
   mlp: 'neural network',
@@ -137,14 +139,15 @@ function setBusy(busy) {
   for (const b of document.querySelectorAll('.move')) b.disabled = busy;
 }
 
-async function play(move) {
+// how the move was entered (click, key or camera), stored with it
+async function play(move, input) {
   if (state.busy || !state.gameId) return;
   setBusy(true);
   showError('');
   try {
     const r = await api(`/api/v1/games/${state.gameId}/moves`, {
       method: 'POST',
-      body: JSON.stringify({ round: state.round, move }),
+      body: JSON.stringify({ round: state.round, move, input }),
     });
     state.history.push(r);
     renderHistory();
@@ -185,6 +188,7 @@ function finish(r) {
     ? `${state.botName} played model version ${r.version} (${r.alias})`
     : `${state.botName} played without a trained model (uniform odds)`;
   setBusy(true);
+  camera.stop();
   show('end');
   $('new-game').focus();
 }
@@ -207,12 +211,16 @@ async function resume(gameId) {
 }
 
 for (const button of document.querySelectorAll('.move')) {
-  button.addEventListener('click', () => play(button.dataset.move));
+  button.addEventListener('click', () => play(button.dataset.move, 'click'));
 }
 document.addEventListener('keydown', (e) => {
   if ($('play').hidden || !$('end').hidden) return;
   const move = { r: 'rock', p: 'paper', s: 'scissors', 1: 'rock', 2: 'paper', 3: 'scissors' }[e.key];
-  if (move) play(move);
+  if (move) play(move, 'key');
+});
+const camera = setupCamera({
+  play: (move) => play(move, 'camera'),
+  canPlay: () => !state.busy && Boolean(state.gameId) && !$('play').hidden && $('end').hidden,
 });
 $('new-game').addEventListener('click', async () => {
   state.gameId = null;

@@ -123,6 +123,8 @@ function createView(bot) {
   const changes = card('Promotions and alias changes', 'seen by this server');
   const drift = card('Drift', 'PSI against the training rows');
   const moves = card('Player moves', 'training vs recent');
+  const inputs = el('p', 'note inputs');
+  moves.root.append(inputs);
   const features = card('Features', 'largest PSI first');
   grid.append(acc.root, ab.root, changes.root, drift.root, moves.root, features.root);
   root.append(head, grid);
@@ -146,6 +148,7 @@ function createView(bot) {
     driftStatus,
     driftChart: new Chart(drift.body, 'No drift checks yet.'),
     moves: moves.body,
+    inputs,
     features: features.body,
     changeList,
   };
@@ -433,6 +436,14 @@ function renderChanges(view, bot) {
   );
 }
 
+function renderInputs(view, bot) {
+  const { window, ...counts } = bot.inputs;
+  const total = counts.click + counts.key + counts.camera;
+  view.inputs.textContent = total
+    ? `Entered by ${['click', 'key', 'camera'].map((i) => `${i} ${pct(counts[i] / total)}`).join(' · ')} (of ${total} moves in the last ${window} rounds)`
+    : 'No moves in the last rounds yet.';
+}
+
 function render(data) {
   const container = $('bots');
   if (!views.size) container.replaceChildren();
@@ -448,6 +459,7 @@ function render(data) {
     renderAb(view, bot);
     renderDrift(view, bot);
     renderChanges(view, bot);
+    renderInputs(view, bot);
   }
   for (const [model, view] of views) {
     if (!data.bots.some((b) => b.model === model)) {

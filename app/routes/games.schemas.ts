@@ -40,12 +40,19 @@ export const MoveBody = Type.Object(
   {
     round: Type.Integer({ minimum: 1, maximum: 10_000 }),
     move: Type.String({ enum: ['rock', 'paper', 'scissors'] }),
+    input: Type.Optional(
+      Type.String({
+        enum: ['click', 'key', 'camera'],
+        description: 'how the move was entered (default click)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
 export interface MoveBody {
   round: number;
   move: 'rock' | 'paper' | 'scissors';
+  input?: 'click' | 'key' | 'camera';
 }
 
 const WinnerSchema = Type.Union([

@@ -47,6 +47,6 @@ export const gamesRoutes: FastifyPluginAsync<GamesRoutesOptions> = async (app, {
         response: { 200: MoveReply, 400: ErrorReply, 404: ErrorReply, 409: ErrorReply },
       },
     },
-    async (req) => games.playMove(req.params.id, req.body.round, () => req.body.move),
+    async (req) => games.playMove(req.params.id, req.body.round, () => req.body.move, req.body.input),
   );
 };

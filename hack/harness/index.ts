@@ -13,3 +13,4 @@ export {
   type Managed,
   type Supervised,
 } from './processes.ts';
+export { startArgoCd, initConfigRepo, argocdConfigMap, ARGOCD_NAMESPACE, type ArgoCd } from './argocd.ts';

@@ -12,6 +12,8 @@ import {
   type V1EnvVar,
 } from '@kubernetes/client-node';
 
+import { startKubeletLogs } from './kubelet-logs.ts';
+
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface PodExecutor {
@@ -83,9 +85,20 @@ export async function startPodExecutor(opts: {
   pollMs?: number;
   /** which pods to run (default: every pod a Job owns) */
   labelSelector?: string;
+  /** the API server's --cert-dir: pods are bound to a Node whose kubelet serves their logs (`kubectl logs`) */
+  servingCertDir?: string;
 }): Promise<PodExecutor> {
   const core = opts.kubeConfig.makeApiClient(CoreV1Api);
   mkdirSync(opts.logDir, { recursive: true });
+  const nodeName = 'pod-executor';
+  const kubelet = opts.servingCertDir
+    ? await startKubeletLogs({
+        kubeConfig: opts.kubeConfig,
+        certDir: opts.servingCertDir,
+        logPath: (namespace, name) => podLogPath(opts.logDir, namespace, name),
+        nodeName,
+      })
+    : undefined;
   const runningPods = new Map<string, { child: ChildProcess; namespace: string; name: string }>();
   let stopped = false;
 
@@ -134,6 +147,13 @@ export async function startPodExecutor(opts: {
       return;
     }
     const argv = resolveCommand([...(container.command ?? []), ...(container.args ?? [])]);
+    if (kubelet && !pod.spec?.nodeName) {
+      await core.createNamespacedPodBinding({
+        name,
+        namespace,
+        body: { metadata: { name }, target: { kind: 'Node', name: nodeName } },
+      });
+    }
     const log = createWriteStream(podLogPath(opts.logDir, namespace, name), { flags: 'a' });
     const child = spawn(argv[0]!, argv.slice(1), {
       cwd: repoRoot,
@@ -250,6 +270,7 @@ export async function startPodExecutor(opts: {
       stopped = true;
       if (timer) clearTimeout(timer);
       for (const p of runningPods.values()) p.child.kill('SIGTERM');
+      await kubelet?.stop();
     },
   };
 }

@@ -2,6 +2,7 @@ import type { VersionStats } from '../../core/index.ts';
 import type { RpsModelSpec } from '../resources.ts';
 import { parseDuration } from './schedule.ts';
 import type { TriggerObservation } from './trigger-episode.ts';
+import { accuracyText } from './accuracy-format.ts';
 
 export const DEFAULT_ACCURACY_DROP = { points: 10, minPredictions: 200, window: '1h' } as const;
 
@@ -26,8 +27,6 @@ export function accuracyDropTrigger(spec: RpsModelSpec): AccuracyDropTrigger | n
     windowMs: parseDuration(window),
   };
 }
-
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 /**
  * One accuracy check: Production's share of correct predictions on the rounds of the last window
@@ -64,8 +63,8 @@ export function observeAccuracyDrop(input: {
   const recent = s!.correct / predictions;
   const drop = (testAccuracy - recent) * 100;
   const facts =
-    `Production ${production} predicted ${pct(recent)} of ${predictions} rounds in the last ${trigger.window}, ` +
-    `its test accuracy is ${pct(testAccuracy)}`;
+    `Production ${production} had accuracy ${accuracyText(recent)} on ${predictions} rounds in the last ${trigger.window}, ` +
+    `its test accuracy is ${accuracyText(testAccuracy)}`;
   // a drop within rounding of the limit does not fire
   if (drop > trigger.points + 1e-9) {
     const message = `${facts}: ${drop.toFixed(1)} points lower, more than ${trigger.points}`;

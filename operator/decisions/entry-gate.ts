@@ -1,11 +1,10 @@
 import type { AliasMap, GateVerdict, VersionEvaluation, VersionRecord } from '../resources.ts';
+import { accuracyText } from './accuracy-format.ts';
 
 /** A PromotionPolicy's spec.entryGate: how far (accuracy points) below Production a new version may be and still become B. */
 export interface EntryGate {
   maxAccuracyDeficit: number;
 }
-
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 /**
  * The offline evaluation of a version, from its metadata.json (`evaluation`, written by the
@@ -69,7 +68,7 @@ export function gateVerdict(
   const c = evaluation.candidate;
   const p = evaluation.production;
   const deficit = (p.accuracy - c.accuracy) * 100;
-  const facts = `${c.version} scored ${pct(c.accuracy)}, Production ${p.version} ${pct(p.accuracy)} on ${evaluation.rows} held-out rounds`;
+  const facts = `${c.version} scored ${accuracyText(c.accuracy)}, Production ${p.version} ${accuracyText(p.accuracy)} on ${evaluation.rows} held-out rounds`;
   // within rounding of the limit passes
   if (deficit <= max + 1e-9) {
     return {

@@ -206,3 +206,46 @@ export function evaluationOutcome(
   }
   return 'Pending';
 }
+
+const pair = (a: AliasMap) => `${a.Production ?? ''}/${a.B ?? ''}`;
+
+/**
+ * Whether the model's Production/B pair moved since the last evaluation other than by applying
+ * it (a first version registered, a new B, a pin): the evidence is then about a pair that no longer
+ * plays, so the policy evaluates again at once rather than at its next interval.
+ */
+export function evaluationStale(last: Evaluation | undefined, current: AliasMap): boolean {
+  if (!last) return false;
+  const now = pair(normalizeAliases(current));
+  return now !== pair(normalizeAliases(last.aliases)) && now !== pair(normalizeAliases(last.target));
+}
+
+/** Whether an evaluation says something new (an Event is worth it): another decision, outcome or pair. */
+export function evaluationNews(previous: Evaluation | undefined, next: Evaluation): boolean {
+  return (
+    !previous ||
+    previous.id !== next.id ||
+    previous.decision !== next.decision ||
+    previous.outcome !== next.outcome
+  );
+}
+
+const SUMMARY_LENGTH = 120;
+
+/** `LAST DECISION`: every evaluated model's latest decision, by name, shortened to fit a column. */
+export function decisionSummary(models: readonly { model: string; lastEvaluation?: Evaluation }[]): string {
+  const parts = models
+    .filter((m) => m.lastEvaluation)
+    .map((m) => `${m.model}=${m.lastEvaluation!.decision}`)
+    .sort();
+  let text = '';
+  for (const [i, p] of parts.entries()) {
+    const next = text ? `${text}, ${p}` : p;
+    const rest = parts.length - i - 1;
+    if (next.length + (rest ? ` (+${rest} more)`.length : 0) > SUMMARY_LENGTH) {
+      return `${text} (+${parts.length - i} more)`;
+    }
+    text = next;
+  }
+  return text;
+}

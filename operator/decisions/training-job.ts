@@ -117,6 +117,7 @@ export function trainingJob(
     { name: 'RPS_MAX_EVENTS', value: String(maxEventsFor(model, trigger)) },
     { name: 'RPS_MIN_TOTAL_EVENTS', value: String(training.minTotalEvents ?? 1000) },
     { name: 'RPS_SYNTHETIC_STRIDE', value: String(training.syntheticStride ?? 1) },
+    ...(training.inputs ? [{ name: 'RPS_INPUTS', value: training.inputs.join(',') }] : []),
     { name: 'RPS_BOOTSTRAP_GAMES', value: String(training.bootstrapGames ?? 200) },
     { name: 'RPS_TRIGGER', value: trigger },
     // the offline evaluation: the trainer scores the current Production on the same held-out rounds

@@ -13,6 +13,20 @@ import { backoffDelay, nextCronTime } from './schedule.ts';
 import { scheduleEnabled } from './trigger-episode.ts';
 import { nextVersion } from './versions.ts';
 
+/**
+ * The delay before retry `attempt` of a failed training. Each bound is defaulted from the other
+ * when only one is set (30 s and 3600 s when neither is), so a user who sets one of them never
+ * conflicts with a default they did not write.
+ */
+export function retryDelay(
+  attempt: number,
+  training: { retryDelaySeconds?: number; maxRetryDelaySeconds?: number } | undefined,
+): number {
+  const max = training?.maxRetryDelaySeconds;
+  const base = training?.retryDelaySeconds ?? Math.min(30, max ?? 30);
+  return backoffDelay(attempt, base * 1000, (max ?? Math.max(3600, base)) * 1000);
+}
+
 /** A training Job as the decision sees it. */
 export interface JobView {
   name: string;
@@ -50,6 +64,8 @@ export function trainingSpecHash(spec: RpsModelSpec): string {
     bootstrapGames: spec.training?.bootstrapGames ?? null,
     syntheticStride: spec.training?.syntheticStride ?? null,
     seed: spec.training?.seed ?? null,
+    // only when set, so that the hashes of the models that never set it stay as they were
+    ...(spec.training?.inputs ? { inputs: [...spec.training.inputs].sort() } : {}),
   };
   return createHash('sha256')
     .update(JSON.stringify(canonical(relevant)))
@@ -161,11 +177,7 @@ export function decideTraining(input: TrainingInput): TrainingAction {
       if (job.state === 'failed' && job.uid !== t.lastFailedJobUid) {
         const attempts = (t.attempts ?? 0) + 1;
         const failedAt = job.finishedAt ? new Date(job.finishedAt) : now;
-        const delay = backoffDelay(
-          attempts,
-          (spec.training?.retryDelaySeconds ?? 30) * 1000,
-          (spec.training?.maxRetryDelaySeconds ?? 3600) * 1000,
-        );
+        const delay = retryDelay(attempts, spec.training);
         const retryAt = new Date(failedAt.getTime() + delay).toISOString();
         return { kind: 'recordFailure', version: t.version, job, attempts, nextRetryTime: retryAt };
       }

@@ -2,15 +2,21 @@ import { isDeepStrictEqual } from 'node:util';
 import { appendHistory, normalizeAliases } from '../decisions/aliases.ts';
 import { setCondition } from '../decisions/conditions.ts';
 import {
+  decisionSummary,
   evaluate,
+  evaluationNews,
   evaluationOutcome,
+  evaluationStale,
   policySettings,
   EVALUATION_HISTORY_LIMIT,
   type PolicySettings,
 } from '../decisions/promotion.ts';
+import { evaluateNowRequest } from '../decisions/evaluate-now.ts';
 import { governingPolicy, policySelects } from '../decisions/selection.ts';
+import { statusJson } from '../decisions/status-json.ts';
 import type { OperatorContext } from '../context.ts';
 import type { EventType } from '../events.ts';
+import type { GameServerClient } from '../game-server.ts';
 import {
   GROUP,
   PROMOTION_POLICIES,
@@ -85,6 +91,7 @@ export async function reconcilePromotionPolicy(ctx: OperatorContext, key: string
   const status: PromotionPolicyStatus = structuredClone(policy.status ?? {});
   const hadConflict = (policy.status?.conditions ?? []).some((c) => c.reason === 'Conflict');
   const specChanged = status.observedGeneration !== generation;
+  const evaluateNow = evaluateNowRequest(policy);
   const allPolicies = ctx.policies.list();
   const matching = ctx.models
     .list()
@@ -113,14 +120,19 @@ export async function reconcilePromotionPolicy(ctx: OperatorContext, key: string
     let entry = withOutcome(previous.get(modelName) ?? { model: modelName }, settings, model);
     const last = entry.lastEvaluation;
     const dueAt = last ? new Date(last.time).getTime() + settings.intervalMs : 0;
-    if (specChanged || now.getTime() >= dueAt) {
-      const aliases = normalizeAliases(model.status?.aliases);
+    const aliases = normalizeAliases(model.status?.aliases);
+    if (
+      specChanged ||
+      evaluateNow !== undefined ||
+      now.getTime() >= dueAt ||
+      evaluationStale(last, aliases)
+    ) {
       const since = model.status?.challenge?.since ?? model.metadata.creationTimestamp;
-      let stats: Awaited<ReturnType<typeof ctx.game.versionStats>> = [];
+      let stats: Awaited<ReturnType<GameServerClient['versionStats']>> = [];
       let reachable = true;
       if (aliases.Production) {
         try {
-          stats = await ctx.game.versionStats(modelName, since, settings.includeSyntheticPlayers);
+          stats = await ctx.game(namespace).versionStats(modelName, since, settings.includeSyntheticPlayers);
         } catch (err) {
           reachable = false;
           unreachable.push(`${modelName}: ${(err as Error).message}`);
@@ -142,19 +154,23 @@ export async function reconcilePromotionPolicy(ctx: OperatorContext, key: string
         entry = {
           model: modelName,
           lastEvaluation: ev,
-          history: appendHistory(entry.history, [ev], EVALUATION_HISTORY_LIMIT),
+          // the same evaluation again (same pair, decision, outcome) replaces its entry
+          history: evaluationNews(last, ev)
+            ? appendHistory(entry.history, [ev], EVALUATION_HISTORY_LIMIT)
+            : [...(entry.history ?? []).slice(0, -1), ev],
           nextEvaluationTime: new Date(now.getTime() + settings.intervalMs).toISOString(),
         };
         ctx.metrics.promotions.inc({ model: modelName, decision: ev.decision });
         // a decision without a test (the lead rule, no challenger) leaves no p-value to show
         if (ev.pValue !== undefined) ctx.metrics.lastPValue.set({ model: modelName }, ev.pValue);
         else ctx.metrics.lastPValue.remove({ model: modelName });
-        events.push({
-          type: 'Normal',
-          reason: evaluationEventReason(ev),
-          note: `${modelName}: ${ev.decision} — ${ev.reason} [evaluation ${ev.id}, ${ev.outcome}]`,
-        });
-        status.lastDecision = `${modelName}=${ev.decision}`;
+        if (evaluationNews(last, ev)) {
+          events.push({
+            type: 'Normal',
+            reason: evaluationEventReason(ev),
+            note: `${modelName}: ${ev.decision} — ${ev.reason} [evaluation ${ev.id}, ${ev.outcome}]`,
+          });
+        }
         status.lastEvaluationTime = nowIso;
         if (ev.outcome === 'Pending') ctx.enqueueModel(model.metadata.namespace, modelName);
       }
@@ -165,6 +181,9 @@ export async function reconcilePromotionPolicy(ctx: OperatorContext, key: string
   }
 
   status.models = entries;
+  const summary = decisionSummary(entries);
+  if (summary) status.lastDecision = summary;
+  else delete status.lastDecision;
   status.selectedModels = selected.map((m) => m.metadata.name).join(',');
   const cond = (type: string, s: 'True' | 'False', reason: string, message: string) => {
     status.conditions = setCondition(
@@ -202,8 +221,9 @@ export async function reconcilePromotionPolicy(ctx: OperatorContext, key: string
     );
   }
   status.observedGeneration = generation;
+  if (evaluateNow !== undefined) status.lastEvaluateNow = evaluateNow;
 
-  const clean = JSON.parse(JSON.stringify(status)) as PromotionPolicyStatus;
+  const clean = statusJson(status);
   if (!isDeepStrictEqual(clean, policy.status ?? {})) policy = await writePolicyStatus(ctx, policy, clean);
   if (conflicts.length && !hadConflict) {
     events.push({ type: 'Warning', reason: 'PolicyConflict', note: `skipped: ${conflicts.join(', ')}` });

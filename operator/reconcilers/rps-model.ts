@@ -10,7 +10,9 @@ import {
   protectedVersions,
   ALIAS_HISTORY_LIMIT,
 } from '../decisions/aliases.ts';
+import { accuracyText } from '../decisions/accuracy-format.ts';
 import { setCondition, type ConditionInput } from '../decisions/conditions.ts';
+import { statusJson } from '../decisions/status-json.ts';
 import {
   accuracyDropTrigger,
   observeAccuracyDrop,
@@ -24,7 +26,7 @@ import {
   DEFAULT_ENTRY_ALIAS,
   DEFAULT_TRAFFIC_SPLIT,
 } from '../decisions/promotion.ts';
-import { backoffDelay, gatesPass } from '../decisions/schedule.ts';
+import { gatesPass } from '../decisions/schedule.ts';
 import { governingPolicy } from '../decisions/selection.ts';
 import {
   buildManifest,
@@ -37,6 +39,7 @@ import { failureMessage, jobView, trainingJob, type Job } from '../decisions/tra
 import {
   decideTraining,
   failureNote,
+  retryDelay,
   trainJobName,
   type JobView,
   type TrainingAction,
@@ -285,12 +288,8 @@ class ModelReconcile {
   /** Writes status when it changed, then records the Events of this reconcile. */
   private async commit(): Promise<void> {
     this.status.observedGeneration = this.generation;
-    if (!isDeepStrictEqual(JSON.parse(JSON.stringify(this.status)), this.model.status ?? {})) {
-      this.model = await writeModelStatus(
-        this.ctx,
-        this.model,
-        JSON.parse(JSON.stringify(this.status)) as RpsModelStatus,
-      );
+    if (!isDeepStrictEqual(statusJson(this.status), this.model.status ?? {})) {
+      this.model = await writeModelStatus(this.ctx, this.model, statusJson(this.status));
     }
     for (const e of this.pending)
       await this.ctx.events.record(e.type, this.model, e.reason, e.action, e.note);
@@ -405,13 +404,19 @@ class ModelReconcile {
     const name = this.model.metadata.name;
     const observations: Partial<Record<EpisodeTrigger, TriggerObservation>> = {};
     if (drift) {
-      const observation = await this.ctx.game.drift(name).catch((err: Error) => err);
+      const observation = await this.ctx
+        .game(this.model.metadata.namespace)
+        .drift(name)
+        .catch((err: Error) => err);
       observations.drift = observeDrift({ threshold: drift.threshold, production, observation });
     }
     if (accuracyDrop) {
       const since = new Date(this.now.getTime() - accuracyDrop.windowMs).toISOString();
       const stats = production
-        ? await this.ctx.game.versionStats(name, since, true).catch((err: Error) => err)
+        ? await this.ctx
+            .game(this.model.metadata.namespace)
+            .versionStats(name, since, true)
+            .catch((err: Error) => err)
         : [];
       observations.accuracyDrop = observeAccuracyDrop({
         trigger: accuracyDrop,
@@ -430,8 +435,8 @@ class ModelReconcile {
     const last = (this.status.versions ?? []).at(-1)?.dataset?.lastEventId ?? 0;
     try {
       const [newEvents, totalEvents] = await Promise.all([
-        this.ctx.game.countEvents(last, minNew),
-        this.ctx.game.countEvents(0, minTotal),
+        this.ctx.game(this.model.metadata.namespace).countEvents(last, minNew),
+        this.ctx.game(this.model.metadata.namespace).countEvents(0, minTotal),
       ]);
       return gatesPass({ minNewEvents: minNew, minTotalEvents: minTotal }, { newEvents, totalEvents });
     } catch (err) {
@@ -471,12 +476,7 @@ class ModelReconcile {
     }
     if (!artifacts.ok) {
       const attempts = (this.status.training?.attempts ?? 0) + 1;
-      const t = this.model.spec.training ?? {};
-      const delay = backoffDelay(
-        attempts,
-        (t.retryDelaySeconds ?? 30) * 1000,
-        (t.maxRetryDelaySeconds ?? 3600) * 1000,
-      );
+      const delay = retryDelay(attempts, this.model.spec.training);
       const nextRetryTime = new Date(this.now.getTime() + delay).toISOString();
       const failed: JobView = job ?? {
         name: trainJobName(this.model.metadata.name, version),
@@ -513,8 +513,8 @@ class ModelReconcile {
       lastTrainingTime: this.nowIso,
       attempts: 0,
     };
-    const acc = (record.metrics!.accuracy * 100).toFixed(1);
-    const note = `registered ${version} (accuracy ${acc}% on ${record.metrics!.rows} held-out rounds, ${record.dataset!.events} rounds trained on, sha256 ${record.sha256.slice(0, 12)}…)`;
+    const acc = accuracyText(record.metrics!.accuracy);
+    const note = `registered ${version} (accuracy ${acc} on ${record.metrics!.rows} held-out rounds, ${record.dataset!.events} rounds trained on, sha256 ${record.sha256.slice(0, 12)}…)`;
     this.event('Normal', 'VersionRegistered', 'Register', note);
     this.condition({ type: 'Training', status: 'False', reason: 'Idle', message: note });
     this.ctx.metrics.trainingJobs.inc({ model: this.model.metadata.name, result: 'succeeded' });
@@ -580,11 +580,7 @@ class ModelReconcile {
     this.condition({ type: 'Training', status: 'True', reason: 'JobRunning', message: note });
     // status first: the allocated version survives a crash before the Job exists
     this.status.observedGeneration = this.generation;
-    this.model = await writeModelStatus(
-      this.ctx,
-      this.model,
-      JSON.parse(JSON.stringify(this.status)) as RpsModelStatus,
-    );
+    this.model = await writeModelStatus(this.ctx, this.model, statusJson(this.status));
     if (action.replaceJob) {
       try {
         await this.ctx.kube.custom.deleteNamespacedCustomObject({
@@ -622,7 +618,12 @@ class ModelReconcile {
 
   /** Creates the version's Job; false when it exists already (an earlier attempt created it). */
   private async createJob(version: string, trigger: TrainingTrigger): Promise<boolean> {
-    const job = trainingJob(this.model, version, trigger, this.ctx.jobSettings);
+    const job = trainingJob(
+      this.model,
+      version,
+      trigger,
+      this.ctx.jobSettings(this.model.metadata.namespace),
+    );
     const ref = { group: 'batch', version: 'v1', namespace: this.model.metadata.namespace, plural: 'jobs' };
     try {
       await this.ctx.kube.custom.createNamespacedCustomObject({ ...ref, body: job });
@@ -648,11 +649,13 @@ class ModelReconcile {
 
   // --- aliases ----------------------------------------------------------------------------
 
+  /** Records the changes in aliasHistory and returns their Event note; `emit` records the Event too. */
   private recordAliasChanges(
     from: AliasMap,
     to: AliasMap,
     reasonOf: (alias: Alias, from: string | undefined, to: string) => AliasReason,
-  ) {
+    emit = true,
+  ): string {
     const entries = aliasChanges(
       from,
       to,
@@ -662,7 +665,7 @@ class ModelReconcile {
       },
       this.nowIso,
     );
-    if (!entries.length) return;
+    if (!entries.length) return '';
     this.status.aliasHistory = appendHistory(this.status.aliasHistory, entries, ALIAS_HISTORY_LIMIT);
     const reasons = [...new Set(entries.map((e) => e.reason))];
     const eventReason = reasons.includes('Promoted')
@@ -681,7 +684,8 @@ class ModelReconcile {
         return `${g.map((e) => e.alias).join(', ')}: ${from} → ${g[0]!.to} (${reasonText[g[0]!.reason]})`;
       })
       .join('; ');
-    this.event('Normal', eventReason, 'UpdateAliases', note);
+    if (emit) this.event('Normal', eventReason, 'UpdateAliases', note);
+    return note;
   }
 
   private aliases(): void {
@@ -699,15 +703,20 @@ class ModelReconcile {
         const target = normalizeAliases(ev.target);
         if (ALIASES.every((a) => !target[a] || registered.has(target[a]))) {
           const promoted = target.Production !== aliases.Production;
-          this.recordAliasChanges(aliases, target, (alias) =>
-            alias === 'Production' ? 'Promoted' : promoted && alias === 'B' ? 'Demoted' : 'Ranked',
+          // a promotion is one Event, PromotionApplied, that also lists the alias changes
+          const changes = this.recordAliasChanges(
+            aliases,
+            target,
+            (alias) =>
+              alias === 'Production' ? 'Promoted' : promoted && alias === 'B' ? 'Demoted' : 'Ranked',
+            !promoted,
           );
           if (promoted) {
             this.event(
               'Normal',
               'PromotionApplied',
               'Promote',
-              `${target.Production} promoted to Production by PromotionPolicy ${policy.metadata.name} (evaluation ${ev.id}): ${ev.reason}`,
+              `${target.Production} promoted to Production by PromotionPolicy ${policy.metadata.name} (evaluation ${ev.id}): ${ev.reason}; ${changes}`,
             );
           }
           aliases = target;
@@ -847,7 +856,7 @@ class ModelReconcile {
     }
     let reports;
     try {
-      reports = await this.ctx.game.models();
+      reports = await this.ctx.game(this.model.metadata.namespace).models();
     } catch (err) {
       this.condition({
         type: 'Served',

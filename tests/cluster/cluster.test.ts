@@ -191,8 +191,10 @@ describe('the workloads', () => {
       ['delete', 'jobs.batch'],
       ['get', 'pods'],
       ['patch', 'configmaps'],
-      ['create', 'events.events.k8s.io'],
+      ['create', 'events'],
       ['update', 'leases.coordination.k8s.io'],
+      ['create', 'jobs.batch', 'default'],
+      ['watch', 'rpsmodels.rpsquest.dev', 'default'],
     ];
     const refused = [
       ['get', 'secrets'],
@@ -204,7 +206,8 @@ describe('the workloads', () => {
       ['patch', 'deployments.apps'],
       ['delete', 'configmaps'],
       ['delete', 'leases.coordination.k8s.io'],
-      ['create', 'jobs.batch', 'default'],
+      ['update', 'leases.coordination.k8s.io', 'default'],
+      ['get', 'secrets', 'default'],
       ['list', 'nodes'],
     ];
     for (const [verb, resource, ns] of allowed)

@@ -99,6 +99,8 @@ const points = (page: Page, model: string, chart: string) =>
 describe('live dashboard', () => {
   it('draws accuracy, A/B, drift and alias history with data, and keeps updating', async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const refused: string[] = [];
+    page.on('console', (m) => m.text().includes('Content Security Policy') && refused.push(m.text()));
     await page.goto(`${url}/`);
     await page.locator('#dashboard-link').click();
     await page.waitForURL(`${url}/dashboard`);
@@ -143,7 +145,15 @@ describe('live dashboard', () => {
     expect(await promoted.locator('.what').allTextContents()).toEqual(['v2 → Production (was v1)']);
     expect(await promoted.locator('.badge').textContent()).toBe('promoted');
     expect(await bot(page, 'logan').locator('[data-chart="accuracy"] .empty').isVisible()).toBe(true);
+    // the simulated players post moves without an input method: clicks
+    expect(await bot(page, 'brian').locator('.inputs').textContent()).toMatch(
+      /^Entered by click 100\.0% · key 0\.0% · camera 0\.0% \(of \d+ moves in the last 10000 rounds\)$/,
+    );
+    expect(await bot(page, 'logan').locator('.inputs').textContent()).toBe(
+      'No moves in the last rounds yet.',
+    );
 
+    expect(refused).toEqual([]); // the pages' CSP lets the game and the charts do all they do
     await page.waitForTimeout(300); // uPlot draws on the next frame
     await page.screenshot({ path: join(RESULTS, 'app-dashboard-desktop.png'), fullPage: true });
 

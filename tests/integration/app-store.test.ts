@@ -68,6 +68,7 @@ function move(g: GameRecord, state: GameState, at: number, extra: Partial<MoveRe
   return {
     game: g,
     round: state.rounds.at(-1)!,
+    input: 'click',
     fallback: false,
     predictions: [],
     finished: state.finished,
@@ -243,6 +244,22 @@ describe.each(backends)('game store on %s', (_name, make) => {
       { t: 3000, version: 'v1', score: 0.3, drifted: false },
       { t: 4000, version: 'v1', score: 0.4, drifted: true },
     ]);
+  });
+
+  it('stores how each move was entered and counts a bot’s recent moves by input method', async () => {
+    const store = await make();
+    const g = game('i');
+    await store.createGame(g);
+    let state = newGame(g.id, g.gambit);
+    const inputs = ['camera', 'key', 'camera'] as const;
+    for (const [i, input] of inputs.entries()) {
+      state = playRound(state, i + 1, 'paper', 'rock');
+      await store.recordMove(move(g, state, 3000 + i, { input }));
+    }
+    const until = await store.exportEnd(0, 10);
+    expect((await store.exportPage(0, until!, 10)).map((r) => r.input)).toEqual(inputs);
+    expect(await store.recentInputs('brian', 10, false)).toEqual({ click: 0, key: 1, camera: 2 });
+    expect(await store.recentInputs('logan', 10, false)).toEqual({ click: 0, key: 0, camera: 0 });
   });
 
   it('pages the export by round id: a page’s end is fixed, the next page starts after it', async () => {

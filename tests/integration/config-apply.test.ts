@@ -121,7 +121,9 @@ describe('kubectl apply --dry-run=server', () => {
       'statefulset.apps/rps-quest-minio',
       'job.batch/rps-quest-minio-bucket',
       'cronjob.batch/rps-quest-simulate',
-      'role.rbac.authorization.k8s.io/rps-quest-operator',
+      'clusterrole.rbac.authorization.k8s.io/rps-quest-operator',
+      'clusterrolebinding.rbac.authorization.k8s.io/rps-quest-operator',
+      'role.rbac.authorization.k8s.io/rps-quest-operator-leader-election',
       'secret/rps-quest-internal',
       'secret/rps-quest-s3',
     ]) {
@@ -264,7 +266,8 @@ describe('the RBAC, as the API server authorizes it', () => {
     expect(can(operator, 'create', 'jobs.batch')).toBe(true);
     expect(can(operator, 'delete', 'jobs.batch')).toBe(true);
     expect(can(operator, 'patch', 'configmaps')).toBe(true);
-    expect(can(operator, 'create', 'events.events.k8s.io')).toBe(true);
+    expect(can(operator, 'create', 'events')).toBe(true);
+    expect(can(operator, 'patch', 'events')).toBe(true);
     expect(can(operator, 'update', 'leases.coordination.k8s.io')).toBe(true);
     expect(can(operator, 'watch', 'rpsmodels.rpsquest.dev')).toBe(true);
     expect(can(operator, 'update', 'rpsmodels.rpsquest.dev/status')).toBe(true);
@@ -274,11 +277,24 @@ describe('the RBAC, as the API server authorizes it', () => {
     expect(can(operator, 'patch', 'rpsmodels.rpsquest.dev')).toBe(true); // its finalizer
   });
 
-  it('keeps the operator out of Secrets, Deployments, other namespaces and cluster-scoped resources', () => {
+  it('lets the operator reconcile RpsModels in every namespace, and hold a Lease only in its own', () => {
+    for (const ns of ['default', 'team-b']) {
+      expect(can(operator, 'watch', 'rpsmodels.rpsquest.dev', ns)).toBe(true);
+      expect(can(operator, 'update', 'rpsmodels.rpsquest.dev/status', ns)).toBe(true);
+      expect(can(operator, 'create', 'jobs.batch', ns)).toBe(true);
+      expect(can(operator, 'patch', 'configmaps', ns)).toBe(true);
+      expect(can(operator, 'create', 'events', ns)).toBe(true);
+      expect(can(operator, 'patch', 'events', ns)).toBe(true);
+      expect(can(operator, 'update', 'leases.coordination.k8s.io', ns)).toBe(false);
+    }
+    expect(can(operator, 'list', 'rpsmodels.rpsquest.dev', null)).toBe(true); // the cluster-wide watch
+  });
+
+  it('keeps the operator out of Secrets, Deployments and cluster-scoped resources', () => {
     expect(can(operator, 'get', 'secrets')).toBe(false);
+    expect(can(operator, 'get', 'secrets', 'default')).toBe(false);
     expect(can(operator, 'patch', 'deployments.apps')).toBe(false);
-    expect(can(operator, 'create', 'jobs.batch', 'default')).toBe(false);
-    expect(can(operator, 'list', 'rpsmodels.rpsquest.dev', 'default')).toBe(false);
+    expect(can(operator, 'delete', 'configmaps', 'default')).toBe(false);
     expect(can(operator, 'update', 'rpsmodels.rpsquest.dev')).toBe(false);
     expect(can(operator, 'patch', 'promotionpolicies.rpsquest.dev')).toBe(false);
     expect(can(operator, 'create', 'customresourcedefinitions.apiextensions.k8s.io', null)).toBe(false);

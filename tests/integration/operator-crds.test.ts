@@ -1,53 +1,25 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { binary, startControlPlane, type ControlPlane } from '../../hack/harness/index.ts';
+import type { ControlPlane } from '../../hack/harness/index.ts';
 import { Informer, type ListResult } from '../../operator/informer.ts';
-import { apiMessage, makeKube, type Kube } from '../../operator/kube.ts';
+import { apiMessage, type Kube } from '../../operator/kube.ts';
+import { startCrdServer, type CrdServer } from './crd-server.ts';
 import { eventually } from './operator-fixtures.ts';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const run = promisify(execFile);
 const NS = 'crd-test';
-let dir: string;
+let server: CrdServer;
 let cp: ControlPlane;
 let kube: Kube;
-const kubectl = async (...args: string[]) =>
-  (await run(binary('kubectl'), ['--kubeconfig', cp.kubeconfigPath, '-n', NS, ...args], { encoding: 'utf8' }))
-    .stdout;
+let kubectl: CrdServer['kubectl'];
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'rps-crds-'));
-  cp = await startControlPlane({ dir, fsync: false });
-  kube = makeKube(cp.kubeConfig);
-  await run(binary('kubectl'), [
-    '--kubeconfig',
-    cp.kubeconfigPath,
-    'apply',
-    '--server-side',
-    '-f',
-    path.join(repo, 'crds'),
-  ]);
-  await run(binary('kubectl'), [
-    '--kubeconfig',
-    cp.kubeconfigPath,
-    'wait',
-    '--for=condition=Established',
-    'crd/rpsmodels.rpsquest.dev',
-    'crd/promotionpolicies.rpsquest.dev',
-  ]);
-  await kube.core.createNamespace({ body: { metadata: { name: NS } } });
+  server = await startCrdServer(NS);
+  ({ cp, kube, kubectl } = server);
 });
 
 afterAll(async () => {
-  await cp?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await server?.stop();
 });
 
 const plural = (kind: string) => (kind === 'RpsModel' ? 'rpsmodels' : 'promotionpolicies');
@@ -85,6 +57,17 @@ describe('the CRDs on a real API server', () => {
     expect(explain).toContain('Cron schedule');
     const promo = await kubectl('explain', 'promo.spec.test.twoProportionZ');
     expect(promo).toContain('One-sided pooled two-proportion z-test');
+    // ranges and defaults from the hyperparameter schema, and the status documented
+    const explainOne = async (field: string) => (await kubectl('explain', field)).replace(/\s+/g, ' ');
+    expect(await explainOne('rpsm.spec.hyperparameters.learningRate')).toContain(
+      'default 0.003 for mlp, 0.01 for logistic; allowed: a number in [0.00001, 1]',
+    );
+    expect(await explainOne('rpsm.spec.hyperparameters.dropout')).toContain('a number in [0, 0.9]');
+    expect(await explainOne('rpsm.spec.hyperparameters.subsample')).toContain('a number in [0.1, 1]');
+    expect(await explainOne('promo.spec.test.twoProportionZ.alpha')).toContain('above 0 and at most 0.5');
+    expect(await explainOne('rpsm.status.versions.metrics.accuracy')).toContain('a fraction');
+    expect(await explainOne('rpsm.status.challenge.since')).toContain('game counts start here');
+    expect(await explainOne('promo.status.models.lastEvaluation.pValue')).toContain('p-value');
     expect(await create('RpsModel', 'brian', model())).toBeNull();
     expect(await create('PromotionPolicy', 'default', policy())).toBeNull();
     const all = await kubectl('get', 'rpsquest', '-o', 'name');
@@ -125,8 +108,10 @@ describe('the CRDs on a real API server', () => {
       suspend: false,
       minNewEvents: 500,
       minTotalEvents: 1000,
-      retryDelaySeconds: 30,
     });
+    // the retry delays default from each other in the operator, so the schema fills neither
+    expect(m.spec.training).not.toHaveProperty('retryDelaySeconds');
+    expect(m.spec.training).not.toHaveProperty('maxRetryDelaySeconds');
     expect(m.spec.retention).toEqual({ keepVersions: 5, deleteArtifactsOnDelete: false });
     expect(m.spec.serving).toEqual({ deploymentName: 'rps-quest-game' });
     expect(m.spec.featureSet).toBe('rps-features/v2');
@@ -158,12 +143,12 @@ describe('the CRDs on a real API server', () => {
     [
       'dropout out of range',
       model({ hyperparameters: { dropout: 0.95 } }),
-      /spec\.hyperparameters\.dropout: Invalid value: 0\.95/,
+      /spec\.hyperparameters\.dropout: .*must be a number in \[0, 0\.9\]/,
     ],
     [
       'l2 above the mlp range',
       model({ hyperparameters: { l2: 5 } }),
-      /spec\.hyperparameters\.l2: .*for algorithm mlp, l2 must be in \[0, 1\]/,
+      /spec\.hyperparameters\.l2: .*for algorithm mlp, l2 must be a number in \[0, 1\]/,
     ],
     [
       'too many hidden layers',
@@ -228,6 +213,16 @@ describe('the CRDs on a real API server', () => {
       /spec\.training\.triggers\[1\]: Duplicate value/,
     ],
     [
+      'an unknown input method',
+      model({ training: { inputs: ['click', 'voice'] } }),
+      /spec\.training\.inputs\[1\]: Unsupported value: "voice"/,
+    ],
+    [
+      'an input method twice',
+      model({ training: { inputs: ['click', 'click'] } }),
+      /spec\.training\.inputs\[1\]: Duplicate value/,
+    ],
+    [
       'an accuracy drop above 100 points',
       model({ training: { triggers: [{ type: 'accuracyDrop', points: 150 }] } }),
       /spec\.training\.triggers\[0\]\.points: Invalid value: 150/,
@@ -265,14 +260,14 @@ describe('the CRDs on a real API server', () => {
     [
       'alpha of zero',
       policy({ test: { twoProportionZ: { alpha: 0 } } }),
-      /spec\.test\.twoProportionZ\.alpha: Invalid value: 0/,
+      /spec\.test\.twoProportionZ\.alpha: .*must be a number above 0 and at most 0\.5/,
     ],
     [
       'an interval that is not a duration',
       policy({ interval: '5 minutes' }),
-      /spec\.interval: Invalid value: "5 minutes"/,
+      /spec\.interval: .*got "5 minutes"/,
     ],
-    ['an interval below 5s', policy({ interval: '1s' }), /spec\.interval: .*between 5s and 168h/],
+    ['an interval below 5s', policy({ interval: '1s' }), /spec\.interval: .*from 5s to 168h, got "1s"/],
     [
       'new versions entering Production',
       policy({ newVersionAlias: 'Production' }),

@@ -21,6 +21,7 @@ import {
 } from '../../core/index.ts';
 import { ArtifactStore } from '../../lib/artifact-store.ts';
 import { asExportedRounds } from '../unit/trainer-fixtures.ts';
+import { waitEstablished } from './crd-server.ts';
 import {
   binary,
   freePort,
@@ -161,6 +162,8 @@ export interface OperatorEnvOptions {
   executorEnv?: Record<string, string>;
   /** which trainer pods the pod executor runs (default all); the others stay Pending */
   executorLabelSelector?: string;
+  /** bind trainer pods to a Node whose kubelet serves their logs through the API server (`kubectl logs`) */
+  podLogs?: boolean;
 }
 
 export async function startOperatorEnv(opts: OperatorEnvOptions = {}): Promise<OperatorEnv> {
@@ -199,13 +202,7 @@ async function prepareEnv(
     return (await p).stdout;
   };
   await kubectl(['apply', '--server-side', '-f', path.join(repo, 'crds')]);
-  await kubectl([
-    'wait',
-    '--for=condition=Established',
-    '--timeout=60s',
-    'crd/rpsmodels.rpsquest.dev',
-    'crd/promotionpolicies.rpsquest.dev',
-  ]);
+  await waitEstablished((...args) => kubectl(args));
   await kube.core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
   await kube.core.createNamespacedSecret({
     namespace: NAMESPACE,
@@ -224,6 +221,7 @@ async function prepareEnv(
     logDir: path.join(dir, 'pods'),
     env: { RPS_S3_RETRIES: '2', ...opts.executorEnv },
     ...(opts.executorLabelSelector ? { labelSelector: opts.executorLabelSelector } : {}),
+    ...(opts.podLogs ? { servingCertDir: path.join(dir, 'pki', 'serving') } : {}),
   });
   const game = new StubGameServer(kube);
   await game.start();
@@ -239,7 +237,10 @@ async function prepareEnv(
   const processes: Managed[] = [];
   const config = (overrides: Partial<OperatorConfig> = {}): OperatorConfig => ({
     namespace: NAMESPACE,
+    watchNamespaces: [],
     gameUrl: game.url,
+    gameUrlTemplate: 'http://rps-quest-game.{namespace}.svc:8080',
+    gameUrls: {},
     internalToken: TOKEN,
     artifactStore: {
       endpoint: minio.endpoint,
@@ -434,6 +435,30 @@ ${extra.spec ?? ''}
 `;
 }
 
+/**
+ * RpsModel brian as the promotion tests through the real game server train it: rps-features/v1,
+ * each run on the newest `window` rounds only, so that v1 can learn Hal and v2 Cal.
+ */
+export function halThenCalModelYaml(window: number): string {
+  return `apiVersion: rpsquest.dev/v1alpha1
+kind: RpsModel
+metadata:
+  name: brian
+  namespace: ${NAMESPACE}
+spec:
+  displayName: Brian
+  algorithm: logistic
+  featureSet: rps-features/v1
+  hyperparameters: { epochs: 40, learningRate: 0.05, batchSize: 64, patience: 5 }
+  training:
+    maxEvents: ${window}
+    minTotalEvents: ${window}
+    bootstrapGames: 0
+    retryDelaySeconds: 1
+    maxRetryDelaySeconds: 2
+`;
+}
+
 export async function apply(env: OperatorEnv, yaml: string): Promise<string> {
   return env.kubectl(['apply', '-f', '-'], yaml);
 }
@@ -450,19 +475,19 @@ export interface RealGameServer {
 
 /**
  * The app (buildApp, listening on a free port) against this environment's MinIO, serving the
- * manifest ConfigMap as the kubelet would mount it (synced into a directory). Start an operator
+ * manifest ConfigMap of `namespace` (default rps-quest) as the kubelet would mount it (synced into a directory). Start an operator
  * with `{ gameUrl: server.url }` to have it and its trainer Jobs talk to it.
  */
 export async function startRealGameServer(
   env: OperatorEnv,
-  options: { config?: Partial<AppConfig>; seed?: number } = {},
+  options: { config?: Partial<AppConfig>; seed?: number; namespace?: string } = {},
 ): Promise<RealGameServer> {
   const base = mkdtempSync(path.join(env.dir, 'app-'));
   const manifestDir = path.join(base, 'manifests');
   mkdirSync(manifestDir, { recursive: true });
   const sync = await startManifestSync({
     kubeConfig: env.cp.kubeConfig,
-    namespace: NAMESPACE,
+    namespace: options.namespace ?? NAMESPACE,
     configMap: CONFIGMAP,
     dir: manifestDir,
     pollMs: 200,

@@ -24,6 +24,7 @@ import {
   eventually,
   getModel,
   getPolicy,
+  halThenCalModelYaml,
   patchModelSpec,
   startOperatorEnv,
   startRealGameServer,
@@ -70,23 +71,7 @@ ${extra}`;
 }
 const GATE = '  entryGate: { maxAccuracyDeficit: 10 }\n';
 
-const MODEL = `apiVersion: rpsquest.dev/v1alpha1
-kind: RpsModel
-metadata:
-  name: brian
-  namespace: ${NAMESPACE}
-spec:
-  displayName: Brian
-  algorithm: logistic
-  featureSet: rps-features/v1
-  hyperparameters: { epochs: 40, learningRate: 0.05, batchSize: 64, patience: 5 }
-  training:
-    maxEvents: ${WINDOW}
-    minTotalEvents: ${WINDOW}
-    bootstrapGames: 0
-    retryDelaySeconds: 1
-    maxRetryDelaySeconds: 2
-`;
+const MODEL = halThenCalModelYaml(WINDOW);
 
 const evaluationOf = (p: PromotionPolicy): Evaluation | undefined =>
   p.status?.models?.find((m) => m.model === 'brian')?.lastEvaluation;

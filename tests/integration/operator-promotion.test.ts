@@ -156,7 +156,10 @@ describe('PromotionPolicy on a real API server', () => {
     );
     expect(lastEvaluation(policy)!.pValue).toBeLessThan(0.05);
     expect(model.status?.promotion?.lastAppliedEvaluation).toBe(lastEvaluation(policy)!.id);
-    expect(await eventReasons('brian')).toContain('PromotionApplied');
+    // one Event per promotion: PromotionApplied, listing the alias changes
+    const reasons = await eventReasons('brian');
+    expect(reasons.filter((r) => r === 'PromotionApplied')).toHaveLength(1);
+    expect(reasons).not.toContain('Promoted');
     const p = (await operator.metrics.lastPValue.get()).values.find((v) => v.labels.model === 'brian');
     expect(p?.value).toBeLessThan(0.05);
   });
@@ -236,6 +239,66 @@ describe('PromotionPolicy on a real API server', () => {
     expect(after.status?.promotion?.lastAppliedEvaluation).toBe('brian-half-applied');
   });
 
+  it('the evaluate-now annotation evaluates before the interval is due, once per value', async () => {
+    // the policy of the previous test evaluates hourly and has evaluated since its last change
+    const before = lastEvaluation(await getPolicy(env, 'default'))!;
+    const annotate = (value: string) =>
+      env.kubectl([
+        '-n',
+        NAMESPACE,
+        'annotate',
+        'promo',
+        'default',
+        `rpsquest.dev/evaluate-now=${value}`,
+        '--overwrite',
+      ]);
+    await annotate('first');
+    const first = await untilEvaluation(
+      (p) => p.status?.lastEvaluateNow === 'first' && lastEvaluation(p)!.time > before.time,
+    );
+    const evaluated = lastEvaluation(first)!.time;
+    // the same value again (any update of the policy) does not evaluate again
+    await env.kubectl(['-n', NAMESPACE, 'label', 'promo', 'default', 'touched=yes', '--overwrite']);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(lastEvaluation(await getPolicy(env, 'default'))!.time).toBe(evaluated);
+    await annotate('second');
+    await untilEvaluation(
+      (p) => p.status?.lastEvaluateNow === 'second' && lastEvaluation(p)!.time > evaluated,
+    );
+  });
+
+  it('evaluates again at once when the pair changes, and records an Event only for a new evaluation', async () => {
+    env.game.stats.set('brian', []);
+    await apply(env, policyYaml('DryRun'));
+    const first = await untilEvaluation((p) => lastEvaluation(p)?.mode === 'DryRun');
+    const id = lastEvaluation(first)!.id;
+    const time = lastEvaluation(first)!.time;
+    // two more evaluations of the same pair with the same evidence
+    const second = await untilEvaluation((p) => lastEvaluation(p)!.time > time);
+    const again = await untilEvaluation((p) => lastEvaluation(p)!.time > lastEvaluation(second)!.time);
+    expect(lastEvaluation(again)!.id).toBe(id);
+    // they replace one history entry instead of repeating it
+    const history = again.status!.models!.find((m) => m.model === 'brian')!.history!;
+    expect(history.filter((h) => h.id === id && h.decision === lastEvaluation(again)!.decision)).toHaveLength(
+      1,
+    );
+    const events = await env.kube.core.listNamespacedEvent({ namespace: NAMESPACE });
+    const about = events.items.filter(
+      (e) => e.involvedObject.name === 'default' && (e.message ?? '').includes(`[evaluation ${id}, DryRun]`),
+    );
+    expect(about.map((e) => e.count)).toEqual([1]);
+
+    // a pin moves B: the policy does not wait for its interval (an hour) to evaluate the new pair
+    await apply(env, policyYaml('DryRun').replace('interval: 5s', 'interval: 1h'));
+    await untilEvaluation((p) => p.status?.observedGeneration === p.metadata.generation);
+    const model = await getModel(env, 'brian');
+    const other = model.status!.aliases!.B === 'v1' ? 'v2' : 'v1';
+    await apply(env, modelYaml('brian', { spec: `  aliases: { B: ${other} }` }));
+    const moved = await untilEvaluation((p) => lastEvaluation(p)?.aliases.B === other);
+    expect(lastEvaluation(moved)!.id).not.toBe(id);
+    await apply(env, modelYaml('brian'));
+  });
+
   it('a policy selecting more models than it evaluates says so and keeps its status bounded', async () => {
     const crowd = Array.from({ length: 52 }, (_, i) =>
       modelYaml(`crowd-${String(i).padStart(2, '0')}`, {
@@ -267,5 +330,10 @@ spec:
     );
     expect(p.status?.models).toHaveLength(50);
     expect(p.status?.models?.at(-1)?.model).toBe('crowd-49');
+    // LAST DECISION covers every model, shortened to fit a column
+    expect(p.status?.lastDecision).toMatch(
+      /^crowd-00=NoChallenger, crowd-01=NoChallenger, .*crowd-0\d=NoChallenger \(\+\d+ more\)$/,
+    );
+    expect(p.status!.lastDecision!.length).toBeLessThanOrEqual(120);
   });
 });

@@ -110,13 +110,14 @@ describe('a failing trainer', () => {
   });
 
   it('a hyperparameter combination the schema accepts but the trainer refuses: condition, Event, backoff, fixed by the spec', async () => {
-    const yaml = modelYaml('huge')
+    const yaml = modelYaml('huge', { spec: '  search: { candidates: [{ trees: 1000, depth: 12 }] }' })
       .replace('algorithm: logistic', 'algorithm: gbdt')
       .replace(
         'hyperparameters: { epochs: 3, batchSize: 256, patience: 1 }',
-        'hyperparameters: { trees: 1000, depth: 12 }',
+        'hyperparameters: { trees: 20, depth: 3 }',
       );
-    // the API server takes it: each field is in its range
+    // the API server takes it: it checks the leaf limit of spec.hyperparameters, each candidate's
+    // fields by range, but not a candidate merged over spec.hyperparameters
     await apply(env, yaml);
     const failed = await eventually('TrainingFailed', async () => {
       const m = await getModel(env, 'huge');
@@ -133,7 +134,7 @@ describe('a failing trainer', () => {
     expect(note).toMatch(/^Warning: training v1 failed /);
     expect(note).toMatch(refusal);
 
-    await patchModelSpec(env, 'huge', { hyperparameters: { trees: 20, depth: 3 } });
+    await patchModelSpec(env, 'huge', { search: null });
     const fixed = await eventually('recovered', async () => {
       const m = await getModel(env, 'huge');
       return condition(m, 'Ready')?.status === 'True' ? m : undefined;

@@ -202,6 +202,33 @@ describe('moves', () => {
     expect(countRows('rounds')).toBe(0);
   });
 
+  it('stores how each move was entered (click by default), counts it by input, and rejects unknown inputs', async () => {
+    await build();
+    const { gameId } = await start();
+    const played = async (round: number, input?: string) =>
+      app.inject({
+        method: 'POST',
+        url: `/api/v1/games/${gameId}/moves`,
+        payload: { round, move: 'rock', ...(input ? { input } : {}) },
+      });
+    expect((await played(1)).statusCode).toBe(200);
+    expect((await played(2, 'key')).statusCode).toBe(200);
+    expect((await played(3, 'camera')).statusCode).toBe(200);
+    const bad = await played(4, 'voice');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().message).toBe('body/input must be one of click, key, camera (got "voice")');
+    const res = await app.inject({ url: '/api/v1/export/events', headers: auth });
+    const inputs = res.body
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).input);
+    expect(inputs).toEqual(['click', 'key', 'camera']);
+    const metrics = (await app.inject('/metrics')).body;
+    for (const input of ['click', 'key', 'camera']) {
+      expect(metrics).toContain(`rpsq_move_inputs_total{bot="brian",input="${input}"} 1`);
+    }
+  });
+
   it('answers 404 for an unknown game', async () => {
     await build();
     const res = await move('no-such-game', 1, 'rock');
@@ -422,6 +449,28 @@ describe('rate limit, health, metrics, web UI', () => {
     expect((await app.inject('/app.js')).headers['content-type']).toContain('javascript');
     expect((await app.inject('/styles.css')).headers['content-type']).toContain('text/css');
     expect((await app.inject('/base.css')).headers['content-type']).toContain('text/css');
+    // every page names the one origin it may load from; MediaPipe compiles its wasm
+    for (const url of ['/', '/dashboard']) {
+      const csp = (await app.inject(url)).headers['content-security-policy'];
+      expect(csp).toContain("default-src 'self'");
+      expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'");
+      expect(csp).toContain("connect-src 'self'");
+    }
+    // MediaPipe Hands from the installed package, under its version, cached for a year
+    const base = /data-hands="([^"]+)"/.exec(page.body)![1]!;
+    expect(base).toMatch(/^\/vendor\/mediapipe\/hands\/\d+\.\d+\.\d+\/$/);
+    for (const [file, type] of [
+      ['hands.js', 'javascript'],
+      ['hands_solution_simd_wasm_bin.wasm', 'application/wasm'],
+      ['hand_landmark_full.tflite', 'application/octet-stream'],
+    ]) {
+      const asset = await app.inject(base + file);
+      expect(asset.statusCode, file).toBe(200);
+      expect(asset.headers['content-type']).toContain(type);
+      expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+      expect(asset.rawPayload.length).toBe(Number(asset.headers['content-length']));
+    }
+    expect((await app.inject(base + 'package.json')).statusCode).toBe(404);
     const missing = await app.inject('/api/v1/nothing');
     expect(missing.statusCode).toBe(404);
     expect(missing.json().message).toBe('no route GET /api/v1/nothing');

@@ -166,6 +166,29 @@ describe('GET /api/v1/dashboard', () => {
     expect(body).not.toMatch(/[0-9a-f]{64}/);
   });
 
+  it('says how the moves of each bot were entered', async () => {
+    await build();
+    const started = await app.inject({ method: 'POST', url: '/api/v1/games', payload: { bot: 'forrest' } });
+    const { gameId } = started.json() as { gameId: string };
+    const inputs = ['camera', 'camera', 'key', undefined];
+    for (const [i, input] of inputs.entries()) {
+      const res = await app.inject({
+        method: 'POST',
+        url: `/api/v1/games/${gameId}/moves`,
+        payload: { round: i + 1, move: 'paper', ...(input ? { input } : {}) },
+      });
+      expect(res.statusCode).toBe(200);
+    }
+    const { data, brian } = await dashboard();
+    expect(data.bots.find((b) => b.model === 'forrest')!.inputs).toEqual({
+      window: 10_000,
+      click: 1,
+      key: 1,
+      camera: 2,
+    });
+    expect(brian.inputs).toEqual({ window: 10_000, click: 0, key: 0, camera: 0 });
+  });
+
   it('records a promotion and restarts the A/B test from it', async () => {
     await build();
     await playGames(6, 2);

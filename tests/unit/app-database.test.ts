@@ -44,6 +44,27 @@ describe('database', () => {
     expect(migrate(db)).toEqual([]);
   });
 
+  it('reads the rounds stored before the input method was recorded as clicks, and allows only the three inputs', () => {
+    db = openDatabase(':memory:', MIGRATIONS.slice(0, 2));
+    db.prepare(`INSERT INTO games (id, bot, gambit, created_at) VALUES ('g1', 'brian', 'razor', 0)`).run();
+    const round = (n: number, input?: string) =>
+      db!
+        .prepare(
+          `INSERT INTO rounds (game_id, round, player_move, bot_move, value_rock, value_paper, value_scissors, result,
+             player_score, bot_score, fallback, created_at${input ? ', input' : ''})
+           VALUES ('g1', ?, 'rock', 'rock', 1, 1.2, 1.7, 'draw', 0.5, 0.5, 0, 0${input ? ', ?' : ''})`,
+        )
+        .run(...(input ? [n, input] : [n]));
+    round(1);
+    expect(migrate(db)).toEqual([3, 4]);
+    round(2, 'camera');
+    expect(() => round(3, 'voice')).toThrow(/CHECK constraint/);
+    expect(new GameStore(db).exportPage(0, 10, 10).map((r) => [r.round, r.input])).toEqual([
+      [1, 'click'],
+      [2, 'camera'],
+    ]);
+  });
+
   it('enforces foreign keys and one row per (game, round)', () => {
     db = openDatabase(':memory:');
     const insertRound = db.prepare(
@@ -87,6 +108,7 @@ describe('database', () => {
         game: game('g2'),
         round: state.rounds.at(-1)!,
         fallback: false,
+        input: 'camera',
         predictions,
         finished: false,
         winner: null,
@@ -110,6 +132,7 @@ describe('database', () => {
       game: game('g1'),
       round: state.rounds[0]!,
       fallback: false,
+      input: 'click' as const,
       predictions: [],
       finished: false,
       winner: null,

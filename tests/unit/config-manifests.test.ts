@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type {
@@ -24,7 +25,7 @@ import { describe, expect, it } from 'vitest';
 import { binary } from '../../hack/harness/index.ts';
 import { restrictedViolations } from '../support/pod-security.ts';
 import { nextCronTime } from '../../operator/decisions/schedule.ts';
-import { resolveHyperparameters } from '../../trainer/config.ts';
+import { resolveHyperparameters } from '../../trainer/hyperparameters.ts';
 import type { Algorithm } from '../../core/index.ts';
 
 // Renders every kustomization under config/ with kubectl's built-in kustomize and checks what a
@@ -37,7 +38,12 @@ const NAMESPACE = 'rps-quest';
 interface K8sObject {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   spec?: Record<string, unknown>;
 }
 
@@ -186,6 +192,25 @@ describe('config/default', () => {
     expect(s3.stringData!.secretKey!.length).toBeGreaterThanOrEqual(8); // MinIO's minimum
   });
 
+  it('orders and protects things for Argo CD: CRDs first and never pruned or deleted, the bucket Job a hook', () => {
+    for (const crd of all<K8sObject>(objects, 'CustomResourceDefinition')) {
+      expect(crd.metadata.annotations).toMatchObject({
+        'argocd.argoproj.io/sync-wave': '-1',
+        'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false',
+      });
+    }
+    // nothing else is in an earlier wave than the CRDs
+    for (const o of objects) {
+      expect(Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0)).toBeGreaterThanOrEqual(
+        -1,
+      );
+    }
+    expect(find<K8sObject>(objects, 'Job', 'rps-quest-minio-bucket').metadata.annotations).toMatchObject({
+      'argocd.argoproj.io/hook': 'PostSync',
+      'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+    });
+  });
+
   it('leaves the serving-manifest ConfigMap to the operator', () => {
     expect(objects.some((o) => o.kind === 'ConfigMap' && o.metadata.name === 'rps-quest-game-models')).toBe(
       false,
@@ -215,17 +240,21 @@ describe('config/default', () => {
       }
     });
 
-    it('lets the operator manage Jobs, ConfigMaps, Events, Leases and its own resources in its namespace', () => {
-      const role = find<V1Role>(objects, 'Role', 'rps-quest-operator');
+    it('lets the operator manage Jobs, ConfigMaps, Events and its own resources anywhere, its Lease at home', () => {
+      const lease = find<V1Role>(objects, 'Role', 'rps-quest-operator-leader-election');
+      expect(lease.metadata?.namespace).toBe(NAMESPACE);
+      for (const verb of ['get', 'create', 'update'])
+        expect(allows(lease.rules ?? [], 'coordination.k8s.io', 'leases', verb)).toBe(true);
+      const role = find<V1ClusterRole>(objects, 'ClusterRole', 'rps-quest-operator');
       const rules = role.rules ?? [];
-      expect(role.metadata?.namespace).toBe(NAMESPACE);
+      expect(allows(rules, 'coordination.k8s.io', 'leases', 'update')).toBe(false);
+      const binding = find<V1ClusterRoleBinding>(objects, 'ClusterRoleBinding', 'rps-quest-operator');
+      expect(binding.roleRef).toMatchObject({ kind: 'ClusterRole', name: 'rps-quest-operator' });
       for (const verb of ['get', 'list', 'watch', 'create', 'delete'])
         expect(allows(rules, 'batch', 'jobs', verb)).toBe(true);
       for (const verb of ['get', 'list', 'watch', 'create', 'patch'])
         expect(allows(rules, '', 'configmaps', verb)).toBe(true);
-      expect(allows(rules, 'events.k8s.io', 'events', 'create')).toBe(true);
-      for (const verb of ['get', 'create', 'update'])
-        expect(allows(rules, 'coordination.k8s.io', 'leases', verb)).toBe(true);
+      for (const verb of ['create', 'patch']) expect(allows(rules, '', 'events', verb)).toBe(true);
       for (const kind of ['rpsmodels', 'promotionpolicies']) {
         for (const verb of ['get', 'list', 'watch'])
           expect(allows(rules, 'rpsquest.dev', kind, verb)).toBe(true);
@@ -255,18 +284,13 @@ describe('config/default', () => {
       for (const resource of granted) expect(allowed.has(resource), resource).toBe(true);
     });
 
-    it('grants nothing cluster-wide beyond reading CRDs or the rpsquest.dev kinds', () => {
+    it('grants cluster-wide no delete but of training Jobs, and no write to a spec', () => {
       for (const role of clusterRoles) {
         for (const rule of role.rules ?? []) {
-          expect(
-            rule.verbs.every((v) => ['get', 'list', 'watch'].includes(v)),
-            JSON.stringify(rule),
-          ).toBe(true);
-          const crds =
-            (rule.apiGroups ?? []).every((g) => g === 'apiextensions.k8s.io') &&
-            (rule.resources ?? []).every((r) => r === 'customresourcedefinitions');
-          const own = (rule.apiGroups ?? []).every((g) => g === 'rpsquest.dev');
-          expect(crds || own, JSON.stringify(rule)).toBe(true);
+          if (rule.verbs.includes('delete')) expect(rule.resources, JSON.stringify(rule)).toEqual(['jobs']);
+          if (rule.verbs.includes('update'))
+            for (const r of rule.resources ?? [])
+              expect(r, JSON.stringify(rule)).toMatch(/\/(status|finalizers)$/);
         }
       }
     });
@@ -289,6 +313,25 @@ describe('config/default', () => {
       const operator = find<V1Deployment>(objects, 'Deployment', 'rps-quest-operator');
       expect(podSpec(operator).serviceAccountName).toBe('rps-quest-operator');
     });
+  });
+
+  it('names the image once: an images: entry changes the operator, whose training Jobs run its own image', () => {
+    const overlay = mkdtempSync(path.join(tmpdir(), 'rps-images-'));
+    writeFileSync(
+      path.join(overlay, 'kustomization.yaml'),
+      `resources: [${path.relative(overlay, path.join(repo, 'config/default'))}]\nimages:\n  - name: rps-quest\n    newName: registry.example/rps-quest\n    newTag: '1.2.3'\n`,
+    );
+    let yaml: string;
+    try {
+      yaml = execFileSync(binary('kubectl'), ['kustomize', overlay], { encoding: 'utf8' });
+    } finally {
+      rmSync(overlay, { recursive: true, force: true });
+    }
+    const objects = loadAll(yaml).filter((o): o is K8sObject => o !== null && typeof o === 'object');
+    const operator = container(find<V1Deployment>(objects, 'Deployment', 'rps-quest-operator'), 'operator');
+    expect(operator.image).toBe('registry.example/rps-quest:1.2.3');
+    // no TRAINER_IMAGE: the operator gives its Jobs the image its own Pod runs (operator/trainer-image.ts)
+    expect(operator.env?.map((e) => e.name)).not.toContain('TRAINER_IMAGE');
   });
 
   describe('the game server', () => {
@@ -636,6 +679,7 @@ describe('config/grafana', () => {
     expect(uses('rpsquest_operator_last_p_value')).toBe(true);
     expect(uses('rpsquest_operator_training_jobs_total')).toBe(true);
     expect(uses('rpsq_move_duration_seconds_bucket')).toBe(true);
+    expect(uses('rpsq_move_inputs_total')).toBe(true);
   });
 });
 
@@ -644,6 +688,16 @@ describe('config/argocd', () => {
     spec: { source: { path: string }; destination: { namespace: string } };
   }
   const apps = all<Application>(render('config/argocd'), 'Application');
+
+  it('keeps the Secrets set in the cluster: the system Application ignores their data and respects that in syncs', () => {
+    const system = apps.find((a) => a.spec.source.path === 'config/default') as unknown as {
+      spec: { ignoreDifferences?: object[]; syncPolicy: { syncOptions: string[] } };
+    };
+    expect(system.spec.ignoreDifferences).toEqual([
+      { kind: 'Secret', jsonPointers: ['/data', '/stringData'] },
+    ]);
+    expect(system.spec.syncPolicy.syncOptions).toContain('RespectIgnoreDifferences=true');
+  });
 
   it('points an Application at config/default in the rps-quest namespace', () => {
     const system = apps.find((a) => a.spec.source.path === 'config/default');

@@ -43,7 +43,7 @@ describe('the accuracyDrop trigger', () => {
     expect(o.firing).toBe(true);
     expect(o.condition).toMatchObject({ type: 'AccuracyDropped', status: 'True', reason: 'AccuracyDropped' });
     expect(o.evidence).toBe(
-      'Production v2 predicted 37.5% of 400 rounds in the last 1h, its test accuracy is 50.0%: 12.5 points lower, more than 10',
+      'Production v2 had accuracy 0.375 on 400 rounds in the last 1h, its test accuracy is 0.500: 12.5 points lower, more than 10',
     );
   });
 

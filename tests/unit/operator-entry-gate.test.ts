@@ -66,7 +66,7 @@ describe('the entry gate', () => {
     const v = gateVerdict(evaluation(0.41, 0.45), gate)!;
     expect(v).toMatchObject({ passed: false, reason: 'GateBlocked', maxAccuracyDeficit: 2 });
     expect(v.message).toBe(
-      'v3 scored 41.0%, Production v1 45.0% on 300 held-out rounds: 4.0 points lower, more than maxAccuracyDeficit 2; it stays a shadow',
+      'v3 scored 0.410, Production v1 0.450 on 300 held-out rounds: 4.0 points lower, more than maxAccuracyDeficit 2; it stays a shadow',
     );
   });
 

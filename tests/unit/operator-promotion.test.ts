@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { VersionStats } from '../../core/index.ts';
 import {
+  decisionSummary,
+  evaluationNews,
+  evaluationStale,
   evaluate,
   evaluationId,
   evaluationOutcome,
   policySettings,
 } from '../../operator/decisions/promotion.ts';
+import { evaluateNowRequest } from '../../operator/decisions/evaluate-now.ts';
 import { governingPolicy, matchesSelector } from '../../operator/decisions/selection.ts';
-import type { PromotionPolicy, RpsModel } from '../../operator/resources.ts';
+import type { Evaluation, PromotionPolicy, RpsModel } from '../../operator/resources.ts';
 
 const since = '2025-03-01T10:00:00.000Z';
 const now = '2025-03-01T12:00:00.000Z';
@@ -218,5 +222,86 @@ describe('policy settings and selection', () => {
     const r = governingPolicy(model, [newer, dry, older]);
     expect(r.policy?.metadata.name).toBe('older');
     expect(r.conflicting.map((p) => p.metadata.name)).toEqual(['newer']);
+  });
+});
+
+describe('what a policy shows and when it evaluates again', () => {
+  const ev = (over: Partial<Evaluation> = {}): Evaluation => ({
+    id: 'brian-v1-v2-x',
+    time: now,
+    since,
+    method: 'twoProportionZ',
+    mode: 'Automatic',
+    minGames: 100,
+    decision: 'Keep',
+    reason: 'r',
+    outcome: 'NoChange',
+    aliases: { Production: 'v1', B: 'v2' },
+    target: { Production: 'v1', B: 'v2' },
+    ranking: [],
+    ...over,
+  });
+
+  it('evaluates again when the pair moved other than by applying the evaluation', () => {
+    expect(evaluationStale(undefined, { Production: 'v1' })).toBe(false);
+    expect(evaluationStale(ev(), { Production: 'v1', B: 'v2', Shadow1: 'v3' })).toBe(false);
+    expect(evaluationStale(ev(), { Production: 'v1', B: 'v3' })).toBe(true);
+    // the first version registered after "there is no Production version yet"
+    expect(evaluationStale(ev({ aliases: {}, target: {} }), { Production: 'v1', B: 'v1' })).toBe(true);
+    // the promotion it decided was applied: nothing new to evaluate
+    const promote = ev({ decision: 'Promote', target: { Production: 'v2', B: 'v1' } });
+    expect(evaluationStale(promote, { Production: 'v2', B: 'v1' })).toBe(false);
+  });
+
+  it('records an Event only for another decision, outcome or pair', () => {
+    expect(evaluationNews(undefined, ev())).toBe(true);
+    expect(evaluationNews(ev(), ev({ time: 'later', reason: 'more games' }))).toBe(false);
+    expect(evaluationNews(ev(), ev({ decision: 'InsufficientData' }))).toBe(true);
+    expect(evaluationNews(ev(), ev({ outcome: 'Applied' }))).toBe(true);
+    expect(evaluationNews(ev(), ev({ id: 'brian-v1-v3-y' }))).toBe(true);
+  });
+
+  it('summarises every model in LAST DECISION, shortened to fit a column', () => {
+    const entry = (model: string, decision?: Evaluation['decision']) => ({
+      model,
+      ...(decision ? { lastEvaluation: ev({ decision }) } : {}),
+    });
+    expect(decisionSummary([entry('logan', 'Promote'), entry('brian', 'Keep'), entry('new')])).toBe(
+      'brian=Keep, logan=Promote',
+    );
+    expect(decisionSummary([])).toBe('');
+    const many = Array.from({ length: 30 }, (_, i) => entry(`model-${String(i).padStart(2, '0')}`, 'Keep'));
+    const text = decisionSummary(many);
+    expect(text.length).toBeLessThanOrEqual(120);
+    expect(text).toMatch(/^model-00=Keep, model-01=Keep, .* \(\+(\d+) more\)$/);
+    const shown = text.split(', ').length;
+    expect(Number(/\+(\d+) more/.exec(text)![1])).toBe(30 - shown);
+  });
+});
+
+describe('evaluate-now', () => {
+  const policy = (annotation: string | undefined, last: string | undefined) => ({
+    metadata: {
+      name: 'default',
+      namespace: 'rps-quest',
+      uid: 'u',
+      resourceVersion: '1',
+      generation: 1,
+      creationTimestamp: since,
+      ...(annotation !== undefined ? { annotations: { 'rpsquest.dev/evaluate-now': annotation } } : {}),
+    },
+    status: last !== undefined ? { lastEvaluateNow: last } : {},
+  });
+
+  it('is requested by an annotation value not acted on before, once', () => {
+    expect(evaluateNowRequest(policy('1700000000', undefined))).toBe('1700000000');
+    expect(evaluateNowRequest(policy('1700000001', '1700000000'))).toBe('1700000001');
+    // recorded in status: acted on
+    expect(evaluateNowRequest(policy('1700000001', '1700000001'))).toBeUndefined();
+  });
+
+  it('is not requested without the annotation or with an empty value', () => {
+    expect(evaluateNowRequest(policy(undefined, undefined))).toBeUndefined();
+    expect(evaluateNowRequest(policy('', 'x'))).toBeUndefined();
   });
 });

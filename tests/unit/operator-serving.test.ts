@@ -183,6 +183,27 @@ describe('training Job', () => {
     );
   });
 
+  it('passes the input methods to train on only when the RpsModel names them', () => {
+    const settings = {
+      image: 'img:1',
+      dataUrl: 'http://game:8080',
+      s3Endpoint: 'http://m:9000',
+      s3Bucket: 'b',
+    };
+    const inputsOf = (m: typeof model) =>
+      (
+        trainingJob(m, 'v3', 'trainNow', settings).spec as {
+          template: { spec: { containers: { env: { name: string; value?: string }[] }[] } };
+        }
+      ).template.spec.containers[0]!.env.find((e) => e.name === 'RPS_INPUTS')?.value;
+    expect(inputsOf(model)).toBeUndefined();
+    const noCamera = {
+      ...model,
+      spec: { ...model.spec, training: { ...model.spec.training, inputs: ['click', 'key'] } },
+    };
+    expect(inputsOf(noCamera as typeof model)).toBe('click,key');
+  });
+
   it('reads Job state and the trainer failure message', () => {
     const base = {
       apiVersion: 'batch/v1' as const,

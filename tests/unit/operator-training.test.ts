@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   MAX_STATUS_VERSIONS,
   decideTraining,
+  retryDelay,
   trainingSpecHash,
   type JobView,
 } from '../../operator/decisions/training.ts';
@@ -309,6 +310,12 @@ describe('training decisions', () => {
     ).toBe(hash);
     expect(trainingSpecHash({ ...spec, hyperparameters: { epochs: 4 } })).not.toBe(hash);
     expect(trainingSpecHash({ ...spec, training: { ...spec.training, seed: 7 } })).not.toBe(hash);
+    // the input methods change the data; in any order the same
+    const noCamera = trainingSpecHash({ ...spec, training: { ...spec.training, inputs: ['click', 'key'] } });
+    expect(noCamera).not.toBe(hash);
+    expect(trainingSpecHash({ ...spec, training: { ...spec.training, inputs: ['key', 'click'] } })).toBe(
+      noCamera,
+    );
   });
 });
 
@@ -479,5 +486,27 @@ describe('the status limit on versions', () => {
       version: 'v61',
       trigger: 'trainNow',
     });
+  });
+});
+
+describe('the retry delay of a failed training', () => {
+  it('is 30 s doubling to 3600 s when neither bound is set', () => {
+    expect([1, 2, 3].map((a) => retryDelay(a, undefined))).toEqual([30_000, 60_000, 120_000]);
+    expect(retryDelay(20, {})).toBe(3_600_000);
+  });
+
+  it('starts at the cap when only a cap below 30 s is set, so the two never conflict', () => {
+    expect(retryDelay(1, { maxRetryDelaySeconds: 10 })).toBe(10_000);
+    expect(retryDelay(5, { maxRetryDelaySeconds: 10 })).toBe(10_000);
+  });
+
+  it('is capped at 3600 s when only the delay is set', () => {
+    expect(retryDelay(1, { retryDelaySeconds: 3000 })).toBe(3_000_000);
+    expect(retryDelay(2, { retryDelaySeconds: 3000 })).toBe(3_600_000);
+  });
+
+  it('follows both bounds when both are set', () => {
+    expect(retryDelay(3, { retryDelaySeconds: 5, maxRetryDelaySeconds: 12 })).toBe(12_000);
+    expect(retryDelay(2, { retryDelaySeconds: 5, maxRetryDelaySeconds: 12 })).toBe(10_000);
   });
 });

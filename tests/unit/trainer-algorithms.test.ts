@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { FEATURE_COUNT, FEATURE_SET, beatenBy, featureSet, moveIndex, MOVES } from '../../core/index.ts';
-import { resolveHyperparameters } from '../../trainer/config.ts';
+import { resolveHyperparameters } from '../../trainer/hyperparameters.ts';
 import { evaluate, majorityClass } from '../../trainer/metrics.ts';
 import { checkParity, runOnnx } from '../../trainer/parity.ts';
 import { buildDataset } from '../../trainer/dataset.ts';

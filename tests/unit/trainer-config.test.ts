@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ALGORITHMS } from '../../core/index.ts';
-import { HYPERPARAMETERS, resolveHyperparameters } from '../../trainer/config.ts';
+import { HYPERPARAMETERS, resolveHyperparameters } from '../../trainer/hyperparameters.ts';
 import { readJobConfig } from '../../trainer/job-config.ts';
 import { main } from '../../trainer/main.ts';
 import { configError } from './trainer-fixtures.ts';
@@ -94,6 +94,11 @@ describe('job config', () => {
     expect(configError(() => readJobConfig([], { ...env, RPS_SYNTHETIC_STRIDE: '0' }))).toContain(
       'RPS_SYNTHETIC_STRIDE="0" is invalid',
     );
+    expect(configError(() => readJobConfig([], { ...env, RPS_INPUTS: 'click,voice' }))).toBe(
+      'RPS_INPUTS names "voice": allowed is a comma-separated list of click, key, camera',
+    );
+    expect(readJobConfig([], env).inputs).toEqual(['click', 'key', 'camera']);
+    expect(readJobConfig([], { ...env, RPS_INPUTS: 'click, key' }).inputs).toEqual(['click', 'key']);
     expect(configError(() => readJobConfig([], { ...env, RPS_HYPERPARAMETERS: '{epochs' }))).toContain(
       'not valid JSON',
     );

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../app/db/database.ts';
 import { GameStore } from '../../app/db/game-store.ts';
+import { MIGRATIONS } from '../../app/db/migrations.ts';
 import { coldStartCorpus } from '../../core/index.ts';
 import {
   DatasetError,
@@ -59,6 +60,28 @@ describe('building the dataset', () => {
     expect(d.summary.syntheticEvents).toBe(rounds(d.games.filter((g) => g.synthetic)));
     // the newest synthetic game is always kept
     expect(d.games[d.games.length - 1]!.gameId).toBe(synthetic[synthetic.length - 1]!.gameId);
+  });
+
+  it('leaves out whole games with a move entered by a method not listed, reading a missing input as click', () => {
+    const second = human.find((e) => e.gameId !== human[0]!.gameId)!.gameId;
+    // one camera move in the first game; the second game all key; the rest as old exports (no field)
+    const events = human.map((e) =>
+      e.gameId === human[0]!.gameId && e.round === 2
+        ? { ...e, input: 'camera' as const }
+        : e.gameId === second
+          ? { ...e, input: 'key' as const }
+          : e,
+    );
+    const all = buildDataset(events, OPTIONS);
+    expect(all.summary.humanGames).toBe(10);
+    expect(all.summary.inputs).toEqual(['click', 'key', 'camera']);
+    const noCamera = buildDataset(events, { ...OPTIONS, inputs: ['click', 'key'] });
+    expect(noCamera.games.map((g) => g.gameId)).not.toContain(human[0]!.gameId);
+    expect(noCamera.summary.humanGames).toBe(9);
+    expect(noCamera.summary.inputs).toEqual(['click', 'key']);
+    const clicksOnly = buildDataset(events, { ...OPTIONS, inputs: ['click'] });
+    expect(clicksOnly.summary.humanGames).toBe(8);
+    expect(clicksOnly.summary.exportedEventsDropped).toBe(human.length - clicksOnly.summary.humanEvents);
   });
 
   it('tops up with seeded cold-start games (older than all exported games) below minTotalEvents', () => {
@@ -128,6 +151,7 @@ describe('dataset.ndjson.gz', () => {
           game,
           round,
           fallback: false,
+          input: 'key',
           predictions: [],
           finished: last,
           winner: last ? g.winner : null,
@@ -139,6 +163,15 @@ describe('dataset.ndjson.gz', () => {
     const events = await readEventsFromFile(p);
     expect(events).toHaveLength(rounds(games));
     expect(groupGames(events).games.map((g) => g.rounds)).toEqual(games.map((g) => g.rounds));
+    expect(new Set(events.map((e) => e.input))).toEqual(new Set(['key']));
+  });
+
+  it('refuses a database of an older schema (it is opened read only) and says how to migrate it', async () => {
+    const p = path.join(dir, 'old.db');
+    openDatabase(p, MIGRATIONS.slice(0, 2)).close();
+    await expect(readEventsFromFile(p)).rejects.toThrow(
+      `${p} has schema version 2, this trainer reads version 4: start this version of the game server on it once (it migrates at start), or export it to NDJSON`,
+    );
   });
 
   it('names the line of a malformed file', async () => {

@@ -7,7 +7,7 @@ import {
   validate,
 } from '../../core/index.ts';
 import { sha256Hex } from '../../lib/artifact-store.ts';
-import { resolveHyperparameters } from '../../trainer/config.ts';
+import { resolveHyperparameters } from '../../trainer/hyperparameters.ts';
 import { buildDataset, groupGames, type DatasetGame } from '../../trainer/dataset.ts';
 import {
   compareLoader,

@@ -8,7 +8,7 @@ import {
   type SimulatedGame,
 } from '../../core/index.ts';
 import { expect } from 'vitest';
-import { ConfigError } from '../../trainer/config.ts';
+import { ConfigError } from '../../trainer/hyperparameters.ts';
 import type { DatasetGame } from '../../trainer/dataset.ts';
 
 /** A player who opens with a random move and then always repeats it. */

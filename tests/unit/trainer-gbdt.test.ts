@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FEATURE_COUNT, FEATURE_SET, seededRandom } from '../../core/index.ts';
 import { predictGbdt, trainGbdt } from '../../trainer/algorithms/gbdt.ts';
-import { resolveHyperparameters } from '../../trainer/config.ts';
+import { resolveHyperparameters } from '../../trainer/hyperparameters.ts';
 import { treesToOnnx } from '../../trainer/onnx-export.ts';
 import { checkParity } from '../../trainer/parity.ts';
 import type { TreeNode } from '../../trainer/onnx-export.ts';

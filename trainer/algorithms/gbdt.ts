@@ -1,5 +1,5 @@
 import { MOVES } from '../../core/index.ts';
-import type { GbdtHyperparameters } from '../config.ts';
+import type { GbdtHyperparameters } from '../hyperparameters.ts';
 import { treesToOnnx, type ClassTree, type TreeNode } from '../onnx-export.ts';
 import { featureCountOf, type Rows } from '../split.ts';
 import type { ProgressLog, TrainedModel } from './trained-model.ts';
@@ -186,27 +186,42 @@ function sparseBins(binned: Binned, rows: number, cols: number, stride: number):
   return { rowStart, entries, defaultBin };
 }
 
-interface GrowContext {
+/** What every tree of a training run shares. */
+interface GrowBase {
   bins: Uint8Array;
+  /** the same bins column by column (feature c of row r at c × rows + r), for partitioning */
+  columns: Uint8Array;
+  rows: number;
   cuts: Float32Array[];
   cols: number;
   sparse: SparseBins;
-  grad: Float64Array;
-  hess: Float64Array;
-  features: number[];
   hp: GbdtHyperparameters;
   /** one histogram per depth ([gradient, hessian] per feature × stride + bin), reused by every tree */
   hists: Float64Array[];
   stride: number;
 }
 
-/** The histogram of the rows idx (gradient and hessian sums G and H) into hist. */
-function buildHistogram(ctx: GrowContext, idx: Int32Array, G: number, H: number, hist: Float64Array): void {
-  const { grad, hess, cols, stride } = ctx;
-  const { rowStart, entries, defaultBin } = ctx.sparse;
+interface GrowContext extends GrowBase {
+  grad: Float64Array;
+  hess: Float64Array;
+  features: number[];
+}
+
+/** The histogram of the rows order[lo .. hi) (gradient and hessian sums G and H) into hist. */
+function buildHistogram(
+  ctx: GrowContext,
+  order: Int32Array,
+  lo: number,
+  hi: number,
+  G: number,
+  H: number,
+  hist: Float64Array,
+): void {
+  const { grad, hess } = ctx;
+  const { rowStart, entries } = ctx.sparse;
   hist.fill(0);
-  for (let i = 0; i < idx.length; i++) {
-    const r = idx[i]!;
+  for (let i = lo; i < hi; i++) {
+    const r = order[i]!;
     const g = grad[r]!;
     const h = hess[r]!;
     const end = rowStart[r + 1]!;
@@ -216,9 +231,64 @@ function buildHistogram(ctx: GrowContext, idx: Int32Array, G: number, H: number,
       hist[a + 1] = hist[a + 1]! + h;
     }
   }
+  fillDefaultBins(ctx, G, H, hist);
+}
+
+/**
+ * The root histograms of every class's tree in one pass over the rows: the trees of a round share
+ * the sampled rows, so each row's entries are read once for all of them.
+ */
+function buildRootHistograms(
+  base: GrowBase,
+  rows: Int32Array,
+  grads: readonly Float64Array[],
+  hesss: readonly Float64Array[],
+  totals: readonly (readonly [number, number])[],
+  hists: readonly Float64Array[],
+): void {
+  const { rowStart, entries } = base.sparse;
+  if (grads.length !== 3) {
+    for (let j = 0; j < grads.length; j++) {
+      const ctx = { ...base, grad: grads[j]!, hess: hesss[j]!, features: [] };
+      buildHistogram(ctx, rows, 0, rows.length, totals[j]![0], totals[j]![1], hists[j]!);
+    }
+    return;
+  }
+  const [g0s, g1s, g2s] = grads as [Float64Array, Float64Array, Float64Array];
+  const [h0s, h1s, h2s] = hesss as [Float64Array, Float64Array, Float64Array];
+  const [t0, t1, t2] = hists as [Float64Array, Float64Array, Float64Array];
+  t0.fill(0);
+  t1.fill(0);
+  t2.fill(0);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    const g0 = g0s[r]!;
+    const h0 = h0s[r]!;
+    const g1 = g1s[r]!;
+    const h1 = h1s[r]!;
+    const g2 = g2s[r]!;
+    const h2 = h2s[r]!;
+    const end = rowStart[r + 1]!;
+    for (let e = rowStart[r]!; e < end; e++) {
+      const a = entries[e]!;
+      t0[a] = t0[a]! + g0;
+      t0[a + 1] = t0[a + 1]! + h0;
+      t1[a] = t1[a]! + g1;
+      t1[a + 1] = t1[a + 1]! + h1;
+      t2[a] = t2[a]! + g2;
+      t2[a + 1] = t2[a + 1]! + h2;
+    }
+  }
+  for (let j = 0; j < 3; j++) fillDefaultBins(base, totals[j]![0], totals[j]![1], hists[j]!);
+}
+
+/** Each feature's default bin holds the node's totals minus the feature's other bins. */
+function fillDefaultBins(base: GrowBase, G: number, H: number, hist: Float64Array): void {
+  const { cols, cuts, stride } = base;
+  const { defaultBin } = base.sparse;
   for (let c = 0; c < cols; c++) {
     const from = 2 * c * stride;
-    const to = from + 2 * (ctx.cuts[c]!.length + 1);
+    const to = from + 2 * (cuts[c]!.length + 1);
     let g = 0;
     let h = 0;
     for (let a = from; a < to; a += 2) {
@@ -236,28 +306,46 @@ function maySplit(hp: GbdtHyperparameters, depth: number, rows: number, H: numbe
   return depth < hp.depth && rows >= 2 && H >= 2 * hp.minChildWeight;
 }
 
+/** The gradient and hessian sums of the rows order[lo .. hi). */
+function sumsOf(ctx: GrowContext, order: Int32Array, lo: number, hi: number): [number, number] {
+  let G = 0;
+  let H = 0;
+  for (let i = lo; i < hi; i++) {
+    G += ctx.grad[order[i]!]!;
+    H += ctx.hess[order[i]!]!;
+  }
+  return [G, H];
+}
+
 /**
- * Depth-first growth. Only a node that may split needs its histogram: the smaller child's is
- * built from its rows, the larger child's is the parent's minus the smaller one's (in the
- * parent's buffer), so each level reads at most half of the node's rows.
+ * Depth-first growth over one order of the sampled rows: a node owns the segment order[lo .. hi)
+ * and a split partitions it in place (left rows first, each side in its old order). Only a node
+ * that may split needs its histogram: the smaller child's is built from its rows, the larger
+ * child's is the parent's minus the smaller one's (in the parent's buffer), so each level reads at
+ * most half of the node's rows. The root's histogram comes built (see buildRootHistograms).
  */
-function growTree(ctx: GrowContext, rows: Int32Array): GrowNode[] {
+function growTree(
+  ctx: GrowContext,
+  rows: Int32Array,
+  rootHist: Float64Array,
+  rootSums: [number, number],
+): GrowNode[] {
   const nodes: GrowNode[] = [];
-  const { hp, grad, hess, bins, cols, features, cuts, stride, hists } = ctx;
-  const sums = (idx: Int32Array): [number, number] => {
-    let G = 0;
-    let H = 0;
-    for (let i = 0; i < idx.length; i++) {
-      G += grad[idx[i]!]!;
-      H += hess[idx[i]!]!;
-    }
-    return [G, H];
-  };
-  const build = (idx: Int32Array, depth: number, G: number, H: number, hist: Float64Array | null): number => {
+  const { hp, grad, hess, columns, features, cuts, stride, hists } = ctx;
+  const order = Int32Array.from(rows);
+  const spill = new Int32Array(rows.length);
+  const build = (
+    lo: number,
+    hi: number,
+    depth: number,
+    G: number,
+    H: number,
+    hist: Float64Array | null,
+  ): number => {
     const id = nodes.length;
     const leafValue = Math.fround((-G / (H + hp.lambda)) * hp.eta);
     nodes.push({ leaf: true, value: leafValue });
-    if (!hist || !maySplit(hp, depth, idx.length, H)) return id;
+    if (!hist || !maySplit(hp, depth, hi - lo, H)) return id;
     const parentScore = (G * G) / (H + hp.lambda);
     let bestGain = 0;
     let bestFeature = -1;
@@ -283,40 +371,44 @@ function growTree(ctx: GrowContext, rows: Int32Array): GrowNode[] {
       }
     }
     if (bestFeature < 0) return id;
+    // partition in place: left rows move forward, right rows wait in spill
+    const column = columns.subarray(bestFeature * ctx.rows, (bestFeature + 1) * ctx.rows);
     let nLeft = 0;
-    for (let i = 0; i < idx.length; i++) if (bins[idx[i]! * cols + bestFeature]! < bestBin) nLeft++;
-    const left = new Int32Array(nLeft);
-    const right = new Int32Array(idx.length - nLeft);
-    let li = 0;
-    let ri = 0;
-    for (let i = 0; i < idx.length; i++) {
-      const r = idx[i]!;
-      if (bins[r * cols + bestFeature]! < bestBin) left[li++] = r;
-      else right[ri++] = r;
+    let nRight = 0;
+    let GLeft = 0;
+    let HLeft = 0;
+    let GRight = 0;
+    let HRight = 0;
+    for (let i = lo; i < hi; i++) {
+      const r = order[i]!;
+      if (column[r]! < bestBin) {
+        order[lo + nLeft++] = r;
+        GLeft += grad[r]!;
+        HLeft += hess[r]!;
+      } else {
+        spill[nRight++] = r;
+        GRight += grad[r]!;
+        HRight += hess[r]!;
+      }
     }
-    const [GLeft, HLeft] = sums(left);
-    const [GRight, HRight] = sums(right);
-    const splitLeft = maySplit(hp, depth + 1, left.length, HLeft);
-    const splitRight = maySplit(hp, depth + 1, right.length, HRight);
+    const mid = lo + nLeft;
+    order.set(spill.subarray(0, nRight), mid);
+    const splitLeft = maySplit(hp, depth + 1, nLeft, HLeft);
+    const splitRight = maySplit(hp, depth + 1, nRight, HRight);
     let leftHist: Float64Array | null = null;
     let rightHist: Float64Array | null = null;
     if (splitLeft || splitRight) {
-      const leftSmaller = left.length <= right.length;
+      const leftSmaller = nLeft <= nRight;
       const small = hists[depth + 1]!;
-      buildHistogram(
-        ctx,
-        leftSmaller ? left : right,
-        leftSmaller ? GLeft : GRight,
-        leftSmaller ? HLeft : HRight,
-        small,
-      );
+      if (leftSmaller) buildHistogram(ctx, order, lo, mid, GLeft, HLeft, small);
+      else buildHistogram(ctx, order, mid, hi, GRight, HRight, small);
       const largeNeeded = leftSmaller ? splitRight : splitLeft;
       if (largeNeeded) for (let a = 0; a < hist.length; a++) hist[a] = hist[a]! - small[a]!;
       leftHist = leftSmaller ? small : largeNeeded ? hist : null;
       rightHist = leftSmaller ? (largeNeeded ? hist : null) : small;
     }
-    const leftId = build(left, depth + 1, GLeft, HLeft, leftHist);
-    const rightId = build(right, depth + 1, GRight, HRight, rightHist);
+    const leftId = build(lo, mid, depth + 1, GLeft, HLeft, leftHist);
+    const rightId = build(mid, hi, depth + 1, GRight, HRight, rightHist);
     nodes[id] = {
       leaf: false,
       feature: bestFeature,
@@ -327,13 +419,8 @@ function growTree(ctx: GrowContext, rows: Int32Array): GrowNode[] {
     };
     return id;
   };
-  const [G, H] = sums(rows);
-  let rootHist: Float64Array | null = null;
-  if (maySplit(hp, 0, rows.length, H)) {
-    rootHist = hists[0]!;
-    buildHistogram(ctx, rows, G, H, rootHist);
-  }
-  build(rows, 0, G, H, rootHist);
+  const [G, H] = rootSums;
+  build(0, order.length, 0, G, H, maySplit(hp, 0, order.length, H) ? rootHist : null);
   return nodes;
 }
 
@@ -370,8 +457,14 @@ export function trainGbdt(
   for (let r = 0; r < valid.rows; r++) for (let j = 0; j < k; j++) validMargins[r * k + j] = baseMargins[j]!;
 
   const stride = hp.bins + 1;
-  const ctxBase = {
+  const columns = new Uint8Array(bins.length);
+  for (let r = 0; r < train.rows; r++) {
+    for (let c = 0; c < cols; c++) columns[c * train.rows + r] = bins[r * cols + c]!;
+  }
+  const ctxBase: GrowBase = {
     bins,
+    columns,
+    rows: train.rows,
     cuts,
     cols,
     sparse: sparseBins({ cuts, bins }, train.rows, cols, stride),
@@ -379,6 +472,7 @@ export function trainGbdt(
     hists: Array.from({ length: hp.depth + 1 }, () => new Float64Array(2 * cols * stride)),
     stride,
   };
+  const rootHists = Array.from({ length: k }, () => new Float64Array(2 * cols * stride));
   const grads = Array.from({ length: k }, () => new Float64Array(train.rows));
   const hesss = Array.from({ length: k }, () => new Float64Array(train.rows));
   const prob = new Float64Array(k);
@@ -404,6 +498,11 @@ export function trainGbdt(
     const sampled: number[] = [];
     for (let r = 0; r < train.rows; r++) if (hp.subsample >= 1 || random() < hp.subsample) sampled.push(r);
     const sample = Int32Array.from(sampled.length ? sampled : [0]);
+    const rootSums = grads.map((grad, j) => {
+      const ctx = { ...ctxBase, grad, hess: hesss[j]!, features: [] };
+      return sumsOf(ctx, sample, 0, sample.length);
+    });
+    buildRootHistograms(ctxBase, sample, grads, hesss, rootSums, rootHists);
     for (let j = 0; j < k; j++) {
       // partial Fisher–Yates: a fresh feature subset for every tree
       const pool = allFeatures.slice();
@@ -412,7 +511,8 @@ export function trainGbdt(
         [pool[i], pool[s]] = [pool[s]!, pool[i]!];
       }
       const features = pool.slice(0, featureCount).sort((a, b) => a - b);
-      const grown = growTree({ ...ctxBase, grad: grads[j]!, hess: hesss[j]!, features }, sample);
+      const ctx = { ...ctxBase, grad: grads[j]!, hess: hesss[j]!, features };
+      const grown = growTree(ctx, sample, rootHists[j]!, rootSums[j]!);
       for (let r = 0; r < train.rows; r++) trainMargins[r * k + j]! += leafOfBinned(grown, bins, r * cols);
       const nodes = stripBins(grown);
       for (let r = 0; r < valid.rows; r++) validMargins[r * k + j]! += leafOf(nodes, valid.x, r * cols);

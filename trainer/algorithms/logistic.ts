@@ -1,5 +1,5 @@
 import { MOVES } from '../../core/index.ts';
-import type { LogisticHyperparameters } from '../config.ts';
+import type { LogisticHyperparameters } from '../hyperparameters.ts';
 import { denseToOnnx } from '../onnx-export.ts';
 import { featureCountOf, type Rows } from '../split.ts';
 import type { Standardizer } from '../standardize.ts';

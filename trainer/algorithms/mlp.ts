@@ -1,4 +1,4 @@
-import type { MlpHyperparameters } from '../config.ts';
+import type { MlpHyperparameters } from '../hyperparameters.ts';
 import { denseToOnnx } from '../onnx-export.ts';
 import { featureCountOf, type Rows } from '../split.ts';
 import type { Standardizer } from '../standardize.ts';

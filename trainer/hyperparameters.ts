@@ -1,8 +1,9 @@
 import type { Algorithm } from '../core/index.ts';
 
 /**
- * Hyperparameters per algorithm, as data: the trainer validates against it, and the CRD schema
- * (CEL/ranges) and docs/training.md mirror it. Ranges are inclusive.
+ * The hyperparameter schema: per algorithm, as data. The trainer validates against it, and
+ * `make generate` (hack/generate-crds.ts) writes the CRD's hyperparameter schema and rules from it.
+ * Ranges are inclusive.
  */
 export interface HyperparameterSpec {
   type: 'integer' | 'number' | 'integer[]' | 'string';
@@ -172,7 +173,8 @@ export class ConfigError extends Error {
   }
 }
 
-function range(spec: HyperparameterSpec): string {
+/** What a hyperparameter allows, in words ("a number in [0, 0.9]"). */
+export function allowedRange(spec: HyperparameterSpec): string {
   if (spec.enum) return `one of ${spec.enum.map((e) => JSON.stringify(e)).join(', ')}`;
   const kind = spec.type === 'number' ? 'a number' : 'an integer';
   const bounds = `${kind} in [${spec.min}, ${spec.max}]`;
@@ -190,7 +192,7 @@ function checkNumber(name: string, spec: HyperparameterSpec, value: unknown, sho
     (spec.max !== undefined && value > spec.max)
   ) {
     throw new ConfigError(
-      `hyperparameter ${name}=${JSON.stringify(shown)} is invalid: allowed is ${range(spec)}`,
+      `hyperparameter ${name}=${JSON.stringify(shown)} is invalid: allowed is ${allowedRange(spec)}`,
     );
   }
   return value;
@@ -201,7 +203,7 @@ function checkValue(name: string, spec: HyperparameterSpec, value: unknown): num
     case 'string':
       if (typeof value !== 'string' || !(spec.enum ?? []).includes(value)) {
         throw new ConfigError(
-          `hyperparameter ${name}=${JSON.stringify(value)} is invalid: allowed is ${range(spec)}`,
+          `hyperparameter ${name}=${JSON.stringify(value)} is invalid: allowed is ${allowedRange(spec)}`,
         );
       }
       return value;
@@ -212,7 +214,7 @@ function checkValue(name: string, spec: HyperparameterSpec, value: unknown): num
         value.length > (spec.maxItems ?? Number.POSITIVE_INFINITY)
       ) {
         throw new ConfigError(
-          `hyperparameter ${name}=${JSON.stringify(value)} is invalid: allowed is ${range(spec)}`,
+          `hyperparameter ${name}=${JSON.stringify(value)} is invalid: allowed is ${allowedRange(spec)}`,
         );
       }
       return value.map((v) => checkNumber(name, spec, v, value));
