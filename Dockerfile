@@ -44,6 +44,7 @@ COPY hack ./hack
 RUN npx tsc -p tsconfig.build.json \
   && rm -rf dist/hack \
   && cp -r app/public dist/app/public \
+  && find dist/app/public -name '*.d.ts' -delete \
   && cp package.json dist/package.json
 
 # --- runtime ---

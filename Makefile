@@ -31,6 +31,7 @@ build:
 	rm -rf dist
 	npx tsc -p tsconfig.build.json
 	cp -r app/public dist/app/public
+	find dist/app/public -name '*.d.ts' -delete # types for the checker only: the image holds no TypeScript
 	cp package.json dist/package.json
 
 ## generate: the CRD's hyperparameter schema and rules from trainer/hyperparameters.ts (output checked in)

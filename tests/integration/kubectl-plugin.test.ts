@@ -191,8 +191,10 @@ describe('kubectl rpsq', () => {
     expect(evaluated).toMatch(
       /^promotionpolicy\/default: evaluation requested \(rpsquest\.dev\/evaluate-now=\S+\)$/m,
     );
-    const id = /^brian: Promote \(AwaitingApproval\) — .* \[evaluation (\S+)\]$/m.exec(evaluated)?.[1];
-    expect(id, evaluated).toBeDefined();
+    // the decision it waited for, with the evaluation id approve names
+    const decided = /^brian: Promote \(AwaitingApproval\) — .* \[evaluation (\S+)\]$/m;
+    expect(evaluated).toMatch(decided);
+    const id = decided.exec(evaluated)![1]!;
     expect(await fails(['evaluate', 'nopolicy', ...ns])).toContain(
       `PromotionPolicy "nopolicy" not found in namespace "${NAMESPACE}" (there: default;`,
     );

@@ -239,34 +239,6 @@ describe('PromotionPolicy on a real API server', () => {
     expect(after.status?.promotion?.lastAppliedEvaluation).toBe('brian-half-applied');
   });
 
-  it('the evaluate-now annotation evaluates before the interval is due, once per value', async () => {
-    // the policy of the previous test evaluates hourly and has evaluated since its last change
-    const before = lastEvaluation(await getPolicy(env, 'default'))!;
-    const annotate = (value: string) =>
-      env.kubectl([
-        '-n',
-        NAMESPACE,
-        'annotate',
-        'promo',
-        'default',
-        `rpsquest.dev/evaluate-now=${value}`,
-        '--overwrite',
-      ]);
-    await annotate('first');
-    const first = await untilEvaluation(
-      (p) => p.status?.lastEvaluateNow === 'first' && lastEvaluation(p)!.time > before.time,
-    );
-    const evaluated = lastEvaluation(first)!.time;
-    // the same value again (any update of the policy) does not evaluate again
-    await env.kubectl(['-n', NAMESPACE, 'label', 'promo', 'default', 'touched=yes', '--overwrite']);
-    await new Promise((r) => setTimeout(r, 2000));
-    expect(lastEvaluation(await getPolicy(env, 'default'))!.time).toBe(evaluated);
-    await annotate('second');
-    await untilEvaluation(
-      (p) => p.status?.lastEvaluateNow === 'second' && lastEvaluation(p)!.time > evaluated,
-    );
-  });
-
   it('evaluates again at once when the pair changes, and records an Event only for a new evaluation', async () => {
     env.game.stats.set('brian', []);
     await apply(env, policyYaml('DryRun'));
@@ -297,6 +269,44 @@ describe('PromotionPolicy on a real API server', () => {
     const moved = await untilEvaluation((p) => lastEvaluation(p)?.aliases.B === other);
     expect(lastEvaluation(moved)!.id).not.toBe(id);
     await apply(env, modelYaml('brian'));
+    // the next test starts from a settled policy: it has evaluated the pair the unpinned model serves
+    await eventually('the policy evaluated the unpinned pair', async () => {
+      const current = await getModel(env, 'brian');
+      const policy = await getPolicy(env, 'default');
+      return (
+        current.spec.aliases === undefined &&
+        current.status?.aliases?.B !== undefined &&
+        lastEvaluation(policy)?.aliases.B === current.status.aliases.B
+      );
+    });
+  });
+
+  it('the evaluate-now annotation evaluates before the interval is due, once per value', async () => {
+    // the policy of the previous test evaluates hourly and has evaluated since its last change
+    const before = lastEvaluation(await getPolicy(env, 'default'))!;
+    const annotate = (value: string) =>
+      env.kubectl([
+        '-n',
+        NAMESPACE,
+        'annotate',
+        'promo',
+        'default',
+        `rpsquest.dev/evaluate-now=${value}`,
+        '--overwrite',
+      ]);
+    await annotate('first');
+    const first = await untilEvaluation(
+      (p) => p.status?.lastEvaluateNow === 'first' && lastEvaluation(p)!.time > before.time,
+    );
+    const evaluated = lastEvaluation(first)!.time;
+    // the same value again (any update of the policy) does not evaluate again
+    await env.kubectl(['-n', NAMESPACE, 'label', 'promo', 'default', 'touched=yes', '--overwrite']);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(lastEvaluation(await getPolicy(env, 'default'))!.time).toBe(evaluated);
+    await annotate('second');
+    await untilEvaluation(
+      (p) => p.status?.lastEvaluateNow === 'second' && lastEvaluation(p)!.time > evaluated,
+    );
   });
 
   it('a policy selecting more models than it evaluates says so and keeps its status bounded', async () => {
