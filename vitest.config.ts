@@ -11,6 +11,9 @@ export default defineConfig({
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],
           environment: 'node',
+          // a guard against hangs, not a timing: property tests and in-process servers take
+          // several seconds when the machine's two cores are shared
+          testTimeout: 30_000,
         },
       },
       {
