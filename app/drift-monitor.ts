@@ -6,7 +6,7 @@ import {
   featureBatch,
   type FeatureBatch,
 } from '../core/index.ts';
-import type { DriftSample } from './db/game-store.ts';
+import type { DriftSample } from './db/records.ts';
 import type { Store } from './db/store.ts';
 import type { AppMetrics } from './metrics.ts';
 import type { ModelRegistry } from './serving/model-registry.ts';
@@ -55,7 +55,7 @@ export interface DriftReply {
   meanShift: { name: string; z: number }[];
 }
 
-export type { DriftSample } from './db/game-store.ts';
+export type { DriftSample } from './db/records.ts';
 
 /**
  * The rows of a bot's latest `windowRounds` model rounds, newest games first, built with core's

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { MoveConflictError, type MoveRecord } from './game-store.ts';
+import { MoveConflictError, type MoveRecord } from './records.ts';
 
 // The PostgreSQL store's statements, and the moves' inserts shared by PgStore and PgBatchWriter.
 

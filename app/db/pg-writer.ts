@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { MoveConflictError, type GameRecord, type MoveRecord } from './game-store.ts';
+import { MoveConflictError, type GameRecord, type MoveRecord } from './records.ts';
 import type { GameWriter } from './move-writer.ts';
 import { ROUNDS_LOCK, insertMoves } from './pg-sql.ts';
 import { classifyPgError, type PgStore } from './pg-store.ts';

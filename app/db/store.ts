@@ -1,14 +1,14 @@
 import type { Alias, ExportedRound, InputMethod, Probabilities, VersionStats } from '../../core/index.ts';
+import type { GameStore } from './game-store.ts';
 import type {
   AliasChange,
   BotRecord,
   DriftSample,
   GameBucket,
   GameRecord,
-  GameStore,
   MoveRecord,
   StoredRound,
-} from './game-store.ts';
+} from './records.ts';
 
 /** The database cannot be reached now (a PostgreSQL restart): the server answers 503 and retries later. */
 export class DatabaseUnavailableError extends Error {

@@ -2,13 +2,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../app/db/database.ts';
-import { GameStore, MoveConflictError, type GameRecord, type MoveRecord } from '../../app/db/game-store.ts';
+import { GameStore } from '../../app/db/game-store.ts';
+import { MoveConflictError, type GameRecord, type MoveRecord } from '../../app/db/records.ts';
 import { PG_MIGRATIONS, pgSchemaVersion } from '../../app/db/pg-migrations.ts';
 import { PgStore } from '../../app/db/pg-store.ts';
 import { PgBatchWriter } from '../../app/db/pg-writer.ts';
 import { DatabaseUnavailableError, SqliteStore, type Store } from '../../app/db/store.ts';
+import { ServedVersionsRecorder } from '../../app/served-versions.ts';
 import { newGame, playRound, type GameState, type Move } from '../../core/index.ts';
 import { startPostgres, type PostgresServer } from '../../hack/harness/postgres.ts';
 
@@ -374,5 +377,47 @@ describe('PostgreSQL store', () => {
     await expect
       .poll(async () => (await store.getGame('r').catch(() => null))?.id, { timeout: 20_000 })
       .toBe('r');
+  });
+
+  it('opens while the server is away, answers DatabaseUnavailableError, then migrates once it is back', async () => {
+    const url = await freshPgUrl();
+    await server.stop();
+    let store!: PgStore;
+    let recorder!: ServedVersionsRecorder;
+    try {
+      store = await PgStore.open({ url });
+      open.push(store);
+      expect(store.isMigrated).toBe(false);
+      await expect(store.ping()).rejects.toBeInstanceOf(DatabaseUnavailableError);
+      await expect(store.createGame(game('late'))).rejects.toBeInstanceOf(DatabaseUnavailableError);
+      // what is served while the database is away is recorded once it is back
+      recorder = new ServedVersionsRecorder(store, pino({ level: 'silent' }), 100);
+      recorder.record('brian', { Production: 'v3' }, 5000);
+    } finally {
+      await server.restart();
+    }
+    await expect
+      .poll(
+        () =>
+          store.ping().then(
+            () => true,
+            () => false,
+          ),
+        { timeout: 20_000 },
+      )
+      .toBe(true);
+    expect(store.isMigrated).toBe(true);
+    await store.createGame(game('late'));
+    expect((await store.getGame('late'))!.id).toBe('late');
+    await expect
+      .poll(async () => (await store.aliasChanges('brian', 10)).length, { timeout: 20_000 })
+      .toBe(1);
+    expect((await store.aliasChanges('brian', 10))[0]).toMatchObject({
+      alias: 'Production',
+      version: 'v3',
+      previous: null,
+      at: 5000,
+    });
+    recorder.close();
   });
 });
