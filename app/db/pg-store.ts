@@ -26,7 +26,7 @@ import {
   type VersionPredictionsRow,
 } from './rows.ts';
 import { migratePg } from './pg-migrations.ts';
-import { ROUNDS_LOCK, SQL, insertMove } from './pg-sql.ts';
+import { SQL, insertMove, lockRoundsForExport, lockRoundsForInsert } from './pg-sql.ts';
 import { DatabaseUnavailableError, type Store } from './store.ts';
 
 const INT8 = 20;
@@ -190,7 +190,7 @@ export class PgStore implements Store {
   async recordMove(m: MoveRecord): Promise<number> {
     try {
       return await this.transaction(async (client) => {
-        await client.query('SELECT pg_advisory_xact_lock($1)', [ROUNDS_LOCK]);
+        await lockRoundsForInsert(client);
         return insertMove(client, m);
       });
     } catch (err) {
@@ -328,8 +328,12 @@ export class PgStore implements Store {
   }
 
   async exportEnd(after: number, limit: number): Promise<number | null> {
-    const [row] = await this.rows<{ until: number | null }>(SQL.exportEnd, [after, limit]);
-    return row!.until;
+    // under the lock exclusively: every id up to the page's end is committed (or rolled back) by then
+    return this.transaction(async (client) => {
+      await lockRoundsForExport(client);
+      const { rows } = await client.query<{ until: number | null }>(SQL.exportEnd, [after, limit]);
+      return rows[0]!.until;
+    });
   }
 
   async exportPage(after: number, until: number, limit: number): Promise<ExportedRound[]> {

@@ -9,6 +9,7 @@ import { GameStore } from '../../app/db/game-store.ts';
 import { MoveConflictError, type GameRecord, type MoveRecord } from '../../app/db/records.ts';
 import { PG_MIGRATIONS, pgSchemaVersion } from '../../app/db/pg-migrations.ts';
 import { PgStore } from '../../app/db/pg-store.ts';
+import { insertMove, lockRoundsForInsert } from '../../app/db/pg-sql.ts';
 import { PgBatchWriter } from '../../app/db/pg-writer.ts';
 import { DatabaseUnavailableError, SqliteStore, type Store } from '../../app/db/store.ts';
 import { ServedVersionsRecorder } from '../../app/served-versions.ts';
@@ -325,6 +326,51 @@ describe('PostgreSQL store', () => {
       expect(rejected.reason).toBeInstanceOf(MoveConflictError);
     }
     expect((await a.getRounds('race')).map((r) => r.round)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  it('inserts rounds of several replicas side by side; an export page ends only after the inserts in flight', async () => {
+    const url = await freshPgUrl();
+    const [a, b] = [await PgStore.open({ url }), await PgStore.open({ url })];
+    open.push(a, b);
+    const [slow, fast] = [game('slow'), game('fast')];
+    await a.createGame(slow);
+    await a.createGame(fast);
+    // replica a's insert takes the smaller id and stays open; replica b stores a larger id meanwhile
+    let commit!: () => void;
+    const committing = new Promise<void>((resolve) => (commit = resolve));
+    let inserted!: () => void;
+    const slowInserted = new Promise<void>((resolve) => (inserted = resolve));
+    const slowId = a.transaction(async (client) => {
+      await lockRoundsForInsert(client);
+      const id = await insertMove(
+        client,
+        move(slow, playRound(newGame('slow', 'razor'), 1, 'rock', 'paper'), 1),
+      );
+      inserted();
+      await committing;
+      return id;
+    });
+    await slowInserted;
+    const fastId = await b.recordMove(move(fast, playRound(newGame('fast', 'razor'), 1, 'rock', 'paper'), 2));
+    // the export waits for the open insert instead of ending a page at fastId without it
+    const until = b.exportEnd(0, 100);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await expect
+        .poll(
+          async () =>
+            (await client.query(`SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`))
+              .rowCount,
+        )
+        .toBe(1);
+    } finally {
+      await client.end();
+    }
+    commit();
+    expect(await slowId).toBeLessThan(fastId);
+    expect(await until).toBe(fastId);
+    expect((await b.exportPage(0, fastId, 100)).map((r) => r.gameId)).toEqual(['slow', 'fast']);
   });
 
   it('commits queued moves in batches, in order, acknowledging each after its commit', async () => {
