@@ -135,7 +135,9 @@ export class GameStore {
       ),
       insertDriftSample: db.prepare(
         `INSERT INTO drift_samples (bot, version, score, drifted, created_at)
-         VALUES (@bot, @version, @score, @drifted, @t)`,
+         SELECT @bot, @version, @score, @drifted, @t
+         WHERE NOT EXISTS (SELECT 1 FROM (SELECT created_at FROM drift_samples WHERE bot = @bot ORDER BY id DESC LIMIT 1)
+           WHERE created_at > @t - @minGapMs)`,
       ),
       driftSamples: db.prepare(
         `SELECT created_at AS t, version, score, drifted FROM drift_samples
@@ -347,15 +349,20 @@ export class GameStore {
     }) as GameBucket[];
   }
 
-  /** Stores the result of one background drift check of a bot. */
-  recordDriftSample(bot: string, s: DriftSample): void {
-    this.s.insertDriftSample.run({
+  /**
+   * Stores the result of one background drift check of a bot, unless the bot's latest sample is
+   * less than `minGapMs` older (another replica checked meanwhile); true when stored.
+   */
+  recordDriftSample(bot: string, s: DriftSample, minGapMs = 0): boolean {
+    const inserted = this.s.insertDriftSample.run({
       bot,
       version: s.version,
       score: s.score,
       drifted: s.drifted ? 1 : 0,
       t: s.t,
+      minGapMs,
     });
+    return inserted.changes === 1;
   }
 
   /** A bot's latest `limit` drift samples, oldest first. */

@@ -86,7 +86,9 @@ export const SQL = {
     WHERE finished = 1 AND bot = $1 AND version IN ($2, $3) AND finished_at >= $4 AND ($6::int = 0 OR synthetic = 0)
     GROUP BY version, bucket ORDER BY bucket`,
   insertDriftSample: `INSERT INTO drift_samples (bot, version, score, drifted, created_at)
-    VALUES ($1, $2, $3, $4, $5)`,
+    SELECT $1::text, $2::text, $3::float8, $4::smallint, $5::bigint
+    WHERE NOT EXISTS (SELECT 1 FROM (SELECT created_at FROM drift_samples WHERE bot = $1 ORDER BY id DESC LIMIT 1) last
+      WHERE created_at > $5::bigint - $6::bigint)`,
   driftSamples: `SELECT created_at AS t, version, score, drifted FROM drift_samples
     WHERE bot = $1 ORDER BY id DESC LIMIT $2`,
   exportEnd: 'SELECT MAX(id) AS until FROM (SELECT id FROM rounds WHERE id > $1 ORDER BY id LIMIT $2) page',

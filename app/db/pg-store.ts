@@ -319,8 +319,20 @@ export class PgStore implements Store {
     return this.rows<GameBucket>(SQL.gameBuckets, [bot, a, b, start, bucketMs, excludeSynthetic ? 1 : 0]);
   }
 
-  async recordDriftSample(bot: string, s: DriftSample): Promise<void> {
-    await this.rows(SQL.insertDriftSample, [bot, s.version, s.score, s.drifted ? 1 : 0, s.t]);
+  async recordDriftSample(bot: string, s: DriftSample, minGapMs = 0): Promise<boolean> {
+    // replicas checking at once store one sample: one bot's samples are serialised
+    return this.transaction(async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`drift_samples/${bot}`]);
+      const inserted = await client.query(SQL.insertDriftSample, [
+        bot,
+        s.version,
+        s.score,
+        s.drifted ? 1 : 0,
+        s.t,
+        minGapMs,
+      ]);
+      return inserted.rowCount === 1;
+    });
   }
 
   async driftSamples(bot: string, limit: number): Promise<DriftSample[]> {

@@ -65,7 +65,8 @@ export interface Store {
     bucketMs: number,
     excludeSynthetic: boolean,
   ): Promise<GameBucket[]>;
-  recordDriftSample(bot: string, sample: DriftSample): Promise<void>;
+  /** false when the bot's latest sample is less than `minGapMs` older (not stored) */
+  recordDriftSample(bot: string, sample: DriftSample, minGapMs?: number): Promise<boolean>;
   /** a bot's latest `limit` drift samples, oldest first */
   driftSamples(bot: string, limit: number): Promise<DriftSample[]>;
   exportEnd(after: number, limit: number): Promise<number | null>;

@@ -248,6 +248,11 @@ describe.each(backends)('game store on %s', (_name, make) => {
       { t: 3000, version: 'v1', score: 0.3, drifted: false },
       { t: 4000, version: 'v1', score: 0.4, drifted: true },
     ]);
+    // another replica's check within the gap is not stored; the next one after it is
+    const sample = (t: number) => ({ t, version: 'v1', score: 0.5, drifted: false });
+    expect(await store.recordDriftSample('brian', sample(4500), 1000)).toBe(false);
+    expect(await store.recordDriftSample('brian', sample(5000), 1000)).toBe(true);
+    expect((await store.driftSamples('brian', 10)).map((x) => x.t)).toEqual([1000, 2000, 3000, 4000, 5000]);
   });
 
   it('stores how each move was entered and counts a bot’s recent moves by input method', async () => {
@@ -326,6 +331,19 @@ describe('PostgreSQL store', () => {
       expect(rejected.reason).toBeInstanceOf(MoveConflictError);
     }
     expect((await a.getRounds('race')).map((r) => r.round)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  it('stores one drift sample when several replicas check a bot at once', async () => {
+    const url = await freshPgUrl();
+    const stores = await Promise.all(Array.from({ length: 3 }, () => PgStore.open({ url })));
+    open.push(...stores);
+    const stored = await Promise.all(
+      stores.map((s, i) =>
+        s.recordDriftSample('brian', { t: 10_000 + i, version: 'v1', score: 0.1, drifted: false }, 1000),
+      ),
+    );
+    expect(stored.filter(Boolean)).toHaveLength(1);
+    expect(await stores[0]!.driftSamples('brian', 10)).toHaveLength(1);
   });
 
   it('inserts rounds of several replicas side by side; an export page ends only after the inserts in flight', async () => {
