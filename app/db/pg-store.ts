@@ -104,12 +104,7 @@ export class PgStore implements Store {
   /** Applies pending migrations once (concurrent callers share the attempt). */
   private migrate(): Promise<void> {
     this.migrating ??= (async () => {
-      let client: pg.PoolClient;
-      try {
-        client = await this.pool.connect();
-      } catch (err) {
-        throw classifyPgError(err);
-      }
+      const client = await this.connect();
       let broken = false;
       try {
         await migratePg(client);
@@ -126,6 +121,15 @@ export class PgStore implements Store {
     return this.migrating;
   }
 
+  /** A pooled connection; DatabaseUnavailableError when none can be made. */
+  private async connect(): Promise<pg.PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (err) {
+      throw classifyPgError(err);
+    }
+  }
+
   private async rows<T>(sql: string, params: unknown[] = []): Promise<T[]> {
     if (!this.migrated) await this.migrate();
     try {
@@ -138,12 +142,7 @@ export class PgStore implements Store {
   /** Runs `body` in one transaction on one pooled connection (rolled back when it throws). */
   async transaction<T>(body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     if (!this.migrated) await this.migrate();
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (err) {
-      throw classifyPgError(err);
-    }
+    const client = await this.connect();
     let broken = false;
     try {
       await client.query('BEGIN');
