@@ -240,6 +240,9 @@ describe('three game servers on one PostgreSQL', () => {
       const res = await post(`${late.url}/api/v1/games`, { bot: 'brian' });
       expect(res?.status).toBe(503);
       expect(res?.body.code).toBe('DATABASE_UNAVAILABLE');
+      for (const route of ['/api/v1/bots', '/api/v1/dashboard']) {
+        expect((await fetch(`${late.url}${route}`)).status, route).toBe(503);
+      }
       expect(late.proc.child.exitCode).toBeNull();
     } finally {
       await server.restart();
