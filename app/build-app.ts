@@ -28,6 +28,7 @@ import { statsRoutes } from './routes/stats.ts';
 import { webUiRoutes } from './routes/web-ui.ts';
 import { ManifestWatcher } from './serving/manifest-watcher.ts';
 import { ModelCache } from './serving/model-cache.ts';
+import { ServedVersionsRecorder } from './served-versions.ts';
 import { ModelRegistry, UnknownBotError } from './serving/model-registry.ts';
 import { describeValidationError } from './validation-message.ts';
 
@@ -91,6 +92,7 @@ async function openStore(
 }> {
   if (config.databaseUrl && !given) {
     const pgStore = await PgStore.open({ url: config.databaseUrl, poolSize: config.pgPoolSize });
+    if (!pgStore.isMigrated) log.warn('PostgreSQL is unavailable: answering 503 until it can be reached');
     const writer = new PgBatchWriter(pgStore, log.child({ component: 'db' }));
     return { db: null, store: pgStore, writer, checkpointer: null, ownDb: false };
   }
@@ -129,24 +131,12 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   const metrics = createMetrics({ processMetrics: options.processMetrics ?? true });
   const cache = new ModelCache(config.modelCacheDir, config.artifactStore);
   const clock = options.clock ?? Date.now;
+  const served = new ServedVersionsRecorder(store, app.log);
   const registry = new ModelRegistry(
     cache,
     metrics,
     app.log.child({ component: 'serving' }),
-    (model, versions) => {
-      store.recordServedVersions(model, versions, clock()).then(
-        (changes) => {
-          for (const c of changes) {
-            app.log.info(
-              { bot: model, alias: c.alias, version: c.version, previous: c.previous },
-              'alias changed',
-            );
-          }
-        },
-        (err: Error) =>
-          app.log.warn({ err: err.message, bot: model }, 'could not record the served versions'),
-      );
-    },
+    (model, versions) => served.record(model, versions, clock()),
     clock,
   );
   const games = new GameService(store, writer, registry, metrics, app.log, options.random, clock);
@@ -251,6 +241,7 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
 
   app.addHook('onClose', async () => {
     watcher?.close();
+    served.close();
     await drift.close();
     await registry.close();
     await writer.close();

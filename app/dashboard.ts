@@ -1,6 +1,6 @@
 import { ALIASES, type Alias, type Algorithm } from '../core/index.ts';
 import { twoProportionZTest } from '../core/index.ts';
-import type { AliasChange } from './db/game-store.ts';
+import type { AliasChange } from './db/records.ts';
 import type { Store } from './db/store.ts';
 import type { DriftMonitor, DriftReply } from './drift-monitor.ts';
 import type { ModelRegistry } from './serving/model-registry.ts';

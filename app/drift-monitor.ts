@@ -6,13 +6,15 @@ import {
   featureBatch,
   type FeatureBatch,
 } from '../core/index.ts';
-import type { DriftSample } from './db/game-store.ts';
+import type { DriftSample } from './db/records.ts';
 import type { Store } from './db/store.ts';
 import type { AppMetrics } from './metrics.ts';
 import type { ModelRegistry } from './serving/model-registry.ts';
 
 /** The models decide from round 4 on; the trainer's reference holds those rows, so the window does too. */
 export const FIRST_MODEL_ROUND = OPENING_ROUNDS + 1;
+/** a replica skips its sample when another replica stored one within this share of an interval */
+const MIN_SAMPLE_GAP = 0.9;
 const HISTORY_LIMIT = 240;
 
 export interface DriftSettings {
@@ -55,7 +57,7 @@ export interface DriftReply {
   meanShift: { name: string; z: number }[];
 }
 
-export type { DriftSample } from './db/game-store.ts';
+export type { DriftSample } from './db/records.ts';
 
 /**
  * The rows of a bot's latest `windowRounds` model rounds, newest games first, built with core's
@@ -211,13 +213,18 @@ export class DriftMonitor {
     this.metrics.driftDetected.set({ bot }, reply.drifted ? 1 : 0);
   }
 
-  private record(reply: DriftReply): Promise<void> {
-    return this.store.recordDriftSample(reply.model, {
-      t: this.clock(),
-      version: reply.version,
-      score: reply.version !== null && !reply.insufficientData ? reply.score : null,
-      drifted: reply.drifted,
-    });
+  /** Stores the sample unless another replica stored one within most of an interval. */
+  private async record(reply: DriftReply): Promise<void> {
+    await this.store.recordDriftSample(
+      reply.model,
+      {
+        t: this.clock(),
+        version: reply.version,
+        score: reply.version !== null && !reply.insufficientData ? reply.score : null,
+        drifted: reply.drifted,
+      },
+      MIN_SAMPLE_GAP * this.settings.intervalMs,
+    );
   }
 
   /** One background pass over every bot; a pass still running is not started twice. */

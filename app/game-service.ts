@@ -21,7 +21,7 @@ import {
   type RoundValues,
   type Winner,
 } from '../core/index.ts';
-import { MoveConflictError, type GameRecord, type PredictionRecord } from './db/game-store.ts';
+import { MoveConflictError, type GameRecord, type PredictionRecord } from './db/records.ts';
 import type { GameWriter } from './db/move-writer.ts';
 import type { Store } from './db/store.ts';
 import type { AppMetrics } from './metrics.ts';

@@ -95,19 +95,19 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): AppMe
     }),
     servedModels: new Gauge({
       name: 'rpsq_served_model_info',
-      help: 'The version each alias serves (value 1)',
+      help: 'The version each alias serves (value 1); one series per replica: aggregate with max',
       labelNames: ['bot', 'alias', 'version'],
       registers,
     }),
     driftScore: new Gauge({
       name: 'rps_drift_score',
-      help: "Largest population stability index between a bot's recent rounds and its Production version's training rows",
+      help: "Largest population stability index between a bot's recent rounds and its Production version's training rows; every replica reports the same value from the shared database: aggregate with max",
       labelNames: ['bot', 'version'],
       registers,
     }),
     driftDetected: new Gauge({
       name: 'rps_drift_detected',
-      help: 'Whether the drift score of a bot is at or above the threshold on enough recent rounds (1) or not (0)',
+      help: 'Whether the drift score of a bot is at or above the threshold on enough recent rounds (1) or not (0); the same on every replica: aggregate with max',
       labelNames: ['bot'],
       registers,
     }),

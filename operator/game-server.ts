@@ -55,7 +55,9 @@ export function mergeReplicaReports(
       report: r.models.find((m) => m.model === model),
     }));
     const missing = reports.find((r) => !r.report);
-    const base = reports.find((r) => r.report)!.report!;
+    // compared with a replica that has read the manifest, so that the ones that lag are named
+    const base = (reports.find((r) => r.report?.manifest === 'present') ?? reports.find((r) => r.report))!
+      .report!;
     const out: ServedReport = { ...base, aliases: { ...base.aliases } };
     const errors: string[] = base.lastError ? [base.lastError] : [];
     if (missing) {
@@ -63,8 +65,13 @@ export function mergeReplicaReports(
       errors.push(`replica ${missing.endpoint} does not list ${model}`);
     }
     for (const { endpoint, report } of reports) {
+      if (report && report.manifest !== 'present') {
+        out.manifest = 'absent';
+        errors.push(`replica ${endpoint} has not read the manifest`);
+      }
+    }
+    for (const { endpoint, report } of reports) {
       if (!report || report === base) continue;
-      if (report.manifest !== 'present') out.manifest = 'absent';
       if (report.lastError) errors.push(`${endpoint}: ${report.lastError}`);
       const split = report.trafficSplit;
       if (split.Production !== out.trafficSplit.Production || split.B !== out.trafficSplit.B) {

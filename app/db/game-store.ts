@@ -1,231 +1,30 @@
-import type {
-  Alias,
-  ExportedRound,
-  GambitName,
-  InputMethod,
-  Move,
-  PlayedRound,
-  Probabilities,
-  RoundResult,
-  VersionStats,
-  Winner,
-} from '../../core/index.ts';
+import type { Alias, ExportedRound, InputMethod, Probabilities, VersionStats } from '../../core/index.ts';
 import type { Db } from './database.ts';
-
-export interface GameRecord {
-  id: string;
-  bot: string;
-  gambit: GambitName;
-  /** null when no model was served at start (the bot plays uniform EV) */
-  alias: 'Production' | 'B' | null;
-  version: string | null;
-  player: string | null;
-  synthetic: boolean;
-  playerScore: number;
-  botScore: number;
-  roundsPlayed: number;
-  finished: boolean;
-  winner: Winner | null;
-  createdAt: number;
-  finishedAt: number | null;
-}
-
-export interface StoredRound extends PlayedRound {
-  id: number;
-  fallback: boolean;
-  createdAt: number;
-}
-
-export interface PredictionRecord {
-  version: string;
-  aliases: readonly Alias[];
-  probabilities: Probabilities;
-  predicted: Move;
-  correct: boolean;
-}
-
-export interface MoveRecord {
-  game: GameRecord;
-  round: PlayedRound;
-  input: InputMethod;
-  fallback: boolean;
-  predictions: readonly PredictionRecord[];
-  finished: boolean;
-  winner: Winner | null;
-  at: number;
-}
-
-export interface BotRecord {
-  games: number;
-  botWins: number;
-  playerWins: number;
-  ties: number;
-}
-
-/** An alias of a bot started serving another version (`version` null: it stopped serving). */
-export interface AliasChange {
-  id: number;
-  bot: string;
-  alias: Alias;
-  version: string | null;
-  previous: string | null;
-  at: number;
-}
-
-/** One background drift check of a bot (`score` null: nothing concluded). */
-export interface DriftSample {
-  /** epoch ms */
-  t: number;
-  version: string | null;
-  score: number | null;
-  drifted: boolean;
-}
-
-/** Finished games of one version in one time bucket (`bucket` counts from the start of the range). */
-export interface GameBucket {
-  version: string;
-  bucket: number;
-  games: number;
-  botWins: number;
-}
-
-/** The move could not be stored: the round exists already or the game moved on meanwhile. */
-export class MoveConflictError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'MoveConflictError';
-  }
-}
-
-export interface GameRow {
-  id: string;
-  bot: string;
-  gambit: string;
-  alias: string | null;
-  version: string | null;
-  player: string | null;
-  synthetic: number;
-  player_score: number;
-  bot_score: number;
-  rounds_played: number;
-  finished: number;
-  winner: string | null;
-  created_at: number;
-  finished_at: number | null;
-}
-
-export interface RoundRow {
-  id: number;
-  round: number;
-  player_move: string;
-  bot_move: string;
-  value_rock: number;
-  value_paper: number;
-  value_scissors: number;
-  result: string;
-  player_score: number;
-  bot_score: number;
-  fallback: number;
-  input: string;
-  created_at: number;
-}
-
-export interface ExportRow extends RoundRow {
-  game_id: string;
-  bot: string;
-  synthetic: number;
-  player: string | null;
-  alias: string | null;
-  version: string | null;
-}
-
-export function toGame(r: GameRow): GameRecord {
-  return {
-    id: r.id,
-    bot: r.bot,
-    gambit: r.gambit as GambitName,
-    alias: r.alias as GameRecord['alias'],
-    version: r.version,
-    player: r.player,
-    synthetic: r.synthetic === 1,
-    playerScore: r.player_score,
-    botScore: r.bot_score,
-    roundsPlayed: r.rounds_played,
-    finished: r.finished === 1,
-    winner: r.winner as Winner | null,
-    createdAt: r.created_at,
-    finishedAt: r.finished_at,
-  };
-}
-
-/** The played round a row holds (without id, fallback and time). */
-function playedFields(r: RoundRow): PlayedRound {
-  return {
-    round: r.round,
-    playerMove: r.player_move as Move,
-    botMove: r.bot_move as Move,
-    values: { rock: r.value_rock, paper: r.value_paper, scissors: r.value_scissors },
-    result: r.result as RoundResult,
-    playerScore: r.player_score,
-    botScore: r.bot_score,
-  };
-}
-
-export function toRound(r: RoundRow): StoredRound {
-  return { id: r.id, ...playedFields(r), fallback: r.fallback === 1, createdAt: r.created_at };
-}
-
-/** A round with its game context, as the export serves it (same key order as always). */
-export function toExported(r: ExportRow): ExportedRound {
-  return {
-    id: r.id,
-    gameId: r.game_id,
-    bot: r.bot,
-    ...playedFields(r),
-    synthetic: r.synthetic === 1,
-    player: r.player,
-    alias: r.alias as GameRecord['alias'],
-    version: r.version,
-    input: r.input as InputMethod,
-    createdAt: new Date(r.created_at).toISOString(),
-  };
-}
-
-export type VersionGamesRow = Pick<VersionStats, 'version' | 'games' | 'botWins' | 'botLosses' | 'ties'>;
-export type VersionPredictionsRow = Pick<VersionStats, 'version' | 'predictions' | 'correct'>;
-
-/** Per version, its games' outcomes and its predictions in one entry, versions in natural order. */
-export function mergeVersionStats(
-  model: string,
-  games: readonly VersionGamesRow[],
-  predictions: readonly VersionPredictionsRow[],
-): VersionStats[] {
-  const byVersion = new Map<string, VersionStats>();
-  const entry = (version: string): VersionStats => {
-    let e = byVersion.get(version);
-    if (!e) {
-      e = { model, version, games: 0, botWins: 0, botLosses: 0, ties: 0, predictions: 0, correct: 0 };
-      byVersion.set(version, e);
-    }
-    return e;
-  };
-  for (const r of games) {
-    Object.assign(entry(r.version), {
-      games: r.games,
-      botWins: r.botWins,
-      botLosses: r.botLosses,
-      ties: r.ties,
-    });
-  }
-  for (const r of predictions)
-    Object.assign(entry(r.version), { predictions: r.predictions, correct: r.correct });
-  return [...byVersion.values()].sort((a, b) => compareVersions(a.version, b.version));
-}
-
-/** Natural order of version names: v2 before v10. */
-export function compareVersions(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
-}
+import {
+  MoveConflictError,
+  type AliasChange,
+  type BotRecord,
+  type DriftSample,
+  type GameBucket,
+  type GameRecord,
+  type MoveRecord,
+  type StoredRound,
+} from './records.ts';
+import {
+  mergeVersionStats,
+  toBotRecords,
+  toDriftSamples,
+  toExported,
+  toGame,
+  toInputCounts,
+  toRound,
+  toRoundPredictions,
+  type ExportRow,
+  type GameRow,
+  type RoundRow,
+  type VersionGamesRow,
+  type VersionPredictionsRow,
+} from './rows.ts';
 
 /** All SQL of the game server, as prepared statements. Every move is one transaction. */
 export class GameStore {
@@ -336,7 +135,9 @@ export class GameStore {
       ),
       insertDriftSample: db.prepare(
         `INSERT INTO drift_samples (bot, version, score, drifted, created_at)
-         VALUES (@bot, @version, @score, @drifted, @t)`,
+         SELECT @bot, @version, @score, @drifted, @t
+         WHERE NOT EXISTS (SELECT 1 FROM (SELECT created_at FROM drift_samples WHERE bot = @bot ORDER BY id DESC LIMIT 1)
+           WHERE created_at > @t - @minGapMs)`,
       ),
       driftSamples: db.prepare(
         `SELECT created_at AS t, version, score, drifted FROM drift_samples
@@ -422,13 +223,9 @@ export class GameStore {
 
   /** What `version` predicted for each stored round of the game (rounds it did not predict are absent). */
   getPredictions(gameId: string, version: string): { round: number; probabilities: Probabilities }[] {
-    const rows = this.s.versionRoundPredictions.all(gameId, version) as {
-      round: number;
-      rock: number;
-      paper: number;
-      scissors: number;
-    }[];
-    return rows.map((r) => ({ round: r.round, probabilities: [r.rock, r.paper, r.scissors] }));
+    return toRoundPredictions(
+      this.s.versionRoundPredictions.all(gameId, version) as Parameters<typeof toRoundPredictions>[0],
+    );
   }
 
   /** Stores the round, its predictions and the game's new score in one transaction; returns the round id. */
@@ -445,11 +242,9 @@ export class GameStore {
 
   /** Finished human games per bot (synthetic players excluded: these are the public win rates). */
   botRecords(): Map<string, BotRecord> {
-    const rows = this.s.botRecords.all() as ({ bot: string } & BotRecord)[];
-    return new Map(rows.map(({ bot, ...r }) => [bot, r]));
+    return toBotRecords(this.s.botRecords.all() as Parameters<typeof toBotRecords>[0]);
   }
 
-  /** Per version: finished games and outcomes since `sinceMs`, predictions and correct ones since `sinceMs`. */
   /** Finished games of a bot since a time, whichever version played them (none, before the first is served). */
   finishedGames(model: string, sinceMs: number, excludeSynthetic: boolean): number {
     const row = this.s.finishedGames.get({
@@ -460,6 +255,7 @@ export class GameStore {
     return row.games;
   }
 
+  /** Per version: finished games and outcomes since `sinceMs`, predictions and correct ones since `sinceMs`. */
   versionStats(model: string, sinceMs: number, excludeSynthetic: boolean): VersionStats[] {
     const params = { model, since: sinceMs, excludeSynthetic: excludeSynthetic ? 1 : 0 };
     return mergeVersionStats(
@@ -553,34 +349,31 @@ export class GameStore {
     }) as GameBucket[];
   }
 
-  /** Stores the result of one background drift check of a bot. */
-  recordDriftSample(bot: string, s: DriftSample): void {
-    this.s.insertDriftSample.run({
+  /**
+   * Stores the result of one background drift check of a bot, unless the bot's latest sample is
+   * less than `minGapMs` older (another replica checked meanwhile); true when stored.
+   */
+  recordDriftSample(bot: string, s: DriftSample, minGapMs = 0): boolean {
+    const inserted = this.s.insertDriftSample.run({
       bot,
       version: s.version,
       score: s.score,
       drifted: s.drifted ? 1 : 0,
       t: s.t,
+      minGapMs,
     });
+    return inserted.changes === 1;
   }
 
   /** A bot's latest `limit` drift samples, oldest first. */
   driftSamples(bot: string, limit: number): DriftSample[] {
-    const rows = this.s.driftSamples.all({ bot, limit }) as (Omit<DriftSample, 'drifted'> & {
-      drifted: number;
-    })[];
-    return rows.reverse().map((r) => ({ ...r, drifted: r.drifted === 1 }));
+    return toDriftSamples(this.s.driftSamples.all({ bot, limit }) as Parameters<typeof toDriftSamples>[0]);
   }
 
   /** How a bot's moves among the last `window` rounds stored (all bots) were entered. */
   recentInputs(bot: string, window: number, excludeSynthetic: boolean): Record<InputMethod, number> {
-    const counts: Record<InputMethod, number> = { click: 0, key: 0, camera: 0 };
-    const rows = this.s.recentInputs.all({ bot, window, excludeSynthetic: excludeSynthetic ? 1 : 0 }) as {
-      input: InputMethod;
-      moves: number;
-    }[];
-    for (const r of rows) counts[r.input] = r.moves;
-    return counts;
+    const rows = this.s.recentInputs.all({ bot, window, excludeSynthetic: excludeSynthetic ? 1 : 0 });
+    return toInputCounts(rows as Parameters<typeof toInputCounts>[0]);
   }
 
   /** The id of the last round an export page of `limit` rounds after `after` ends with, or null when none. */

@@ -2,7 +2,8 @@
 // thread never waits for SQLite's page writes. Every message is one transaction.
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { GameStore, MoveConflictError, type GameRecord, type MoveRecord } from './game-store.ts';
+import { GameStore } from './game-store.ts';
+import { MoveConflictError, type GameRecord, type MoveRecord } from './records.ts';
 
 export type WriterRequest =
   | { id: number; op: 'createGame'; game: GameRecord }

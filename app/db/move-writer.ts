@@ -3,7 +3,8 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { FastifyBaseLogger } from 'fastify';
-import { GameStore, MoveConflictError, type GameRecord, type MoveRecord } from './game-store.ts';
+import { GameStore } from './game-store.ts';
+import { MoveConflictError, type GameRecord, type MoveRecord } from './records.ts';
 import type { WriterReply, WriterRequest } from './move-writer-worker.ts';
 
 /** Where games and moves are written; each call is one transaction, resolved once committed. */

@@ -30,8 +30,8 @@ export const PG_MIGRATIONS: readonly Migration[] = [
         finished_at   BIGINT
       );
 
-      -- the id is the export cursor: rounds are inserted under one transaction-level advisory lock,
-      -- so ids become visible in order (a reader never sees id n+1 before id n)
+      -- the id is the export cursor: the export ends a page only once every insert holding a smaller
+      -- id has finished (an advisory lock, app/db/pg-sql.ts), so no page skips an id committed later
       CREATE TABLE rounds (
         id             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
         game_id        TEXT NOT NULL REFERENCES games(id) ON DELETE CASCADE,

@@ -1,14 +1,26 @@
 import type pg from 'pg';
-import { MoveConflictError, type MoveRecord } from './game-store.ts';
+import { MoveConflictError, type MoveRecord } from './records.ts';
 
 // The PostgreSQL store's statements, and the moves' inserts shared by PgStore and PgBatchWriter.
 
 /**
- * Every transaction that inserts rounds holds this transaction-level advisory lock, so round ids
- * (the export cursor) are allocated and committed in the same order by every replica: an export
- * page that ends at id n can never miss a smaller id committed later.
+ * The export cursor's guard. Every transaction that inserts rounds holds this advisory lock shared
+ * (writers of all replicas run side by side); the export takes it exclusively to find where a page
+ * ends, which waits for the inserts in flight and holds new ones back meanwhile. Round ids come from
+ * one sequence (cache 1), so an id handed out after that is larger than the page's end: a page that
+ * ends at id n can never miss a smaller id committed later.
  */
-export const ROUNDS_LOCK = 0x72707371_02;
+const ROUNDS_LOCK = 0x72707371_02;
+
+/** Takes ROUNDS_LOCK for inserting rounds, in an open transaction (released at its end). */
+export async function lockRoundsForInsert(client: pg.ClientBase): Promise<void> {
+  await client.query('SELECT pg_advisory_xact_lock_shared($1)', [ROUNDS_LOCK]);
+}
+
+/** Takes ROUNDS_LOCK for ending an export page, in an open transaction (released at its end). */
+export async function lockRoundsForExport(client: pg.ClientBase): Promise<void> {
+  await client.query('SELECT pg_advisory_xact_lock($1)', [ROUNDS_LOCK]);
+}
 
 const SYNTH = '($3::int = 0 OR synthetic = 0)';
 
@@ -74,7 +86,9 @@ export const SQL = {
     WHERE finished = 1 AND bot = $1 AND version IN ($2, $3) AND finished_at >= $4 AND ($6::int = 0 OR synthetic = 0)
     GROUP BY version, bucket ORDER BY bucket`,
   insertDriftSample: `INSERT INTO drift_samples (bot, version, score, drifted, created_at)
-    VALUES ($1, $2, $3, $4, $5)`,
+    SELECT $1::text, $2::text, $3::float8, $4::smallint, $5::bigint
+    WHERE NOT EXISTS (SELECT 1 FROM (SELECT created_at FROM drift_samples WHERE bot = $1 ORDER BY id DESC LIMIT 1) last
+      WHERE created_at > $5::bigint - $6::bigint)`,
   driftSamples: `SELECT created_at AS t, version, score, drifted FROM drift_samples
     WHERE bot = $1 ORDER BY id DESC LIMIT $2`,
   exportEnd: 'SELECT MAX(id) AS until FROM (SELECT id FROM rounds WHERE id > $1 ORDER BY id LIMIT $2) page',
@@ -147,7 +161,7 @@ const BATCH_SQL = `WITH m AS (
 
 /**
  * Stores a batch of moves in one statement on a client inside an open transaction that holds
- * ROUNDS_LOCK: each move's round id, or null for a move whose game was not waiting for its round.
+ * ROUNDS_LOCK for insert: each move's round id, or null for a move whose game was not waiting for its round.
  */
 export async function insertMoves(
   client: pg.ClientBase,
@@ -187,7 +201,7 @@ export async function insertMoves(
   return moves.map((_, i) => ids.get(i + 1) ?? null);
 }
 
-/** Stores one move on a client inside an open transaction that holds ROUNDS_LOCK; returns the round id. */
+/** Stores one move on a client inside an open transaction that holds ROUNDS_LOCK for insert; returns the round id. */
 export async function insertMove(client: pg.ClientBase, m: MoveRecord): Promise<number> {
   const { rows } = await client.query<{ id: number }>(SQL.move, moveParams(m));
   if (rows.length !== 1) {

@@ -2,25 +2,31 @@ import pg from 'pg';
 import type { Alias, ExportedRound, InputMethod, Probabilities, VersionStats } from '../../core/index.ts';
 import {
   MoveConflictError,
-  mergeVersionStats,
-  toExported,
-  toGame,
-  toRound,
   type AliasChange,
   type BotRecord,
   type DriftSample,
-  type ExportRow,
   type GameBucket,
   type GameRecord,
-  type GameRow,
   type MoveRecord,
-  type RoundRow,
   type StoredRound,
+} from './records.ts';
+import {
+  mergeVersionStats,
+  toBotRecords,
+  toDriftSamples,
+  toExported,
+  toGame,
+  toInputCounts,
+  toRound,
+  toRoundPredictions,
+  type ExportRow,
+  type GameRow,
+  type RoundRow,
   type VersionGamesRow,
   type VersionPredictionsRow,
-} from './game-store.ts';
+} from './rows.ts';
 import { migratePg } from './pg-migrations.ts';
-import { ROUNDS_LOCK, SQL, insertMove } from './pg-sql.ts';
+import { SQL, insertMove, lockRoundsForExport, lockRoundsForInsert } from './pg-sql.ts';
 import { DatabaseUnavailableError, type Store } from './store.ts';
 
 const INT8 = 20;
@@ -37,7 +43,7 @@ const UNAVAILABLE = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGA
 
 /** Connection failures become DatabaseUnavailableError (503), everything else is thrown as is. */
 export function classifyPgError(err: unknown): unknown {
-  const e = err as { code?: string; message?: string };
+  const e = (err ?? {}) as { code?: string; message?: string };
   if (
     (e.code && UNAVAILABLE.test(e.code)) ||
     /Connection terminated|connection timeout|Client has encountered a connection error/i.test(
@@ -56,9 +62,15 @@ export interface PgStoreOptions {
   poolSize?: number;
 }
 
-/** The game server's data in PostgreSQL, shared by every replica; migrations run in `open`. */
+/**
+ * The game server's data in PostgreSQL, shared by every replica. Migrations run in `open`; when the
+ * server cannot be reached then, `open` still resolves and every call (the readiness ping too) tries
+ * them again first, answering DatabaseUnavailableError until they have run.
+ */
 export class PgStore implements Store {
   readonly kind = 'postgres';
+  private migrated = false;
+  private migrating: Promise<void> | null = null;
 
   private constructor(readonly pool: pg.Pool) {}
 
@@ -72,19 +84,54 @@ export class PgStore implements Store {
     });
     // a dropped idle connection (the server restarted) is replaced on the next checkout
     pool.on('error', () => undefined);
-    const client = await pool.connect().catch(async (err: unknown) => {
-      await pool.end();
-      throw classifyPgError(err);
-    });
+    const store = new PgStore(pool);
     try {
-      await migratePg(client);
-    } finally {
-      client.release();
+      await store.migrate();
+    } catch (err) {
+      if (!(err instanceof DatabaseUnavailableError)) {
+        await pool.end();
+        throw err;
+      }
     }
-    return new PgStore(pool);
+    return store;
+  }
+
+  /** true once the migrations have run (false while PostgreSQL was away since the start) */
+  get isMigrated(): boolean {
+    return this.migrated;
+  }
+
+  /** Applies pending migrations once (concurrent callers share the attempt). */
+  private migrate(): Promise<void> {
+    this.migrating ??= (async () => {
+      const client = await this.connect();
+      let broken = false;
+      try {
+        await migratePg(client);
+        this.migrated = true;
+      } catch (err) {
+        broken = true;
+        // a migration that failed because the connection was lost is wrapped with its cause
+        const cause = classifyPgError((err as Error).cause);
+        throw cause instanceof DatabaseUnavailableError ? cause : classifyPgError(err);
+      } finally {
+        client.release(broken);
+      }
+    })().finally(() => (this.migrating = null));
+    return this.migrating;
+  }
+
+  /** A pooled connection; DatabaseUnavailableError when none can be made. */
+  private async connect(): Promise<pg.PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (err) {
+      throw classifyPgError(err);
+    }
   }
 
   private async rows<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+    if (!this.migrated) await this.migrate();
     try {
       return (await this.pool.query(sql, params)).rows as T[];
     } catch (err) {
@@ -94,12 +141,8 @@ export class PgStore implements Store {
 
   /** Runs `body` in one transaction on one pooled connection (rolled back when it throws). */
   async transaction<T>(body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (err) {
-      throw classifyPgError(err);
-    }
+    if (!this.migrated) await this.migrate();
+    const client = await this.connect();
     let broken = false;
     try {
       await client.query('BEGIN');
@@ -140,17 +183,13 @@ export class PgStore implements Store {
     gameId: string,
     version: string,
   ): Promise<{ round: number; probabilities: Probabilities }[]> {
-    const rows = await this.rows<{ round: number; rock: number; paper: number; scissors: number }>(
-      SQL.versionRoundPredictions,
-      [gameId, version],
-    );
-    return rows.map((r) => ({ round: r.round, probabilities: [r.rock, r.paper, r.scissors] }));
+    return toRoundPredictions(await this.rows(SQL.versionRoundPredictions, [gameId, version]));
   }
 
   async recordMove(m: MoveRecord): Promise<number> {
     try {
       return await this.transaction(async (client) => {
-        await client.query('SELECT pg_advisory_xact_lock($1)', [ROUNDS_LOCK]);
+        await lockRoundsForInsert(client);
         return insertMove(client, m);
       });
     } catch (err) {
@@ -162,8 +201,7 @@ export class PgStore implements Store {
   }
 
   async botRecords(): Promise<Map<string, BotRecord>> {
-    const rows = await this.rows<{ bot: string } & BotRecord>(SQL.botRecords);
-    return new Map(rows.map(({ bot, ...r }) => [bot, r]));
+    return toBotRecords(await this.rows(SQL.botRecords));
   }
 
   async finishedGames(model: string, sinceMs: number, excludeSynthetic: boolean): Promise<number> {
@@ -249,14 +287,7 @@ export class PgStore implements Store {
     window: number,
     excludeSynthetic: boolean,
   ): Promise<Record<InputMethod, number>> {
-    const counts: Record<InputMethod, number> = { click: 0, key: 0, camera: 0 };
-    const rows = await this.rows<{ input: InputMethod; moves: number }>(SQL.recentInputs, [
-      bot,
-      window,
-      excludeSynthetic ? 1 : 0,
-    ]);
-    for (const r of rows) counts[r.input] = r.moves;
-    return counts;
+    return toInputCounts(await this.rows(SQL.recentInputs, [bot, window, excludeSynthetic ? 1 : 0]));
   }
 
   async firstFinished(
@@ -287,21 +318,33 @@ export class PgStore implements Store {
     return this.rows<GameBucket>(SQL.gameBuckets, [bot, a, b, start, bucketMs, excludeSynthetic ? 1 : 0]);
   }
 
-  async recordDriftSample(bot: string, s: DriftSample): Promise<void> {
-    await this.rows(SQL.insertDriftSample, [bot, s.version, s.score, s.drifted ? 1 : 0, s.t]);
+  async recordDriftSample(bot: string, s: DriftSample, minGapMs = 0): Promise<boolean> {
+    // replicas checking at once store one sample: one bot's samples are serialised
+    return this.transaction(async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`drift_samples/${bot}`]);
+      const inserted = await client.query(SQL.insertDriftSample, [
+        bot,
+        s.version,
+        s.score,
+        s.drifted ? 1 : 0,
+        s.t,
+        minGapMs,
+      ]);
+      return inserted.rowCount === 1;
+    });
   }
 
   async driftSamples(bot: string, limit: number): Promise<DriftSample[]> {
-    const rows = await this.rows<Omit<DriftSample, 'drifted'> & { drifted: number }>(SQL.driftSamples, [
-      bot,
-      limit,
-    ]);
-    return rows.reverse().map((r) => ({ ...r, drifted: r.drifted === 1 }));
+    return toDriftSamples(await this.rows(SQL.driftSamples, [bot, limit]));
   }
 
   async exportEnd(after: number, limit: number): Promise<number | null> {
-    const [row] = await this.rows<{ until: number | null }>(SQL.exportEnd, [after, limit]);
-    return row!.until;
+    // under the lock exclusively: every id up to the page's end is committed (or rolled back) by then
+    return this.transaction(async (client) => {
+      await lockRoundsForExport(client);
+      const { rows } = await client.query<{ until: number | null }>(SQL.exportEnd, [after, limit]);
+      return rows[0]!.until;
+    });
   }
 
   async exportPage(after: number, until: number, limit: number): Promise<ExportedRound[]> {

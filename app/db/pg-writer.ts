@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { MoveConflictError, type GameRecord, type MoveRecord } from './game-store.ts';
+import { MoveConflictError, type GameRecord, type MoveRecord } from './records.ts';
 import type { GameWriter } from './move-writer.ts';
-import { ROUNDS_LOCK, insertMoves } from './pg-sql.ts';
+import { insertMoves, lockRoundsForInsert } from './pg-sql.ts';
 import { classifyPgError, type PgStore } from './pg-store.ts';
 
 interface Queued {
@@ -57,7 +57,7 @@ export class PgBatchWriter implements GameWriter {
     if (batch.length > 1) {
       try {
         const ids = await this.store.transaction(async (client) => {
-          await client.query('SELECT pg_advisory_xact_lock($1)', [ROUNDS_LOCK]);
+          await lockRoundsForInsert(client);
           return insertMoves(
             client,
             batch.map((q) => q.move),

@@ -1,14 +1,14 @@
 import type { Alias, ExportedRound, InputMethod, Probabilities, VersionStats } from '../../core/index.ts';
+import type { GameStore } from './game-store.ts';
 import type {
   AliasChange,
   BotRecord,
   DriftSample,
   GameBucket,
   GameRecord,
-  GameStore,
   MoveRecord,
   StoredRound,
-} from './game-store.ts';
+} from './records.ts';
 
 /** The database cannot be reached now (a PostgreSQL restart): the server answers 503 and retries later. */
 export class DatabaseUnavailableError extends Error {
@@ -65,7 +65,8 @@ export interface Store {
     bucketMs: number,
     excludeSynthetic: boolean,
   ): Promise<GameBucket[]>;
-  recordDriftSample(bot: string, sample: DriftSample): Promise<void>;
+  /** false when the bot's latest sample is less than `minGapMs` older (not stored) */
+  recordDriftSample(bot: string, sample: DriftSample, minGapMs?: number): Promise<boolean>;
   /** a bot's latest `limit` drift samples, oldest first */
   driftSamples(bot: string, limit: number): Promise<DriftSample[]>;
   exportEnd(after: number, limit: number): Promise<number | null>;

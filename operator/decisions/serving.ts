@@ -65,7 +65,12 @@ export function servedState(
 ): { served: boolean; message: string } {
   if (!report) return { served: false, message: `the game server does not list model ${manifest.model} yet` };
   if (report.manifest !== 'present') {
-    return { served: false, message: `the game server has not read the manifest of ${manifest.model} yet` };
+    // with several replicas, the merged report's error names the replica that lags
+    const err = report.lastError ? ` (${report.lastError})` : '';
+    return {
+      served: false,
+      message: `the game server has not read the manifest of ${manifest.model} yet${err}`,
+    };
   }
   const problems: string[] = [];
   if (

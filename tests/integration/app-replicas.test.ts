@@ -47,7 +47,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function startReplica(name: string): Promise<Replica> {
+/** Starts a game server process; waits until it is ready, or only until it answers when `ready` is false. */
+async function startReplica(name: string, ready = true): Promise<Replica> {
   const port = await freePort();
   const proc = startProcess(name, process.execPath, ['--import', 'tsx', 'tests/support/app-main.ts'], {
     logDir: join(dir, 'logs'),
@@ -62,7 +63,10 @@ async function startReplica(name: string): Promise<Replica> {
   });
   const replica: Replica = { name, url: `http://127.0.0.1:${port}`, proc, alive: true };
   replicas.push(replica);
-  await waitFor(`${name} ready`, async () => (await fetch(`${replica.url}/readyz`)).ok, { process: proc });
+  const probe = ready ? '/readyz' : '/healthz';
+  await waitFor(`${name} ${probe}`, async () => (await fetch(`${replica.url}${probe}`)).ok, {
+    process: proc,
+  });
   return replica;
 }
 
@@ -225,5 +229,30 @@ describe('three game servers on one PostgreSQL', () => {
     expect(moved?.status).toBe(200);
     const retried = await post(`${live[0]!.url}/api/v1/games/${gameId}/moves`, { round: 1, move: 'rock' });
     expect(retried?.body.botMove).toBe(moved?.body.botMove);
+  });
+
+  it('starts a replica while PostgreSQL is down: not ready and 503 until it is up, then it serves', async () => {
+    await server.stop();
+    let late: Replica;
+    try {
+      late = await startReplica('app-late', false);
+      expect((await fetch(`${late.url}/readyz`)).status).toBe(503);
+      const res = await post(`${late.url}/api/v1/games`, { bot: 'brian' });
+      expect(res?.status).toBe(503);
+      expect(res?.body.code).toBe('DATABASE_UNAVAILABLE');
+      for (const route of ['/api/v1/bots', '/api/v1/dashboard']) {
+        expect((await fetch(`${late.url}${route}`)).status, route).toBe(503);
+      }
+      expect(late.proc.child.exitCode).toBeNull();
+    } finally {
+      await server.restart();
+    }
+    await expect.poll(async () => (await fetch(`${late.url}/readyz`)).status, { timeout: 30_000 }).toBe(200);
+    const started = await post(`${late.url}/api/v1/games`, { bot: 'brian' });
+    expect(started?.status).toBe(201);
+    const gameId = started!.body.gameId as string;
+    const other = replicas.find((r) => r.alive && r !== late)!;
+    const moved = await post(`${other.url}/api/v1/games/${gameId}/moves`, { round: 1, move: 'paper' });
+    expect(moved?.status).toBe(200);
   });
 });

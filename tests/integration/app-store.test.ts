@@ -2,13 +2,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../app/db/database.ts';
-import { GameStore, MoveConflictError, type GameRecord, type MoveRecord } from '../../app/db/game-store.ts';
+import { GameStore } from '../../app/db/game-store.ts';
+import { MoveConflictError, type GameRecord, type MoveRecord } from '../../app/db/records.ts';
 import { PG_MIGRATIONS, pgSchemaVersion } from '../../app/db/pg-migrations.ts';
 import { PgStore } from '../../app/db/pg-store.ts';
+import { insertMove, lockRoundsForInsert } from '../../app/db/pg-sql.ts';
 import { PgBatchWriter } from '../../app/db/pg-writer.ts';
 import { DatabaseUnavailableError, SqliteStore, type Store } from '../../app/db/store.ts';
+import { ServedVersionsRecorder } from '../../app/served-versions.ts';
 import { newGame, playRound, type GameState, type Move } from '../../core/index.ts';
 import { startPostgres, type PostgresServer } from '../../hack/harness/postgres.ts';
 
@@ -244,6 +248,11 @@ describe.each(backends)('game store on %s', (_name, make) => {
       { t: 3000, version: 'v1', score: 0.3, drifted: false },
       { t: 4000, version: 'v1', score: 0.4, drifted: true },
     ]);
+    // another replica's check within the gap is not stored; the next one after it is
+    const sample = (t: number) => ({ t, version: 'v1', score: 0.5, drifted: false });
+    expect(await store.recordDriftSample('brian', sample(4500), 1000)).toBe(false);
+    expect(await store.recordDriftSample('brian', sample(5000), 1000)).toBe(true);
+    expect((await store.driftSamples('brian', 10)).map((x) => x.t)).toEqual([1000, 2000, 3000, 4000, 5000]);
   });
 
   it('stores how each move was entered and counts a bot’s recent moves by input method', async () => {
@@ -324,6 +333,64 @@ describe('PostgreSQL store', () => {
     expect((await a.getRounds('race')).map((r) => r.round)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
+  it('stores one drift sample when several replicas check a bot at once', async () => {
+    const url = await freshPgUrl();
+    const stores = await Promise.all(Array.from({ length: 3 }, () => PgStore.open({ url })));
+    open.push(...stores);
+    const stored = await Promise.all(
+      stores.map((s, i) =>
+        s.recordDriftSample('brian', { t: 10_000 + i, version: 'v1', score: 0.1, drifted: false }, 1000),
+      ),
+    );
+    expect(stored.filter(Boolean)).toHaveLength(1);
+    expect(await stores[0]!.driftSamples('brian', 10)).toHaveLength(1);
+  });
+
+  it('inserts rounds of several replicas side by side; an export page ends only after the inserts in flight', async () => {
+    const url = await freshPgUrl();
+    const [a, b] = [await PgStore.open({ url }), await PgStore.open({ url })];
+    open.push(a, b);
+    const [slow, fast] = [game('slow'), game('fast')];
+    await a.createGame(slow);
+    await a.createGame(fast);
+    // replica a's insert takes the smaller id and stays open; replica b stores a larger id meanwhile
+    let commit!: () => void;
+    const committing = new Promise<void>((resolve) => (commit = resolve));
+    let inserted!: () => void;
+    const slowInserted = new Promise<void>((resolve) => (inserted = resolve));
+    const slowId = a.transaction(async (client) => {
+      await lockRoundsForInsert(client);
+      const id = await insertMove(
+        client,
+        move(slow, playRound(newGame('slow', 'razor'), 1, 'rock', 'paper'), 1),
+      );
+      inserted();
+      await committing;
+      return id;
+    });
+    await slowInserted;
+    const fastId = await b.recordMove(move(fast, playRound(newGame('fast', 'razor'), 1, 'rock', 'paper'), 2));
+    // the export waits for the open insert instead of ending a page at fastId without it
+    const until = b.exportEnd(0, 100);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await expect
+        .poll(
+          async () =>
+            (await client.query(`SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`))
+              .rowCount,
+        )
+        .toBe(1);
+    } finally {
+      await client.end();
+    }
+    commit();
+    expect(await slowId).toBeLessThan(fastId);
+    expect(await until).toBe(fastId);
+    expect((await b.exportPage(0, fastId, 100)).map((r) => r.gameId)).toEqual(['slow', 'fast']);
+  });
+
   it('commits queued moves in batches, in order, acknowledging each after its commit', async () => {
     const url = await freshPgUrl();
     const store = await PgStore.open({ url });
@@ -374,5 +441,47 @@ describe('PostgreSQL store', () => {
     await expect
       .poll(async () => (await store.getGame('r').catch(() => null))?.id, { timeout: 20_000 })
       .toBe('r');
+  });
+
+  it('opens while the server is away, answers DatabaseUnavailableError, then migrates once it is back', async () => {
+    const url = await freshPgUrl();
+    await server.stop();
+    let store!: PgStore;
+    let recorder!: ServedVersionsRecorder;
+    try {
+      store = await PgStore.open({ url });
+      open.push(store);
+      expect(store.isMigrated).toBe(false);
+      await expect(store.ping()).rejects.toBeInstanceOf(DatabaseUnavailableError);
+      await expect(store.createGame(game('late'))).rejects.toBeInstanceOf(DatabaseUnavailableError);
+      // what is served while the database is away is recorded once it is back
+      recorder = new ServedVersionsRecorder(store, pino({ level: 'silent' }), 100);
+      recorder.record('brian', { Production: 'v3' }, 5000);
+    } finally {
+      await server.restart();
+    }
+    await expect
+      .poll(
+        () =>
+          store.ping().then(
+            () => true,
+            () => false,
+          ),
+        { timeout: 20_000 },
+      )
+      .toBe(true);
+    expect(store.isMigrated).toBe(true);
+    await store.createGame(game('late'));
+    expect((await store.getGame('late'))!.id).toBe('late');
+    await expect
+      .poll(async () => (await store.aliasChanges('brian', 10)).length, { timeout: 20_000 })
+      .toBe(1);
+    expect((await store.aliasChanges('brian', 10))[0]).toMatchObject({
+      alias: 'Production',
+      version: 'v3',
+      previous: null,
+      at: 5000,
+    });
+    recorder.close();
   });
 });

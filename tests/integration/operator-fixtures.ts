@@ -470,6 +470,10 @@ export interface RealGameServer {
   url: string;
   /** synthetic games of one player against `bot` through the public API, until at least `rounds` rounds were played */
   play(bot: string, player: SyntheticPlayerName, rounds: number, seed: number): Promise<void>;
+  /** stops copying the manifest ConfigMap into this server's directory (the server lags it) */
+  pauseManifests(): void;
+  /** copies it again */
+  resumeManifests(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -480,18 +484,26 @@ export interface RealGameServer {
  */
 export async function startRealGameServer(
   env: OperatorEnv,
-  options: { config?: Partial<AppConfig>; seed?: number; namespace?: string } = {},
+  options: {
+    config?: Partial<AppConfig>;
+    seed?: number;
+    namespace?: string;
+    /** the address it listens on (default 127.0.0.1; its `url` names 127.0.0.1 either way) */
+    host?: string;
+  } = {},
 ): Promise<RealGameServer> {
   const base = mkdtempSync(path.join(env.dir, 'app-'));
   const manifestDir = path.join(base, 'manifests');
   mkdirSync(manifestDir, { recursive: true });
-  const sync = await startManifestSync({
-    kubeConfig: env.cp.kubeConfig,
-    namespace: options.namespace ?? NAMESPACE,
-    configMap: CONFIGMAP,
-    dir: manifestDir,
-    pollMs: 200,
-  });
+  const startSync = () =>
+    startManifestSync({
+      kubeConfig: env.cp.kubeConfig,
+      namespace: options.namespace ?? NAMESPACE,
+      configMap: CONFIGMAP,
+      dir: manifestDir,
+      pollMs: 200,
+    });
+  let sync = await startSync();
   let app: FastifyInstance | undefined;
   try {
     app = await buildApp({
@@ -514,7 +526,7 @@ export async function startRealGameServer(
         ...options.config,
       },
     });
-    await app.listen({ port: 0, host: '127.0.0.1' });
+    await app.listen({ port: 0, host: options.host ?? '127.0.0.1' });
   } catch (err) {
     sync.stop();
     await app?.close();
@@ -532,6 +544,13 @@ export async function startRealGameServer(
       for (let s = seed; played < rounds; s++) {
         played += (await simulate({ url, games: 10, bots: [bot], players: [player], seed: s })).rounds;
       }
+    },
+    pauseManifests() {
+      sync.stop();
+    },
+    async resumeManifests() {
+      sync.stop();
+      sync = await startSync();
     },
     async stop() {
       sync.stop();

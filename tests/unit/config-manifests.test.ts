@@ -681,6 +681,17 @@ describe('config/grafana', () => {
     expect(uses('rpsq_move_duration_seconds_bucket')).toBe(true);
     expect(uses('rpsq_move_inputs_total')).toBe(true);
   });
+
+  it('aggregates the gauges every replica reports alike with max, never sum (the counters sum)', () => {
+    const sameOnEveryReplica = ['rpsq_served_model_info', 'rps_drift_score', 'rps_drift_detected'];
+    for (const metric of sameOnEveryReplica) {
+      const queries = exprs.filter((e) => e.includes(metric));
+      expect(queries.length, metric).toBeGreaterThan(0);
+      for (const e of queries)
+        expect(e, metric).toMatch(new RegExp(`^max by \\([a-z, ]+\\) \\(${metric}\\b`));
+    }
+    expect(exprs.some((e) => /^sum by .*rpsq_games_started_total/.test(e))).toBe(true);
+  });
 });
 
 describe('config/argocd', () => {

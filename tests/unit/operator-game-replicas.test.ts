@@ -41,6 +41,22 @@ describe('mergeReplicaReports', () => {
     ]);
     expect(missing!.manifest).toBe('absent');
     expect(missing!.lastError).toMatch(/replica b does not list brian/);
+    // the lagging replica is named whichever replica's report the merge starts from
+    for (const lagging of ['a', 'b']) {
+      const [lags] = mergeReplicaReports(
+        ['a', 'b'].map((endpoint) => ({
+          endpoint,
+          models: [
+            endpoint === lagging
+              ? { ...report('v1'), manifest: 'absent' as const, aliases: {} }
+              : report('v1'),
+          ],
+        })),
+      );
+      expect(lags!.manifest).toBe('absent');
+      expect(lags!.lastError).toMatch(new RegExp(`replica ${lagging} has not read the manifest`));
+      expect(lags!.lastError).not.toMatch(new RegExp(`replica ${lagging === 'a' ? 'b' : 'a'}`));
+    }
   });
 });
 
