@@ -26,6 +26,8 @@ const model: RpsModel = {
     algorithm: 'mlp',
     hyperparameters: { hiddenUnits: [8] },
     training: {
+      minNewEvents: 500,
+      minTotalEvents: 1000,
       seed: 7,
       maxEvents: 1000,
       bootstrapGames: 20,
@@ -33,6 +35,7 @@ const model: RpsModel = {
       activeDeadlineSeconds: 600,
       ttlSecondsAfterFinished: 60,
     },
+    retention: { keepVersions: 5, deleteArtifactsOnDelete: false },
     serving: { deploymentName: 'game' },
   },
 };

@@ -5,7 +5,7 @@ import {
   trainingJob,
   type TrainingJobSettings,
 } from '../../operator/decisions/training-job.ts';
-import type { RpsModel } from '../../operator/resources.ts';
+import type { RpsModel, RpsModelSpec } from '../../operator/resources.ts';
 import { restrictedViolations } from '../support/pod-security.ts';
 
 // The training Job's pod runs in a namespace that enforces Pod Security `restricted`
@@ -19,7 +19,7 @@ const settings: TrainingJobSettings = {
   s3Bucket: 'rps-models',
 };
 
-function model(training: NonNullable<RpsModel['spec']['training']> = {}): RpsModel {
+function model(training: RpsModelSpec['training'] = {}): RpsModel {
   return {
     apiVersion: 'rpsquest.dev/v1alpha1',
     kind: 'RpsModel',
