@@ -4,7 +4,7 @@ import { findCondition } from '../../operator/decisions/conditions.ts';
 import type { Job } from '../../operator/decisions/training-job.ts';
 import { MODEL_STEPS, reconcileRpsModel, runSteps } from '../../operator/reconcilers/rps-model.ts';
 import { ModelState, type Step } from '../../operator/reconcilers/rps-model/state.ts';
-import type { RpsModel } from '../../operator/resources.ts';
+import type { RpsModel, TrainingStatus } from '../../operator/resources.ts';
 import { fakeContext, servingModel, storedModel, type FakeOptions } from './operator-fake-context.ts';
 
 const step =
@@ -115,6 +115,19 @@ const trainingJob = (version: string, condition: 'Complete' | 'Failed'): Job => 
   },
 });
 
+/** The model with `version` allocated by a train-now request (and the fields given). */
+function training(model: RpsModel, version: string, more: TrainingStatus = {}): RpsModel {
+  const status = model.status!;
+  status.training = {
+    ...status.training,
+    version,
+    job: `logan-train-${version}`,
+    trigger: 'trainNow',
+    ...more,
+  };
+  return model;
+}
+
 describe('the RpsModel reconciler against fake clients', () => {
   it('writes the status that allocates v1 before it creates the Job, and leaves the other steps to the next reconcile', async () => {
     const model = storedModel();
@@ -136,16 +149,11 @@ describe('the RpsModel reconciler against fake clients', () => {
   });
 
   it('replaces a failed Job only after the retry was written to status', async () => {
-    const model = servingModel(['v1']);
-    model.status!.training = {
-      ...model.status!.training,
-      version: 'v2',
-      job: 'logan-train-v2',
-      trigger: 'trainNow',
+    const model = training(servingModel(['v1']), 'v2', {
       attempts: 1,
       lastFailedJobUid: 'job-v2',
       nextRetryTime: '2025-12-31T23:30:00.000Z',
-    };
+    });
     const { ctx, calls, statusWrites } = fakeContext({
       models: [model],
       jobs: [trainingJob('v2', 'Failed')],
@@ -162,13 +170,7 @@ describe('the RpsModel reconciler against fake clients', () => {
   });
 
   it('while the object store is down, says so in status, still runs the later steps, then throws the store error', async () => {
-    const model = servingModel(['v1']);
-    model.status!.training = {
-      ...model.status!.training,
-      version: 'v2',
-      job: 'logan-train-v2',
-      trigger: 'trainNow',
-    };
+    const model = training(servingModel(['v1']), 'v2');
     const down = new ArtifactStoreError('connect ECONNREFUSED 127.0.0.1:9000');
     const { ctx, calls, statusWrites } = fakeContext({
       models: [model],
