@@ -103,6 +103,6 @@ export async function recover(state: ModelState, version: string): Promise<StepR
   }
   if (exists) return register(state, version, undefined);
   await launch(state, version, state.status.training?.trigger ?? 'created', state.status.training);
-  // status is not written: it allocated the version before, and the Job's events say the rest
+  // no status write: an earlier one allocated the version; the next reconcile follows the Job
   return { done: true, requeueAfterMs: JOB_STARTED_POLL_MS };
 }

@@ -1,5 +1,10 @@
 import { setCondition, type ConditionInput } from '../../decisions/conditions.ts';
-import { DEFAULT_ENTRY_ALIAS, DEFAULT_TRAFFIC_SPLIT, policySettings } from '../../decisions/promotion.ts';
+import {
+  DEFAULT_ENTRY_ALIAS,
+  DEFAULT_TRAFFIC_SPLIT,
+  policySettings,
+  type PolicySettings,
+} from '../../decisions/promotion.ts';
 import { governingPolicy } from '../../decisions/selection.ts';
 import { DEFAULT_TRIGGER_POLL_MS } from '../../decisions/trigger-episode.ts';
 import type { OperatorContext } from '../../context.ts';
@@ -43,12 +48,10 @@ interface PendingEvent {
 }
 
 /** The settings a model takes from its governing PromotionPolicy (the defaults without one). */
-export interface ModelSettings {
-  trafficSplit: { Production: number; B: number };
-  newVersionAlias: typeof DEFAULT_ENTRY_ALIAS;
-  entryGate: ReturnType<typeof policySettings>['entryGate'];
-  intervalMs: number;
-}
+export type ModelSettings = Pick<
+  PolicySettings,
+  'trafficSplit' | 'newVersionAlias' | 'entryGate' | 'intervalMs'
+>;
 
 /**
  * The state of one reconcile of one RpsModel: the object as read, the status the steps compute
