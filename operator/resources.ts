@@ -92,8 +92,22 @@ export interface RpsModelSpec {
  * on them instead of repeating them.
  */
 export interface StoredRpsModelSpec extends RpsModelSpec {
-  training: NonNullable<RpsModelSpec['training']> & { minNewEvents: number; minTotalEvents: number };
+  featureSet: FeatureSetName;
+  hyperparameters: Record<string, unknown>;
+  training: NonNullable<RpsModelSpec['training']> & {
+    minNewEvents: number;
+    minTotalEvents: number;
+    maxEvents: number;
+    bootstrapGames: number;
+    syntheticStride: number;
+    seed: number;
+    suspend: boolean;
+    backoffLimit: number;
+    activeDeadlineSeconds: number;
+    ttlSecondsAfterFinished: number;
+  };
   retention: { keepVersions: number; deleteArtifactsOnDelete: boolean };
+  serving: { deploymentName: string };
 }
 
 /** One entry of spec.training.triggers (the API server fills no defaults: see decisions/). */

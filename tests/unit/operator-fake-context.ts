@@ -5,6 +5,7 @@ import type { Job } from '../../operator/decisions/training-job.ts';
 import { trainingSpecHash } from '../../operator/decisions/training.ts';
 import type { Cache } from '../../operator/informer.ts';
 import { OperatorMetrics } from '../../operator/metrics.ts';
+import { storedSpec } from '../support/crd-defaults.ts';
 import type { PromotionPolicy, RpsModel, RpsModelStatus, VersionRecord } from '../../operator/resources.ts';
 
 // An OperatorContext whose boundaries (the API server, the object store, the game server, the
@@ -171,14 +172,11 @@ export function fakeContext(options: FakeOptions = {}) {
   return { ctx, calls, statusWrites, created, events, applied };
 }
 
-export const SPEC: RpsModel['spec'] = {
+export const SPEC = storedSpec({
   displayName: 'Logan',
   algorithm: 'logistic',
-  hyperparameters: {},
-  training: { minNewEvents: 500, minTotalEvents: 1000 },
-  retention: { keepVersions: 5, deleteArtifactsOnDelete: false },
   serving: { deploymentName: 'game' },
-};
+});
 
 export function version(name: string): VersionRecord {
   return {

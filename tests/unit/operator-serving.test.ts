@@ -9,6 +9,7 @@ import {
 } from '../../operator/decisions/serving.ts';
 import { failureMessage, jobView, trainingJob } from '../../operator/decisions/training-job.ts';
 import type { RpsModel } from '../../operator/resources.ts';
+import { storedSpec } from '../support/crd-defaults.ts';
 
 const model: RpsModel = {
   apiVersion: 'rpsquest.dev/v1alpha1',
@@ -21,13 +22,11 @@ const model: RpsModel = {
     generation: 1,
     creationTimestamp: 't',
   },
-  spec: {
+  spec: storedSpec({
     displayName: 'Brian',
     algorithm: 'mlp',
     hyperparameters: { hiddenUnits: [8] },
     training: {
-      minNewEvents: 500,
-      minTotalEvents: 1000,
       seed: 7,
       maxEvents: 1000,
       bootstrapGames: 20,
@@ -35,9 +34,8 @@ const model: RpsModel = {
       activeDeadlineSeconds: 600,
       ttlSecondsAfterFinished: 60,
     },
-    retention: { keepVersions: 5, deleteArtifactsOnDelete: false },
     serving: { deploymentName: 'game' },
-  },
+  }),
 };
 const sha = (c: string) => c.repeat(64);
 const versions = [

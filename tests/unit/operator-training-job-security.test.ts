@@ -6,6 +6,7 @@ import {
   type TrainingJobSettings,
 } from '../../operator/decisions/training-job.ts';
 import type { RpsModel, RpsModelSpec } from '../../operator/resources.ts';
+import { storedSpec } from '../support/crd-defaults.ts';
 import { restrictedViolations } from '../support/pod-security.ts';
 
 // The training Job's pod runs in a namespace that enforces Pod Security `restricted`
@@ -24,12 +25,7 @@ function model(training: RpsModelSpec['training'] = {}): RpsModel {
     apiVersion: 'rpsquest.dev/v1alpha1',
     kind: 'RpsModel',
     metadata: { name: 'logan', namespace: 'rps-quest', uid: 'uid-9', generation: 1 },
-    spec: {
-      displayName: 'Logan',
-      algorithm: 'logistic',
-      training,
-      serving: { deploymentName: 'rps-quest-game' },
-    },
+    spec: storedSpec({ displayName: 'Logan', algorithm: 'logistic', training }),
   } as RpsModel;
 }
 
