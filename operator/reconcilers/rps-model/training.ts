@@ -40,6 +40,7 @@ export async function training(state: ModelState): Promise<StepResult> {
       return result.done ? result : combine(triggers, result);
     }
     case 'start':
+      // the triggers' poll waits: the reconcile after the Job started checks them again
       return startTraining(state, action);
     default:
       return { requeueAfterMs: triggers.requeueAfterMs };
