@@ -86,6 +86,30 @@ export interface RpsModelSpec {
   aliases?: AliasMap;
 }
 
+/**
+ * The spec as the API server stores and returns it: the CRD's defaults are filled (`training`
+ * and `retention` default to `{}`, so their fields' defaults always apply), and the operator relies
+ * on them instead of repeating them.
+ */
+export interface StoredRpsModelSpec extends RpsModelSpec {
+  featureSet: FeatureSetName;
+  hyperparameters: Record<string, unknown>;
+  training: NonNullable<RpsModelSpec['training']> & {
+    minNewEvents: number;
+    minTotalEvents: number;
+    maxEvents: number;
+    bootstrapGames: number;
+    syntheticStride: number;
+    seed: number;
+    suspend: boolean;
+    backoffLimit: number;
+    activeDeadlineSeconds: number;
+    ttlSecondsAfterFinished: number;
+  };
+  retention: { keepVersions: number; deleteArtifactsOnDelete: boolean };
+  serving: { deploymentName: string };
+}
+
 /** One entry of spec.training.triggers (the API server fills no defaults: see decisions/). */
 export type TriggerSpec =
   | { type: 'schedule' }
@@ -227,7 +251,7 @@ export interface RpsModel {
   apiVersion: string;
   kind: 'RpsModel';
   metadata: ObjectMeta;
-  spec: RpsModelSpec;
+  spec: StoredRpsModelSpec;
   status?: RpsModelStatus;
 }
 

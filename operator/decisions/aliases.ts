@@ -145,6 +145,61 @@ export function aliasChanges(
   return out;
 }
 
+const REASON_TEXT: Record<AliasReason, string> = {
+  FirstVersion: 'the first version serves every alias',
+  NewVersion: 'a new version enters',
+  Pinned: 'pinned by spec.aliases',
+  Promoted: 'promoted',
+  Demoted: 'demoted',
+  Ranked: 'ranked by prediction accuracy',
+};
+
+/** One change of the aliases as status.aliasHistory and an Event record it. */
+export interface AliasChangeRecord {
+  entries: AliasHistoryEntry[];
+  /** Promoted, AliasPinned, AliasesRanked or AliasesChanged: the weightiest reason among the entries */
+  eventReason: string;
+  /** the entries grouped by target version and reason: `B, Shadow1: v1 → v2 (a new version enters)` */
+  note: string;
+}
+
+/** The history entries and Event text of moving the aliases from `from` to `to`; undefined when nothing moves. */
+export function aliasChangeRecord(
+  from: AliasMap,
+  to: AliasMap,
+  reasonOf: (alias: Alias, from: string | undefined, to: string) => AliasReason,
+  time: string,
+): AliasChangeRecord | undefined {
+  const entries = aliasChanges(
+    from,
+    to,
+    (alias, prev, next) => {
+      const reason = reasonOf(alias, prev, next);
+      return { reason, message: `${alias}: ${prev ?? 'none'} → ${next} (${REASON_TEXT[reason]})` };
+    },
+    time,
+  );
+  if (!entries.length) return undefined;
+  const reasons = new Set(entries.map((e) => e.reason));
+  const eventReason = reasons.has('Promoted')
+    ? 'Promoted'
+    : reasons.has('Pinned')
+      ? 'AliasPinned'
+      : reasons.has('Ranked')
+        ? 'AliasesRanked'
+        : 'AliasesChanged';
+  const groups = new Map<string, AliasHistoryEntry[]>();
+  for (const e of entries)
+    groups.set(`${e.to}|${e.reason}`, [...(groups.get(`${e.to}|${e.reason}`) ?? []), e]);
+  const note = [...groups.values()]
+    .map((g) => {
+      const prev = [...new Set(g.map((e) => e.from ?? 'none'))].join('/');
+      return `${g.map((e) => e.alias).join(', ')}: ${prev} → ${g[0]!.to} (${REASON_TEXT[g[0]!.reason]})`;
+    })
+    .join('; ');
+  return { entries, eventReason, note };
+}
+
 /** Appends to the history, keeping the newest `limit` entries. */
 export function appendHistory<T>(
   history: readonly T[] | undefined,

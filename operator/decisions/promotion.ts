@@ -1,12 +1,14 @@
-import { twoProportionZTest, type Alias, type VersionStats } from '../../core/index.ts';
+import { ALIASES, twoProportionZTest, type Alias, type VersionStats } from '../../core/index.ts';
 import type {
   AliasMap,
+  AliasReason,
   Arm,
   Decision,
   EntryAlias,
   Evaluation,
   EvaluationOutcome,
   PolicyMode,
+  PromotionPolicy,
   PromotionPolicySpec,
   VersionRecord,
 } from '../resources.ts';
@@ -205,6 +207,49 @@ export function evaluationOutcome(
     return 'AwaitingApproval';
   }
   return 'Pending';
+}
+
+/** An evaluation of the governing policy that the model reconciler applies to the model's aliases. */
+export interface PendingPromotion {
+  policy: string;
+  evaluation: Evaluation;
+  target: AliasMap;
+  /** Production changes; otherwise the challengers are only ranked anew */
+  promoted: boolean;
+  /** why each alias moves, for status.aliasHistory */
+  reasonOf: (alias: Alias) => AliasReason;
+}
+
+/**
+ * The governing policy's latest evaluation of the model when its outcome is `Pending` and every
+ * version of its target is still registered; else undefined.
+ */
+export function pendingPromotion(
+  policy: PromotionPolicy | undefined,
+  model: string,
+  aliases: AliasMap,
+  registered: ReadonlySet<string>,
+): PendingPromotion | undefined {
+  const ev = policy?.status?.models?.find((m) => m.model === model)?.lastEvaluation;
+  if (!policy || !ev) return undefined;
+  const s = policySettings(policy.spec);
+  if (evaluationOutcome(ev, s.mode, s.approve, aliases) !== 'Pending') return undefined;
+  const target = normalizeAliases(ev.target);
+  if (!ALIASES.every((a) => !target[a] || registered.has(target[a]))) return undefined;
+  const promoted = target.Production !== aliases.Production;
+  return {
+    policy: policy.metadata.name,
+    evaluation: ev,
+    target,
+    promoted,
+    reasonOf: (alias) =>
+      alias === 'Production' ? 'Promoted' : promoted && alias === 'B' ? 'Demoted' : 'Ranked',
+  };
+}
+
+/** The PromotionApplied Event note: who promoted what and why, then the alias changes it made. */
+export function promotionAppliedNote(p: PendingPromotion, changes: string): string {
+  return `${p.target.Production} promoted to Production by PromotionPolicy ${p.policy} (evaluation ${p.evaluation.id}): ${p.evaluation.reason}; ${changes}`;
 }
 
 const pair = (a: AliasMap) => `${a.Production ?? ''}/${a.B ?? ''}`;

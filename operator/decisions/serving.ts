@@ -1,4 +1,4 @@
-import { ALIASES, DEFAULT_FEATURE_SET, type ServingManifest } from '../../core/index.ts';
+import { ALIASES, type ServingManifest } from '../../core/index.ts';
 import type { AliasMap, RpsModel, VersionRecord } from '../resources.ts';
 
 /** What the game server reports for one bot at GET /api/v1/models (the part the operator compares). */
@@ -10,10 +10,8 @@ export interface ServedReport {
   lastError?: string;
 }
 
-export const DEFAULT_DEPLOYMENT = 'rps-quest-game';
-
 export function servingConfigMapName(model: RpsModel): string {
-  return `${model.spec.serving?.deploymentName ?? DEFAULT_DEPLOYMENT}-models`;
+  return `${model.spec.serving.deploymentName}-models`;
 }
 
 export function servingKey(model: RpsModel): string {
@@ -47,7 +45,7 @@ export function buildManifest(
     model: model.metadata.name,
     displayName: model.spec.displayName,
     algorithm: model.spec.algorithm,
-    featureSet: model.spec.featureSet ?? DEFAULT_FEATURE_SET,
+    featureSet: model.spec.featureSet,
     trafficSplit: { Production: trafficSplit.Production, B: trafficSplit.B },
     aliases: targets,
   };

@@ -1,4 +1,3 @@
-import { DEFAULT_FEATURE_SET } from '../../core/index.ts';
 import { MODEL_LABEL, VERSION_LABEL, type RpsModel, type TrainingTrigger } from '../resources.ts';
 import { trainJobName, type JobView } from './training.ts';
 
@@ -88,10 +87,10 @@ export function compareWith(model: RpsModel): { name: string; value: string }[] 
  * training.maxEvents (the trigger's own maxEvents), so that it learns the players who changed.
  */
 export function maxEventsFor(model: RpsModel, trigger: TrainingTrigger): number {
-  const training = model.spec.training ?? {};
+  const training = model.spec.training;
   const fired = training.triggers?.find((t) => t.type === trigger);
   const own = fired && fired.type !== 'schedule' ? fired.maxEvents : undefined;
-  return own ?? training.maxEvents ?? 200_000;
+  return own ?? training.maxEvents;
 }
 
 /** The Job of the trainer contract for one version of a model. */
@@ -102,23 +101,23 @@ export function trainingJob(
   settings: TrainingJobSettings,
 ): Job {
   const name = trainJobName(model.metadata.name, version);
-  const training = model.spec.training ?? {};
+  const training = model.spec.training;
   const labels = { ...TRAINER_LABELS, [MODEL_LABEL]: model.metadata.name, [VERSION_LABEL]: version };
   const env = [
     { name: 'RPS_MODEL', value: model.metadata.name },
     { name: 'RPS_VERSION', value: version },
     { name: 'RPS_ALGORITHM', value: model.spec.algorithm },
-    { name: 'RPS_FEATURE_SET', value: model.spec.featureSet ?? DEFAULT_FEATURE_SET },
+    { name: 'RPS_FEATURE_SET', value: model.spec.featureSet },
     ...(model.spec.search ? [{ name: 'RPS_SEARCH', value: JSON.stringify(model.spec.search) }] : []),
-    { name: 'RPS_HYPERPARAMETERS', value: JSON.stringify(model.spec.hyperparameters ?? {}) },
+    { name: 'RPS_HYPERPARAMETERS', value: JSON.stringify(model.spec.hyperparameters) },
     { name: 'RPS_DATA_URL', value: settings.dataUrl },
     { name: 'RPS_DATA_TOKEN', valueFrom: { secretKeyRef: { name: INTERNAL_SECRET, key: 'token' } } },
-    { name: 'RPS_SEED', value: String(training.seed ?? 42) },
+    { name: 'RPS_SEED', value: String(training.seed) },
     { name: 'RPS_MAX_EVENTS', value: String(maxEventsFor(model, trigger)) },
-    { name: 'RPS_MIN_TOTAL_EVENTS', value: String(training.minTotalEvents ?? 1000) },
-    { name: 'RPS_SYNTHETIC_STRIDE', value: String(training.syntheticStride ?? 1) },
+    { name: 'RPS_MIN_TOTAL_EVENTS', value: String(training.minTotalEvents) },
+    { name: 'RPS_SYNTHETIC_STRIDE', value: String(training.syntheticStride) },
     ...(training.inputs ? [{ name: 'RPS_INPUTS', value: training.inputs.join(',') }] : []),
-    { name: 'RPS_BOOTSTRAP_GAMES', value: String(training.bootstrapGames ?? 200) },
+    { name: 'RPS_BOOTSTRAP_GAMES', value: String(training.bootstrapGames) },
     { name: 'RPS_TRIGGER', value: trigger },
     // the offline evaluation: the trainer scores the current Production on the same held-out rounds
     ...compareWith(model),
@@ -147,9 +146,9 @@ export function trainingJob(
       ],
     },
     spec: {
-      backoffLimit: training.backoffLimit ?? 0,
-      activeDeadlineSeconds: training.activeDeadlineSeconds ?? 3600,
-      ttlSecondsAfterFinished: training.ttlSecondsAfterFinished ?? 3600,
+      backoffLimit: training.backoffLimit,
+      activeDeadlineSeconds: training.activeDeadlineSeconds,
+      ttlSecondsAfterFinished: training.ttlSecondsAfterFinished,
       template: {
         metadata: { labels },
         spec: {

@@ -27,6 +27,17 @@ export function retryDelay(
   return backoffDelay(attempt, base * 1000, (max ?? Math.max(3600, base)) * 1000);
 }
 
+/** The attempt a failure (of the Job or of the registration after it) counts as, and when the next one starts. */
+export function failedAttempt(
+  training: TrainingStatus | undefined,
+  spec: RpsModelSpec['training'],
+  failedAt: Date,
+): { attempts: number; nextRetryTime: string } {
+  const attempts = (training?.attempts ?? 0) + 1;
+  const delay = retryDelay(attempts, spec);
+  return { attempts, nextRetryTime: new Date(failedAt.getTime() + delay).toISOString() };
+}
+
 /** A training Job as the decision sees it. */
 export interface JobView {
   name: string;
@@ -175,11 +186,13 @@ export function decideTraining(input: TrainingInput): TrainingAction {
       return { kind: 'register', version: t.version, job };
     if (job) {
       if (job.state === 'failed' && job.uid !== t.lastFailedJobUid) {
-        const attempts = (t.attempts ?? 0) + 1;
         const failedAt = job.finishedAt ? new Date(job.finishedAt) : now;
-        const delay = retryDelay(attempts, spec.training);
-        const retryAt = new Date(failedAt.getTime() + delay).toISOString();
-        return { kind: 'recordFailure', version: t.version, job, attempts, nextRetryTime: retryAt };
+        return {
+          kind: 'recordFailure',
+          version: t.version,
+          job,
+          ...failedAttempt(t, spec.training, failedAt),
+        };
       }
       const failed = (at: string) =>
         failureNote(t.version!, t.attempts ?? 1, t.lastFailureMessage ?? 'no message', at);

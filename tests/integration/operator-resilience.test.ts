@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMinio } from '../../hack/harness/index.ts';
 import type { Manager } from '../../operator/manager.ts';
-import { CLEANUP_DEADLINE_MS } from '../../operator/reconcilers/rps-model.ts';
+import { CLEANUP_DEADLINE_MS } from '../../operator/reconcilers/rps-model/finalize.ts';
 import {
   NAMESPACE,
   apply,

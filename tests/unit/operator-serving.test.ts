@@ -9,6 +9,7 @@ import {
 } from '../../operator/decisions/serving.ts';
 import { failureMessage, jobView, trainingJob } from '../../operator/decisions/training-job.ts';
 import type { RpsModel } from '../../operator/resources.ts';
+import { storedSpec } from '../support/crd-defaults.ts';
 
 const model: RpsModel = {
   apiVersion: 'rpsquest.dev/v1alpha1',
@@ -21,7 +22,7 @@ const model: RpsModel = {
     generation: 1,
     creationTimestamp: 't',
   },
-  spec: {
+  spec: storedSpec({
     displayName: 'Brian',
     algorithm: 'mlp',
     hyperparameters: { hiddenUnits: [8] },
@@ -34,7 +35,7 @@ const model: RpsModel = {
       ttlSecondsAfterFinished: 60,
     },
     serving: { deploymentName: 'game' },
-  },
+  }),
 };
 const sha = (c: string) => c.repeat(64);
 const versions = [

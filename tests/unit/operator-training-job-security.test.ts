@@ -5,7 +5,8 @@ import {
   trainingJob,
   type TrainingJobSettings,
 } from '../../operator/decisions/training-job.ts';
-import type { RpsModel } from '../../operator/resources.ts';
+import type { RpsModel, RpsModelSpec } from '../../operator/resources.ts';
+import { storedSpec } from '../support/crd-defaults.ts';
 import { restrictedViolations } from '../support/pod-security.ts';
 
 // The training Job's pod runs in a namespace that enforces Pod Security `restricted`
@@ -19,17 +20,12 @@ const settings: TrainingJobSettings = {
   s3Bucket: 'rps-models',
 };
 
-function model(training: NonNullable<RpsModel['spec']['training']> = {}): RpsModel {
+function model(training: RpsModelSpec['training'] = {}): RpsModel {
   return {
     apiVersion: 'rpsquest.dev/v1alpha1',
     kind: 'RpsModel',
     metadata: { name: 'logan', namespace: 'rps-quest', uid: 'uid-9', generation: 1 },
-    spec: {
-      displayName: 'Logan',
-      algorithm: 'logistic',
-      training,
-      serving: { deploymentName: 'rps-quest-game' },
-    },
+    spec: storedSpec({ displayName: 'Logan', algorithm: 'logistic', training }),
   } as RpsModel;
 }
 

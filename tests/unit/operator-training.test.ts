@@ -8,14 +8,15 @@ import {
 } from '../../operator/decisions/training.ts';
 import { compareWith, maxEventsFor } from '../../operator/decisions/training-job.ts';
 import type { RpsModel, RpsModelSpec, RpsModelStatus } from '../../operator/resources.ts';
+import { storedSpec } from '../support/crd-defaults.ts';
 
 const created = '2025-03-01T00:00:00.000Z';
-const spec: RpsModelSpec = {
+const spec = storedSpec({
   displayName: 'Logan',
   algorithm: 'logistic',
   hyperparameters: { epochs: 3 },
   training: { retryDelaySeconds: 10, maxRetryDelaySeconds: 60 },
-};
+});
 const hash = trainingSpecHash(spec);
 const v = (name: string) => ({
   name,
@@ -40,7 +41,7 @@ function model(
       creationTimestamp: created,
       ...(over.annotations ? { annotations: over.annotations } : {}),
     },
-    spec: { ...spec, ...over.spec, training: { ...spec.training, ...over.spec?.training } },
+    spec: storedSpec({ ...spec, ...over.spec, training: { ...spec.training, ...over.spec?.training } }),
     status,
   };
 }
