@@ -23,7 +23,7 @@ export const DEFAULT_BOTS: readonly BotDefinition[] = [
   { model: 'logan', displayName: 'Logan', algorithm: 'logistic' },
 ];
 
-export const DEFAULT_SPLIT = { Production: 50, B: 50 } as const;
+const DEFAULT_SPLIT = { Production: 50, B: 50 } as const;
 
 /** A version's metadata.json, shared by every alias serving that version. */
 export interface VersionMetadata {
