@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { GameError } from '../core/index.ts';
+import { GameError, type ErrorReply } from '../core/index.ts';
 import { DatabaseUnavailableError } from './db/store.ts';
 import { DomainError, type DomainErrorCode } from './domain-error.ts';
 import { HttpError } from './http-error.ts';
@@ -25,19 +25,20 @@ function send(
   code?: string,
   details: Record<string, unknown> = {},
 ): FastifyReply {
-  return reply.code(statusCode).send({
+  const body: ErrorReply = {
     statusCode,
     error: STATUS_CODES[statusCode] ?? 'Error',
     message,
     ...(code ? { code } : {}),
     ...details,
-  });
+  };
+  return reply.code(statusCode).send(body);
 }
 
 /**
- * Every error as `{ statusCode, error, message, code?, ...details }`: schema violations and domain
- * errors by their code (ERROR_STATUS), HTTP-layer errors by their status; anything else is a 500
- * whose details stay in the log.
+ * Every error as an ErrorReply, `{ statusCode, error, message, code?, ...details }`: schema
+ * violations and domain errors by their code (ERROR_STATUS), HTTP-layer errors by their status;
+ * anything else is a 500 whose details stay in the log.
  */
 export function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (err.validation) {
