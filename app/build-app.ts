@@ -1,9 +1,7 @@
-import { STATUS_CODES } from 'node:http';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
-  type FastifyError,
   type FastifyInstance,
   type FastifyServerOptions,
 } from 'fastify';
@@ -14,9 +12,10 @@ import { GameStore } from './db/game-store.ts';
 import { InlineWriter, ThreadWriter, type GameWriter } from './db/move-writer.ts';
 import { PgStore } from './db/pg-store.ts';
 import { PgBatchWriter } from './db/pg-writer.ts';
-import { DatabaseUnavailableError, SqliteStore, type Store } from './db/store.ts';
+import { SqliteStore, type Store } from './db/store.ts';
 import { DriftMonitor } from './drift-monitor.ts';
-import { GameService, HttpError } from './game-service.ts';
+import { errorHandler } from './error-handler.ts';
+import { GameService } from './game-service.ts';
 import { createMetrics, type AppMetrics } from './metrics.ts';
 import { botsRoutes } from './routes/bots.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
@@ -29,8 +28,7 @@ import { webUiRoutes } from './routes/web-ui.ts';
 import { ManifestWatcher } from './serving/manifest-watcher.ts';
 import { ModelCache } from './serving/model-cache.ts';
 import { ServedVersionsRecorder } from './served-versions.ts';
-import { ModelRegistry, UnknownBotError } from './serving/model-registry.ts';
-import { describeValidationError } from './validation-message.ts';
+import { ModelRegistry } from './serving/model-registry.ts';
 
 export interface BuildAppOptions {
   /** merged over the defaults of `loadConfig({})`, except that the database defaults to `:memory:` */
@@ -170,55 +168,7 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   });
   app.decorate('rps', { config, db, store, writer, registry, games, metrics, drift, watcher, modelsLoaded });
 
-  app.setErrorHandler((err: FastifyError, req, reply) => {
-    if (err.validation) {
-      return reply.code(400).send({
-        statusCode: 400,
-        error: 'Bad Request',
-        code: 'VALIDATION',
-        message: describeValidationError(err, req),
-      });
-    }
-    if (err instanceof DatabaseUnavailableError) {
-      req.log.warn({ err: err.message }, 'database unavailable');
-      return reply.code(503).header('retry-after', '1').send({
-        statusCode: 503,
-        error: STATUS_CODES[503],
-        code: 'DATABASE_UNAVAILABLE',
-        message: 'the game database is unavailable; retry shortly',
-      });
-    }
-    if (err instanceof HttpError || err instanceof UnknownBotError) {
-      const statusCode = err.statusCode;
-      const code = err instanceof HttpError ? err.code : 'UNKNOWN_BOT';
-      const details =
-        err instanceof HttpError ? err.details : { bots: registry.list().map((b) => b.displayName) };
-      return reply.code(statusCode).send({
-        statusCode,
-        error: STATUS_CODES[statusCode] ?? 'Error',
-        message: err.message,
-        ...(code ? { code } : {}),
-        ...details,
-      });
-    }
-    const gameCode = (err as { code?: string }).code;
-    if (gameCode === 'GAME_FINISHED' || gameCode === 'ROUND_OUT_OF_ORDER' || gameCode === 'INVALID_MOVE') {
-      const statusCode = gameCode === 'INVALID_MOVE' ? 400 : 409;
-      return reply
-        .code(statusCode)
-        .send({ statusCode, error: STATUS_CODES[statusCode], code: gameCode, message: err.message });
-    }
-    const statusCode = err.statusCode ?? 500;
-    if (statusCode >= 500) {
-      req.log.error({ err }, 'request failed');
-      return reply
-        .code(statusCode)
-        .send({ statusCode, error: STATUS_CODES[statusCode], message: 'internal error' });
-    }
-    return reply
-      .code(statusCode)
-      .send({ statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message: err.message });
-  });
+  app.setErrorHandler(errorHandler);
 
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send({

@@ -1,8 +1,8 @@
-import { ALIASES, type Alias, type Algorithm } from '../core/index.ts';
+import { ALIASES, type Alias, type Algorithm, type BotDrift } from '../core/index.ts';
 import { twoProportionZTest } from '../core/index.ts';
 import type { AliasChange } from './db/records.ts';
 import type { Store } from './db/store.ts';
-import type { DriftMonitor, DriftReply } from './drift-monitor.ts';
+import type { DriftMonitor } from './drift-monitor.ts';
 import type { ModelRegistry } from './serving/model-registry.ts';
 
 /** predictions read per version for the accuracy chart */
@@ -68,7 +68,7 @@ export interface DashboardBot {
   accuracy: { bucketSize: number; series: AccuracySeries[] };
   abTest: AbTest | null;
   drift: {
-    current: DriftReply;
+    current: BotDrift;
     history: { t: number; score: number | null }[];
   };
   /** how the bot's moves among the last INPUT_WINDOW rounds stored were entered */

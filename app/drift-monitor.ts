@@ -4,6 +4,7 @@ import {
   OPENING_ROUNDS,
   driftReport,
   featureBatch,
+  type BotDrift,
   type FeatureBatch,
 } from '../core/index.ts';
 import type { DriftSample } from './db/records.ts';
@@ -28,33 +29,6 @@ export interface DriftSettings {
   minReferenceRows: number;
   /** how often the background check runs */
   intervalMs: number;
-}
-
-/** GET /api/v1/stats/drift?model= (the operator reads it). */
-export interface DriftReply {
-  model: string;
-  /** the version Production serves; its metadata.json holds the reference */
-  version: string | null;
-  drifted: boolean;
-  insufficientData: boolean;
-  /** the largest PSI (move distribution and binned features) */
-  score: number;
-  threshold: number;
-  statistic: 'psi';
-  rows: number;
-  /** the training rows the reference was computed from (0 without one): small references are noisy */
-  referenceRows: number;
-  moveDistribution: {
-    reference: number[];
-    recent: number[];
-    psi: number;
-    chiSquare: number;
-    pValue: number;
-  };
-  /** largest PSI first */
-  features: { name: string; psi: number }[];
-  /** what changed most: the five largest standardised mean shifts |recent − reference| / reference std */
-  meanShift: { name: string; z: number }[];
 }
 
 export type { DriftSample } from './db/records.ts';
@@ -107,7 +81,7 @@ function moveShares(batch: FeatureBatch): number[] {
  * background checks add to the one history; they all read the same rounds).
  */
 export class DriftMonitor {
-  private readonly latest = new Map<string, DriftReply>();
+  private readonly latest = new Map<string, BotDrift>();
   private readonly lastVersion = new Map<string, string>();
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
@@ -123,10 +97,10 @@ export class DriftMonitor {
   ) {}
 
   /** Computes the drift of one bot now; with every player's rounds it also updates the gauges. */
-  async check(model: string, excludeSynthetic = false): Promise<DriftReply> {
+  async check(model: string, excludeSynthetic = false): Promise<BotDrift> {
     const { version, reference } = await this.registry.productionReference(model);
     const batch = await recentBatch(this.store, model, this.settings.windowRounds, excludeSynthetic);
-    let reply: DriftReply;
+    let reply: BotDrift;
     if (!reference || batch.rows === 0) {
       // nothing to compare (no rows make no distribution): no conclusion, and no score
       reply = {
@@ -181,14 +155,14 @@ export class DriftMonitor {
   }
 
   /** Every bot's drift, computed now. */
-  async checkAll(excludeSynthetic = false): Promise<DriftReply[]> {
-    const replies: DriftReply[] = [];
+  async checkAll(excludeSynthetic = false): Promise<BotDrift[]> {
+    const replies: BotDrift[] = [];
     for (const bot of this.registry.list()) replies.push(await this.check(bot.model, excludeSynthetic));
     return replies;
   }
 
   /** The last computed drift of a bot (every player's rounds), computed now if there is none. */
-  async current(model: string): Promise<DriftReply> {
+  async current(model: string): Promise<BotDrift> {
     return this.latest.get(model) ?? this.check(model);
   }
 
@@ -197,7 +171,7 @@ export class DriftMonitor {
     return this.store.driftSamples(model, HISTORY_LIMIT);
   }
 
-  private publish(reply: DriftReply): void {
+  private publish(reply: BotDrift): void {
     const bot = reply.model;
     this.latest.set(bot, reply);
     const previous = this.lastVersion.get(bot);
@@ -214,7 +188,7 @@ export class DriftMonitor {
   }
 
   /** Stores the sample unless another replica stored one within most of an interval. */
-  private async record(reply: DriftReply): Promise<void> {
+  private async record(reply: BotDrift): Promise<void> {
     await this.store.recordDriftSample(
       reply.model,
       {

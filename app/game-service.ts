@@ -13,99 +13,24 @@ import {
   newGame,
   playRound,
   roundValues,
+  type GameReply,
   type GameState,
   type InputMethod,
   type Move,
+  type MoveReply,
   type PlayedRound,
   type Probabilities,
   type RoundValues,
+  type StartGameBody,
+  type StartGameReply,
   type Winner,
 } from '../core/index.ts';
 import { MoveConflictError, type GameRecord, type PredictionRecord } from './db/records.ts';
 import type { GameWriter } from './db/move-writer.ts';
 import type { Store } from './db/store.ts';
+import { DomainError } from './domain-error.ts';
 import type { AppMetrics } from './metrics.ts';
 import type { ModelRegistry } from './serving/model-registry.ts';
-
-/** An error the HTTP layer turns into a JSON answer with this status. */
-export class HttpError extends Error {
-  constructor(
-    readonly statusCode: number,
-    message: string,
-    readonly code?: string,
-    /** extra fields of the error body, e.g. the round a game expects */
-    readonly details?: Record<string, unknown>,
-  ) {
-    super(message);
-    this.name = 'HttpError';
-  }
-}
-
-export interface StartGameInput {
-  bot: string;
-  player?: string | undefined;
-  synthetic?: boolean | undefined;
-}
-
-export interface StartedGame {
-  gameId: string;
-  bot: string;
-  displayName: string;
-  round: 1;
-  values: RoundValues;
-  playerScore: number;
-  botScore: number;
-  playerHp: number;
-  botHp: number;
-}
-
-export interface MoveOutcome {
-  gameId: string;
-  round: number;
-  playerMove: Move;
-  botMove: Move;
-  result: PlayedRound['result'];
-  playerGain: number;
-  botGain: number;
-  playerScore: number;
-  botScore: number;
-  playerHp: number;
-  botHp: number;
-  nextRound: number | null;
-  nextValues: RoundValues | null;
-  finished: boolean;
-  winner: Winner | null;
-  /** only once the game has finished: which alias and version played it (null: no model) */
-  alias?: string | null;
-  version?: string | null;
-}
-
-export interface RoundView extends PlayedRound {
-  playerGain: number;
-  botGain: number;
-}
-
-export interface GameView {
-  gameId: string;
-  bot: string;
-  displayName: string;
-  player: string | null;
-  synthetic: boolean;
-  round: number | null;
-  values: RoundValues | null;
-  playerScore: number;
-  botScore: number;
-  playerHp: number;
-  botHp: number;
-  finished: boolean;
-  winner: Winner | null;
-  rounds: RoundView[];
-  createdAt: string;
-  /** only once finished */
-  gambit?: string;
-  alias?: string | null;
-  version?: string | null;
-}
 
 interface LiveGame {
   record: GameRecord;
@@ -120,20 +45,15 @@ interface LiveGame {
 
 const CACHE_LIMIT = 20_000;
 
-function finishedError(gameId: string, winner: Winner | null): HttpError {
+function finishedError(gameId: string, winner: Winner | null): DomainError {
   const who = winner === 'tie' ? 'a tie' : `${winner} won`;
-  return new HttpError(
-    409,
-    `game ${gameId} has finished (${who}); it accepts no more moves`,
-    'GAME_FINISHED',
-  );
+  return new DomainError('GAME_FINISHED', `game ${gameId} has finished (${who}); it accepts no more moves`);
 }
 
-function outOfOrderError(gameId: string, expected: number, got: number): HttpError {
-  return new HttpError(
-    409,
-    `round ${got} is out of order: game ${gameId} expects round ${expected}`,
+function outOfOrderError(gameId: string, expected: number, got: number): DomainError {
+  return new DomainError(
     'ROUND_OUT_OF_ORDER',
+    `round ${got} is out of order: game ${gameId} expects round ${expected}`,
     { expectedRound: expected },
   );
 }
@@ -181,13 +101,13 @@ export class GameService {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  async startGame(input: StartGameInput): Promise<StartedGame> {
+  async startGame(input: StartGameBody): Promise<StartGameReply> {
     const bot = this.registry.resolve(input.bot);
     const synthetic = input.synthetic ?? false;
     const player = input.player?.trim() || null;
     if (synthetic && !isSyntheticPlayerName(player)) {
-      throw new HttpError(
-        400,
+      throw new DomainError(
+        'INVALID_SYNTHETIC_PLAYER',
         `a synthetic player must be named one of ${SYNTHETIC_PLAYER_NAMES.join(', ')} (got ${player === null ? 'no name' : `"${player}"`})`,
       );
     }
@@ -227,7 +147,7 @@ export class GameService {
     };
   }
 
-  async getGame(gameId: string): Promise<GameView> {
+  async getGame(gameId: string): Promise<GameReply> {
     const game = await this.load(gameId, true);
     const { record, state } = game;
     const next = state.finished ? null : state.rounds.length + 1;
@@ -256,7 +176,7 @@ export class GameService {
     round: number,
     readMove: () => Move,
     input: InputMethod = 'click',
-  ): Promise<MoveOutcome> {
+  ): Promise<MoveReply> {
     const started = performance.now();
     let game = await this.load(gameId, false);
     // a later round than the cache expects: another replica may have played the rounds between
@@ -378,7 +298,7 @@ export class GameService {
   }
 
   /** The stored result of `round` as a move response. */
-  private outcome(game: LiveGame, round: number): MoveOutcome {
+  private outcome(game: LiveGame, round: number): MoveReply {
     const { record, state } = game;
     const r = state.rounds[round - 1]!;
     const isLast = round === state.rounds.length;
@@ -407,7 +327,7 @@ export class GameService {
     const cached = fresh ? undefined : this.live.get(gameId);
     if (cached) return cached;
     let record = await this.store.getGame(gameId);
-    if (!record) throw new HttpError(404, `no game with id "${gameId}"`, 'GAME_NOT_FOUND');
+    if (!record) throw new DomainError('GAME_NOT_FOUND', `no game with id "${gameId}"`);
     let rounds = await this.store.getRounds(gameId);
     // two reads: a move stored between them (on another replica) shows as one round more than the
     // game row counts; read again until both agree (rounds only grow, so this ends)

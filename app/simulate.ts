@@ -6,10 +6,13 @@ import {
   SYNTHETIC_PLAYER_NAMES,
   createSyntheticPlayer,
   seededRandom,
-  type Move,
+  type MoveBody,
+  type MoveReply,
   type PlayedRound,
-  type RoundValues,
+  type StartGameBody,
+  type StartGameReply,
   type SyntheticPlayerName,
+  type VersionStatsReply,
   type Winner,
 } from '../core/index.ts';
 
@@ -30,19 +33,6 @@ export interface SimulateSummary {
   games: number;
   rounds: number;
   byBot: Record<string, { games: number; botWins: number }>;
-}
-
-interface MoveReply {
-  round: number;
-  playerMove: Move;
-  botMove: Move;
-  result: PlayedRound['result'];
-  playerScore: number;
-  botScore: number;
-  nextRound: number | null;
-  nextValues: RoundValues | null;
-  finished: boolean;
-  winner: Winner | null;
 }
 
 async function post<T>(url: string, body: unknown): Promise<T> {
@@ -70,21 +60,16 @@ async function playOne(
   random: () => number,
 ): Promise<{ rounds: number; winner: Winner | null }> {
   const player = createSyntheticPlayer(playerName, random);
-  const start = await post<{ gameId: string; values: RoundValues; round: number }>(
-    `${options.url}/api/v1/games`,
-    {
-      bot,
-      player: playerName,
-      synthetic: true,
-    },
-  );
+  const body: StartGameBody = { bot, player: playerName, synthetic: true };
+  const start = await post<StartGameReply>(`${options.url}/api/v1/games`, body);
   const previous: PlayedRound[] = [];
   let round = start.round;
   let values = start.values;
   let scores = { playerScore: 0, botScore: 0 };
   for (let i = 0; i < (options.maxRounds ?? 200); i++) {
     const move = player.next({ round, values, previous, ...scores });
-    const reply = await post<MoveReply>(`${options.url}/api/v1/games/${start.gameId}/moves`, { round, move });
+    const moveBody: MoveBody = { round, move };
+    const reply = await post<MoveReply>(`${options.url}/api/v1/games/${start.gameId}/moves`, moveBody);
     previous.push({
       round,
       playerMove: reply.playerMove,
@@ -140,7 +125,7 @@ export async function humanGamesSince(
     { headers: { authorization: `Bearer ${token}` } },
   );
   if (!res.ok) throw new Error(`stats for ${model} → ${res.status}: ${await res.text()}`);
-  const body = (await res.json()) as { finishedGames: number };
+  const body = (await res.json()) as VersionStatsReply;
   return body.finishedGames;
 }
 

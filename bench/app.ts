@@ -17,9 +17,9 @@ import {
   featureSet,
   seededRandom,
   SYNTHETIC_PLAYER_NAMES,
-  type Move,
+  type MoveReply,
   type PlayedRound,
-  type RoundValues,
+  type StartGameReply,
 } from '../core/index.ts';
 import { parseArgs } from 'node:util';
 import { freePort, startMinio, startProcess, waitFor, type Managed } from '../hack/harness/index.ts';
@@ -177,17 +177,6 @@ function post<T>(path: string, body: unknown, port = ports[turn++ % ports.length
   });
 }
 
-interface MoveReply {
-  playerMove: Move;
-  botMove: Move;
-  result: PlayedRound['result'];
-  playerScore: number;
-  botScore: number;
-  nextRound: number | null;
-  nextValues: RoundValues | null;
-  finished: boolean;
-}
-
 interface Phase {
   /** moves per second offered by all players together; null = closed loop (each player moves as soon as answered) */
   rate: number | null;
@@ -207,7 +196,7 @@ async function player(p: number, phase: Phase): Promise<void> {
   while (!phase.stop) {
     const name = SYNTHETIC_PLAYER_NAMES[p % SYNTHETIC_PLAYER_NAMES.length]!;
     const strategy = createSyntheticPlayer(name, random);
-    const start = await post<{ gameId: string; values: RoundValues }>('/api/v1/games', {
+    const start = await post<StartGameReply>('/api/v1/games', {
       bot: BOTS[p % 3],
       player: name,
       synthetic: true,

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ModelsReply } from '../core/index.ts';
 import { binary } from '../hack/harness/index.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -57,12 +58,7 @@ try {
     version ??= versions().find((v) => !known.includes(v));
     if (version && !registeredSeconds) registeredSeconds = (performance.now() - t1) / 1000;
     if (version) {
-      const models = (await (await fetch(`${info.gameUrl}/api/v1/models`)).json()) as {
-        models: {
-          model: string;
-          aliases: Record<string, { version: string; loaded: boolean } | undefined>;
-        }[];
-      };
+      const models = (await (await fetch(`${info.gameUrl}/api/v1/models`)).json()) as ModelsReply;
       const logan = models.models.find((m) => m.model === 'logan');
       if (Object.values(logan?.aliases ?? {}).some((a) => a?.version === version && a?.loaded)) break;
     }

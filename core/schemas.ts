@@ -15,7 +15,8 @@ export const ALGORITHMS: readonly Algorithm[] = Object.freeze(['mlp', 'gbdt', 'l
 
 const RESULTS: readonly RoundResult[] = ['win', 'lose', 'draw'];
 
-function StringEnum<T extends string>(values: readonly T[], description?: string) {
+/** A string that is one of `values` (JSON Schema `enum`), typed as their union. */
+export function StringEnum<T extends string>(values: readonly T[], description?: string) {
   return Type.Unsafe<T>({ type: 'string', enum: [...values], ...(description ? { description } : {}) });
 }
 
@@ -30,9 +31,10 @@ const S3Uri = Type.String({ pattern: '^s3://[^/]+/.+$', description: 's3://<buck
 const Timestamp = Type.String({ format: 'date-time' });
 const Count = Type.Integer({ minimum: 0 });
 const Score = Type.Number({ minimum: 0 });
-const MoveSchema = StringEnum<Move>(MOVES);
-const InputMethodSchema = StringEnum<InputMethod>(INPUT_METHODS);
-const AlgorithmSchema = StringEnum<Algorithm>(ALGORITHMS);
+export const MoveSchema = StringEnum<Move>(MOVES);
+export const InputMethodSchema = StringEnum<InputMethod>(INPUT_METHODS);
+export const RoundResultSchema = StringEnum<RoundResult>(RESULTS);
+export const AlgorithmSchema = StringEnum<Algorithm>(ALGORITHMS);
 const AliasSchema = StringEnum<Alias>(ALIASES);
 
 export const RoundValuesSchema = Type.Object({
@@ -157,7 +159,7 @@ export const ExportedRoundSchema = Type.Object({
   playerMove: MoveSchema,
   botMove: MoveSchema,
   values: RoundValuesSchema,
-  result: StringEnum<RoundResult>(RESULTS),
+  result: RoundResultSchema,
   playerScore: Score,
   botScore: Score,
   synthetic: Type.Boolean(),

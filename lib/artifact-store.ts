@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Client } from 'minio';
+import { backoffDelay } from './backoff.ts';
 
 /** Where the model artifacts live: an S3 endpoint (MinIO) and a bucket. */
 export interface ArtifactStoreConfig {
@@ -94,7 +95,7 @@ export class ArtifactStore {
       } catch (err) {
         if (!isTransient(err)) throw err;
         lastErr = err;
-        await new Promise((r) => setTimeout(r, this.backoffMs * 2 ** attempt));
+        await new Promise((r) => setTimeout(r, backoffDelay(attempt + 1, this.backoffMs)));
       }
     }
     throw new ArtifactStoreError(

@@ -1,32 +1,23 @@
-import { Type, type Static } from '@sinclair/typebox';
-import { VersionStatsSchema, assertValid, type VersionStats } from '../core/index.ts';
-import type { ServedReport } from './decisions/serving.ts';
-
-// The parts of the game server's answers the operator reads; validated on arrival.
-const AliasReportSchema = Type.Object({
-  version: Type.String(),
-  sha256: Type.String(),
-  loaded: Type.Boolean(),
-});
-const ModelsReplySchema = Type.Object({
-  models: Type.Array(
-    Type.Object({
-      model: Type.String(),
-      manifest: Type.Union([Type.Literal('present'), Type.Literal('absent')]),
-      trafficSplit: Type.Object({ Production: Type.Number(), B: Type.Number() }),
-      aliases: Type.Record(Type.String(), AliasReportSchema),
-      lastError: Type.Optional(Type.String()),
-    }),
-  ),
-});
-const VersionStatsReplySchema = Type.Object({
-  model: Type.String(),
-  since: Type.String(),
-  versions: Type.Array(VersionStatsSchema),
-});
-type VersionStatsReply = Static<typeof VersionStatsReplySchema>;
-
+import { Type } from '@sinclair/typebox';
+import {
+  BotDriftSchema,
+  MAX_EXPORT_LIMIT,
+  VersionStatsReplySchema,
+  assertValid,
+  type Alias,
+  type VersionStats,
+} from '../core/index.ts';
 import type { DriftObservation } from './decisions/drift-trigger.ts';
+import { ServedReportSchema, type ServedReport } from './decisions/serving.ts';
+
+// The parts of the game server's replies the operator reads, picked from their schemas in core and
+// validated on arrival.
+const ModelsPart = Type.Object({ models: Type.Array(ServedReportSchema) });
+const VersionStatsPart = Type.Pick(VersionStatsReplySchema, ['model', 'since', 'versions']);
+const DriftPart = Type.Composite([
+  Type.Pick(BotDriftSchema, ['version', 'drifted', 'insufficientData', 'score', 'threshold', 'rows']),
+  Type.Partial(Type.Pick(BotDriftSchema, ['referenceRows'])),
+]);
 
 export class GameServerError extends Error {
   constructor(message: string) {
@@ -34,8 +25,6 @@ export class GameServerError extends Error {
     this.name = 'GameServerError';
   }
 }
-
-const EXPORT_PAGE = 100_000;
 
 /**
  * Several replicas' reports as one, so that "served" means served by every ready replica: a model
@@ -78,7 +67,10 @@ export function mergeReplicaReports(
         out.trafficSplit = split; // differs from the others: at most one of them matches the manifest
         errors.push(`replica ${endpoint} splits ${split.Production}/${split.B}`);
       }
-      for (const alias of new Set([...Object.keys(out.aliases), ...Object.keys(report.aliases)])) {
+      for (const alias of new Set([
+        ...Object.keys(out.aliases),
+        ...Object.keys(report.aliases),
+      ]) as Set<Alias>) {
         const mine = out.aliases[alias];
         const theirs = report.aliases[alias];
         if (mine && theirs && mine.version === theirs.version && mine.sha256 === theirs.sha256) {
@@ -147,7 +139,7 @@ export class GameServerClient {
     if (this.cached && now - this.cached.at < (this.opts.cacheMs ?? 1000)) return this.cached.models;
     const ask = async (baseUrl: string) => {
       const res = await this.get('/api/v1/models', false, baseUrl);
-      return assertValid(ModelsReplySchema, await res.json(), `GET ${baseUrl}/api/v1/models reply`).models;
+      return assertValid(ModelsPart, await res.json(), `GET ${baseUrl}/api/v1/models reply`).models;
     };
     const models = (async () => {
       const replicas = this.opts.replicas ? await this.opts.replicas() : null;
@@ -175,38 +167,24 @@ export class GameServerClient {
   ): Promise<VersionStats[]> {
     const q = new URLSearchParams({ model, since, excludeSynthetic: String(!includeSyntheticPlayers) });
     const res = await this.get(`/api/v1/stats/versions?${q}`, true);
-    const body: VersionStatsReply = assertValid(
-      VersionStatsReplySchema,
-      await res.json(),
-      'GET /api/v1/stats/versions reply',
-    );
+    const body = assertValid(VersionStatsPart, await res.json(), 'GET /api/v1/stats/versions reply');
     return body.versions.filter((v) => v.model === model);
   }
 
   /** The drift check of one bot (GET /api/v1/stats/drift), the fields the drift trigger reads. */
   async drift(model: string): Promise<DriftObservation> {
-    const res = await this.get(`/api/v1/stats/drift?model=${encodeURIComponent(model)}`, true);
-    const body = (await res.json()) as Partial<DriftObservation>;
-    const number = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : NaN);
-    const observation: DriftObservation = {
-      version: typeof body.version === 'string' ? body.version : null,
-      drifted: body.drifted === true,
-      insufficientData: body.insufficientData === true,
-      score: number(body.score),
-      threshold: number(body.threshold),
-      rows: number(body.rows),
-      ...(typeof body.referenceRows === 'number' &&
-      Number.isInteger(body.referenceRows) &&
-      body.referenceRows > 0
-        ? { referenceRows: body.referenceRows }
-        : {}),
+    const path = `/api/v1/stats/drift?model=${encodeURIComponent(model)}`;
+    const res = await this.get(path, true);
+    const body = assertValid(DriftPart, await res.json(), `GET ${path} reply`);
+    return {
+      version: body.version,
+      drifted: body.drifted,
+      insufficientData: body.insufficientData,
+      score: body.score,
+      threshold: body.threshold,
+      rows: body.rows,
+      ...(body.referenceRows ? { referenceRows: body.referenceRows } : {}),
     };
-    if (Number.isNaN(observation.score) || Number.isNaN(observation.rows)) {
-      throw new GameServerError(
-        `GET /api/v1/stats/drift?model=${model}: reply lacks a numeric score or rows`,
-      );
-    }
-    return observation;
   }
 
   /** Rounds stored after event id `since`, counted up to `atLeast` (enough for a gate). */
@@ -214,7 +192,7 @@ export class GameServerClient {
     let count = 0;
     let cursor = since;
     while (count < atLeast) {
-      const limit = Math.min(EXPORT_PAGE, atLeast - count);
+      const limit = Math.min(MAX_EXPORT_LIMIT, atLeast - count);
       const res = await this.get(`/api/v1/export/events?since=${cursor}&limit=${limit}`, true);
       const text = await res.text();
       const lines = text.split('\n').filter((l) => l.trim() !== '').length;

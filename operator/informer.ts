@@ -1,6 +1,6 @@
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { backoffDelay } from './decisions/schedule.ts';
+import { backoffDelay } from '../lib/backoff.ts';
 import { objectKey } from './resources.ts';
 
 export type InformerEvent = 'add' | 'update' | 'delete';

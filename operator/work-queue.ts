@@ -1,4 +1,4 @@
-import { backoffDelay } from './decisions/schedule.ts';
+import { backoffDelay } from '../lib/backoff.ts';
 
 export interface ReconcileResult {
   /** reconcile this key again after this long (schedules, promotion intervals, polling) */

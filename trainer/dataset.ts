@@ -10,6 +10,7 @@ import {
   type PlayedRound,
 } from '../core/index.ts';
 import { sha256Hex } from '../lib/artifact-store.ts';
+import { backoffDelay } from '../lib/backoff.ts';
 
 /** One game of the dataset, with the exported events it came from (none for cold-start games). */
 export interface DatasetGame {
@@ -144,7 +145,7 @@ export async function readEventsFromServer(options: HttpSourceOptions): Promise<
         lastError = cause?.code ?? cause?.message ?? (err as Error).message;
       }
       res = undefined;
-      await new Promise((r) => setTimeout(r, backoffMs * 2 ** attempt));
+      await new Promise((r) => setTimeout(r, backoffDelay(attempt + 1, backoffMs)));
     }
     if (!res)
       throw new DatasetError(

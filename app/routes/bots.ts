@@ -1,22 +1,7 @@
-import { Type } from '@sinclair/typebox';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { BotsReplySchema } from '../../core/index.ts';
 import type { Store } from '../db/store.ts';
 import type { ModelRegistry } from '../serving/model-registry.ts';
-
-export const BotsReply = Type.Object({
-  bots: Type.Array(
-    Type.Object({
-      model: Type.String(),
-      displayName: Type.String(),
-      algorithm: Type.String(),
-      games: Type.Integer({ description: 'finished games against human players' }),
-      botWins: Type.Integer(),
-      playerWins: Type.Integer(),
-      ties: Type.Integer(),
-      winRate: Type.Union([Type.Number(), Type.Null()], { description: 'bot wins / finished human games' }),
-    }),
-  ),
-});
 
 export interface BotsRoutesOptions {
   registry: ModelRegistry;
@@ -25,17 +10,21 @@ export interface BotsRoutesOptions {
 }
 
 /** GET /api/v1/bots: the bots with their public win rates (games against human players). */
-export const botsRoutes: FastifyPluginAsync<BotsRoutesOptions> = async (
+export const botsRoutes: FastifyPluginAsyncTypebox<BotsRoutesOptions> = async (
   app,
   { registry, store, rateLimit },
 ) => {
-  app.get('/api/v1/bots', { config: { rateLimit }, schema: { response: { 200: BotsReply } } }, async () => {
-    const records = await store.botRecords();
-    return {
-      bots: registry.list().map((b) => {
-        const r = records.get(b.model) ?? { games: 0, botWins: 0, playerWins: 0, ties: 0 };
-        return { ...b, ...r, winRate: r.games ? r.botWins / r.games : null };
-      }),
-    };
-  });
+  app.get(
+    '/api/v1/bots',
+    { config: { rateLimit }, schema: { response: { 200: BotsReplySchema } } },
+    async () => {
+      const records = await store.botRecords();
+      return {
+        bots: registry.list().map((b) => {
+          const r = records.get(b.model) ?? { games: 0, botWins: 0, playerWins: 0, ties: 0 };
+          return { ...b, ...r, winRate: r.games ? r.botWins / r.games : null };
+        }),
+      };
+    },
+  );
 };

@@ -1,5 +1,5 @@
-import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import { dashboardData, type DashboardData } from '../dashboard.ts';
 import type { Store } from '../db/store.ts';
 import type { DriftMonitor } from '../drift-monitor.ts';
@@ -8,7 +8,6 @@ import type { ModelRegistry } from '../serving/model-registry.ts';
 export const DashboardQuery = Type.Object({
   excludeSynthetic: Type.Optional(Type.Boolean({ default: false })),
 });
-type DashboardQuery = Static<typeof DashboardQuery>;
 
 /** however many people watch, the data is computed at most this often */
 const CACHE_MS = 2000;
@@ -21,12 +20,12 @@ export interface DashboardRoutesOptions {
 }
 
 /** GET /api/v1/dashboard: the live dashboard's data; public and read-only, so cached and rate-limited. */
-export const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async (
+export const dashboardRoutes: FastifyPluginAsyncTypebox<DashboardRoutesOptions> = async (
   app,
   { store, registry, drift, clock },
 ) => {
   const cache = new Map<boolean, { at: number; data: Promise<DashboardData> }>();
-  app.get<{ Querystring: DashboardQuery }>(
+  app.get(
     '/api/v1/dashboard',
     {
       config: { rateLimit: { max: 120, timeWindow: '1 minute' } },

@@ -1,17 +1,10 @@
 import { Readable } from 'node:stream';
-import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ExportQuerySchema } from '../../core/index.ts';
 import type { Store } from '../db/store.ts';
 import { requireBearer } from './internal-auth.ts';
 
-export const MAX_EXPORT_LIMIT = 100_000;
 const PAGE = 1000;
-
-export const ExportQuery = Type.Object({
-  since: Type.Optional(Type.Integer({ minimum: 0, default: 0, description: 'the last id already read' })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_EXPORT_LIMIT, default: 10_000 })),
-});
-type ExportQuery = Static<typeof ExportQuery>;
 
 export interface ExportRoutesOptions {
   store: Store;
@@ -23,13 +16,13 @@ export interface ExportRoutesOptions {
  * `limit` after `since`. `X-Next-Since` is the cursor for the next page (unchanged when nothing is new).
  * The page's end is fixed before streaming, so rounds stored meanwhile go to the next page.
  */
-export const exportRoutes: FastifyPluginAsync<ExportRoutesOptions> = async (
+export const exportRoutes: FastifyPluginAsyncTypebox<ExportRoutesOptions> = async (
   app,
   { store, internalToken },
 ) => {
-  app.get<{ Querystring: ExportQuery }>(
+  app.get(
     '/api/v1/export/events',
-    { preHandler: requireBearer(internalToken), schema: { querystring: ExportQuery } },
+    { preHandler: requireBearer(internalToken), schema: { querystring: ExportQuerySchema } },
     async (req, reply) => {
       const since = req.query.since ?? 0;
       const limit = req.query.limit ?? 10_000;

@@ -1,14 +1,14 @@
-import type { FastifyPluginAsync } from 'fastify';
-import type { GameService } from '../game-service.ts';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
-  ErrorReply,
-  GameParams,
-  GameReply,
-  MoveBody,
-  MoveReply,
-  StartGameBody,
-  StartGameReply,
-} from './games.schemas.ts';
+  ErrorReplySchema,
+  GameParamsSchema,
+  GameReplySchema,
+  MoveBodySchema,
+  MoveReplySchema,
+  StartGameBodySchema,
+  StartGameReplySchema,
+} from '../../core/index.ts';
+import type { GameService } from '../game-service.ts';
 
 export interface GamesRoutesOptions {
   games: GameService;
@@ -16,14 +16,20 @@ export interface GamesRoutesOptions {
 }
 
 /** Public game routes: start a game, read it, submit a move. */
-export const gamesRoutes: FastifyPluginAsync<GamesRoutesOptions> = async (app, { games, rateLimit }) => {
+export const gamesRoutes: FastifyPluginAsyncTypebox<GamesRoutesOptions> = async (
+  app,
+  { games, rateLimit },
+) => {
   const config = { rateLimit };
 
-  app.post<{ Body: StartGameBody }>(
+  app.post(
     '/api/v1/games',
     {
       config,
-      schema: { body: StartGameBody, response: { 201: StartGameReply, 400: ErrorReply, 404: ErrorReply } },
+      schema: {
+        body: StartGameBodySchema,
+        response: { 201: StartGameReplySchema, 400: ErrorReplySchema, 404: ErrorReplySchema },
+      },
     },
     async (req, reply) => {
       const started = await games.startGame(req.body);
@@ -31,20 +37,28 @@ export const gamesRoutes: FastifyPluginAsync<GamesRoutesOptions> = async (app, {
     },
   );
 
-  app.get<{ Params: GameParams }>(
+  app.get(
     '/api/v1/games/:id',
-    { config, schema: { params: GameParams, response: { 200: GameReply, 404: ErrorReply } } },
+    {
+      config,
+      schema: { params: GameParamsSchema, response: { 200: GameReplySchema, 404: ErrorReplySchema } },
+    },
     async (req) => games.getGame(req.params.id),
   );
 
-  app.post<{ Params: GameParams; Body: MoveBody }>(
+  app.post(
     '/api/v1/games/:id/moves',
     {
       config,
       schema: {
-        params: GameParams,
-        body: MoveBody,
-        response: { 200: MoveReply, 400: ErrorReply, 404: ErrorReply, 409: ErrorReply },
+        params: GameParamsSchema,
+        body: MoveBodySchema,
+        response: {
+          200: MoveReplySchema,
+          400: ErrorReplySchema,
+          404: ErrorReplySchema,
+          409: ErrorReplySchema,
+        },
       },
     },
     async (req) => games.playMove(req.params.id, req.body.round, () => req.body.move, req.body.input),

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { HttpError } from '../game-service.ts';
+import { HttpError } from '../http-error.ts';
 
 /** A preHandler that admits only `Authorization: Bearer <token>` (the internal token from a Secret). */
 export function requireBearer(token: string | null) {

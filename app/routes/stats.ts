@@ -1,66 +1,14 @@
-import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyPluginAsync } from 'fastify';
-import { VersionStatsSchema } from '../../core/index.ts';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  DriftQuerySchema,
+  DriftReplySchema,
+  VersionStatsQuerySchema,
+  VersionStatsReplySchema,
+} from '../../core/index.ts';
 import type { Store } from '../db/store.ts';
 import type { DriftMonitor } from '../drift-monitor.ts';
-import { HttpError } from '../game-service.ts';
+import { HttpError } from '../http-error.ts';
 import { requireBearer } from './internal-auth.ts';
-
-export const VersionStatsQuery = Type.Object({
-  model: Type.String({ minLength: 1, maxLength: 64 }),
-  since: Type.Optional(
-    Type.String({ minLength: 1, maxLength: 40, description: 'ISO 8601 time or epoch ms' }),
-  ),
-  excludeSynthetic: Type.Optional(Type.Boolean({ default: false })),
-});
-type VersionStatsQuery = Static<typeof VersionStatsQuery>;
-
-export const VersionStatsReply = Type.Object({
-  model: Type.String(),
-  since: Type.String(),
-  excludeSynthetic: Type.Boolean(),
-  finishedGames: Type.Integer({
-    minimum: 0,
-    description: 'finished games of the bot since, including those played before any version was served',
-  }),
-  versions: Type.Array(VersionStatsSchema),
-});
-
-export const DriftQuery = Type.Object({
-  model: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-  excludeSynthetic: Type.Optional(Type.Boolean({ default: false })),
-});
-type DriftQuery = Static<typeof DriftQuery>;
-
-const Shares = Type.Array(Type.Number(), { minItems: 3, maxItems: 3 });
-
-export const BotDriftSchema = Type.Object({
-  model: Type.String(),
-  version: Type.Union([Type.String(), Type.Null()]),
-  drifted: Type.Boolean(),
-  insufficientData: Type.Boolean(),
-  score: Type.Number({ description: 'the largest PSI' }),
-  threshold: Type.Number(),
-  statistic: Type.Literal('psi'),
-  rows: Type.Integer({ minimum: 0 }),
-  referenceRows: Type.Integer({ minimum: 0, description: 'training rows of the reference (0 without one)' }),
-  moveDistribution: Type.Object({
-    reference: Shares,
-    recent: Shares,
-    psi: Type.Number(),
-    chiSquare: Type.Number(),
-    pValue: Type.Number(),
-  }),
-  features: Type.Array(Type.Object({ name: Type.String(), psi: Type.Number() })),
-  meanShift: Type.Array(Type.Object({ name: Type.String(), z: Type.Number() }), {
-    description: 'the five largest standardised mean shifts, largest first',
-  }),
-});
-
-export const DriftReplySchema = Type.Union([
-  BotDriftSchema,
-  Type.Object({ bots: Type.Array(BotDriftSchema) }),
-]);
 
 /** `since` as epoch ms: digits are epoch milliseconds, anything else must parse as an ISO 8601 time. */
 export function parseSince(since: string | undefined): number {
@@ -85,15 +33,15 @@ export interface StatsRoutesOptions {
  * GET /api/v1/stats/versions: per version results and prediction accuracy; GET /api/v1/stats/drift:
  * recent players against the Production version's training reference (both read by the operator).
  */
-export const statsRoutes: FastifyPluginAsync<StatsRoutesOptions> = async (
+export const statsRoutes: FastifyPluginAsyncTypebox<StatsRoutesOptions> = async (
   app,
   { store, drift, internalToken },
 ) => {
-  app.get<{ Querystring: VersionStatsQuery }>(
+  app.get(
     '/api/v1/stats/versions',
     {
       preHandler: requireBearer(internalToken),
-      schema: { querystring: VersionStatsQuery, response: { 200: VersionStatsReply } },
+      schema: { querystring: VersionStatsQuerySchema, response: { 200: VersionStatsReplySchema } },
     },
     async (req) => {
       const since = parseSince(req.query.since);
@@ -108,11 +56,11 @@ export const statsRoutes: FastifyPluginAsync<StatsRoutesOptions> = async (
     },
   );
 
-  app.get<{ Querystring: DriftQuery }>(
+  app.get(
     '/api/v1/stats/drift',
     {
       preHandler: requireBearer(internalToken),
-      schema: { querystring: DriftQuery, response: { 200: DriftReplySchema } },
+      schema: { querystring: DriftQuerySchema, response: { 200: DriftReplySchema } },
     },
     async (req) => {
       const excludeSynthetic = req.query.excludeSynthetic ?? false;

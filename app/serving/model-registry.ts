@@ -7,60 +7,28 @@ import {
   isFeatureSetName,
   validate,
   type Alias,
-  type Algorithm,
-  type FeatureSet,
-  type ArtifactMetadata,
-  type Probabilities,
+  type ModelReport,
   type ReferenceStatistics,
   type ServingManifest,
 } from '../../core/index.ts';
 import type { AppMetrics } from '../metrics.ts';
+import { assignAlias, type Assignment } from './ab-assignment.ts';
+import {
+  BotCatalog,
+  type BotDefinition,
+  type BotState,
+  type LoadedVersion,
+  type ServedAlias,
+  type VersionMetadata,
+} from './bot-catalog.ts';
 import type { ManifestFile } from './manifest-watcher.ts';
+import { ManifestQueue, type ApplyOutcome } from './manifest-queue.ts';
 import { ModelFetchError, type ModelCache } from './model-cache.ts';
 import { InvalidModelError, OnnxModel } from './onnx-model.ts';
+import { predictAll, type FeaturesOf, type Predictions } from './prediction-fan-out.ts';
 
-export type PlayingAlias = 'Production' | 'B';
-
-export interface BotDefinition {
-  model: string;
-  displayName: string;
-  algorithm: Algorithm;
-}
-
-/** The three bots that exist before any manifest arrives; each plays uniform-probability EV until then. */
-export const DEFAULT_BOTS: readonly BotDefinition[] = [
-  { model: 'brian', displayName: 'Brian', algorithm: 'mlp' },
-  { model: 'forrest', displayName: 'Forrest', algorithm: 'gbdt' },
-  { model: 'logan', displayName: 'Logan', algorithm: 'logistic' },
-];
-
-const DEFAULT_SPLIT = { Production: 50, B: 50 } as const;
-/** Versions no alias serves any more stay loaded (per bot) for games that are still being played. */
-const RETIRED_PER_BOT = 8;
-const RETRY_MIN_MS = 1000;
-const RETRY_MAX_MS = 30_000;
 /** a version's metadata.json that could not be read is tried again after this long (when asked for) */
 const METADATA_RETRY_MS = 60_000;
-
-/** A version's metadata.json, shared by every alias serving that version. */
-interface VersionMetadata {
-  value: ArtifactMetadata | null;
-  /** why `value` is null */
-  problem: string | null;
-  retryAt: number;
-  fetching: Promise<void> | null;
-}
-
-interface LoadedVersion {
-  model: OnnxModel;
-  metadata: VersionMetadata;
-}
-
-interface ServedAlias extends LoadedVersion {
-  version: string;
-  sha256: string;
-  uri: string;
-}
 
 /** The alias → version table a bot serves after a manifest was applied (empty: none). */
 export type ServedVersions = Partial<Record<Alias, string>>;
@@ -73,77 +41,14 @@ export interface ProductionReference {
   problem: string | null;
 }
 
-interface BotState {
-  definition: BotDefinition;
-  isDefault: boolean;
-  manifestPresent: boolean;
-  trafficSplit: { Production: number; B: number };
-  aliases: Partial<Record<Alias, ServedAlias>>;
-  /** sha256 → model no alias serves any more, oldest first */
-  retired: Map<string, LoadedVersion & { version: string }>;
-  lastError: string | null;
-  queue: Promise<void>;
-  retryTimer: NodeJS.Timeout | null;
-  retryDelayMs: number;
-  /** content of the manifest whose application failed, to be retried */
-  failedContent: string | null;
-}
-
-export interface AliasReport {
-  version: string;
-  sha256: string;
-  loaded: boolean;
-}
-
-/** What a bot actually serves (GET /api/v1/models; the operator compares it with the manifest). */
-export interface ModelReport {
-  model: string;
-  displayName: string;
-  algorithm: Algorithm;
-  manifest: 'present' | 'absent';
-  fallback: boolean;
-  trafficSplit: { Production: number; B: number };
-  aliases: Partial<Record<Alias, AliasReport>>;
-  lastError?: string;
-}
-
-export interface VersionPrediction {
-  version: string;
-  aliases: Alias[];
-  probabilities: Probabilities;
-}
-
-export interface Predictions {
-  /** one per distinct version among the four aliases (empty when none is loaded) */
-  byVersion: VersionPrediction[];
-  /** the prediction of the version playing the game, or null (no model, or it failed) */
-  playing: Probabilities | null;
-  /** why `playing` is null */
-  fallbackReason: 'no_model' | 'inference_error' | null;
-  /** the playing version's feature set (its decision rule), null when no version plays */
-  playingFeatureSet: FeatureSet | null;
-}
-
-/** The features of the round in a feature set, computed once per set however many versions read it. */
-export type FeaturesOf = (set: FeatureSet) => Float32Array;
-
-export class UnknownBotError extends Error {
-  readonly statusCode = 404;
-  constructor(name: string, known: readonly BotDefinition[]) {
-    super(
-      `no bot named "${name}"; the bots are ${known.map((b) => `${b.displayName} (${b.model})`).join(', ')}`,
-    );
-    this.name = 'UnknownBotError';
-  }
-}
-
 /**
  * The models every bot serves, per alias. A manifest change loads the new versions next to the old
  * ones and swaps the bot's alias table in one assignment once they are verified; an alias whose new
  * version cannot be loaded keeps its last good model, and the failure is logged, counted and retried.
  */
 export class ModelRegistry {
-  private readonly bots = new Map<string, BotState>();
+  private readonly catalog = new BotCatalog();
+  private readonly queue = new ManifestQueue((model, content) => this.applyChange(model, content));
   private readonly metadataFetches = new Set<Promise<void>>();
   private closed = false;
 
@@ -154,132 +59,35 @@ export class ModelRegistry {
     /** told the versions a bot serves after each manifest application (and removal) */
     private readonly onServed: (model: string, versions: ServedVersions) => void = () => {},
     private readonly clock: () => number = Date.now,
-  ) {
-    for (const def of DEFAULT_BOTS) this.bots.set(def.model, this.emptyState(def, true));
-  }
-
-  private emptyState(definition: BotDefinition, isDefault: boolean): BotState {
-    return {
-      definition,
-      isDefault,
-      manifestPresent: false,
-      trafficSplit: { ...DEFAULT_SPLIT },
-      aliases: {},
-      retired: new Map(),
-      lastError: null,
-      queue: Promise.resolve(),
-      retryTimer: null,
-      retryDelayMs: RETRY_MIN_MS,
-      failedContent: null,
-    };
-  }
+  ) {}
 
   /** The bots new games can be started against, defaults first. */
   list(): BotDefinition[] {
-    return [...this.bots.values()].map((b) => b.definition);
+    return this.catalog.list();
   }
 
-  /** A bot by model name or display name, case-insensitive. */
+  /** A bot by model name or display name, case-insensitive (UnknownBotError names the bots there are). */
   resolve(name: string): BotDefinition {
-    const wanted = name.trim().toLowerCase();
-    for (const b of this.bots.values()) {
-      if (b.definition.model === wanted || b.definition.displayName.toLowerCase() === wanted)
-        return b.definition;
-    }
-    throw new UnknownBotError(name, this.list());
+    return this.catalog.resolve(name);
   }
 
   find(model: string): BotDefinition | null {
-    return this.bots.get(model)?.definition ?? null;
+    return this.catalog.find(model);
   }
 
   /** Picks Production or B by the bot's traffic split; both are null when neither serves a model. */
-  assign(model: string, random: () => number): { alias: PlayingAlias | null; version: string | null } {
-    const bot = this.bots.get(model);
-    const prod = bot?.aliases.Production;
-    const b = bot?.aliases.B;
-    let alias: PlayingAlias = 'Production';
-    if (prod && b) {
-      const { Production: wp, B: wb } = bot.trafficSplit;
-      alias = wp + wb > 0 && random() * (wp + wb) >= wp ? 'B' : 'Production';
-    } else if (b) {
-      alias = 'B';
-    }
-    const version = bot?.aliases[alias]?.version ?? null;
-    return version ? { alias, version } : { alias: null, version: null };
+  assign(model: string, random: () => number): Assignment {
+    const bot = this.catalog.get(model);
+    return assignAlias(bot?.aliases ?? {}, bot?.trafficSplit ?? { Production: 0, B: 0 }, random);
   }
 
   /** Every alias's version predicts the features; `playingVersion` is the version deciding the bot's move. */
-  async predict(model: string, featuresOf: FeaturesOf, playingVersion: string | null): Promise<Predictions> {
-    const bot = this.bots.get(model);
-    const groups = new Map<string, { aliases: Alias[]; model: OnnxModel }>();
-    if (bot) {
-      for (const alias of ALIASES) {
-        const served = bot.aliases[alias];
-        if (!served) continue;
-        const g = groups.get(served.version);
-        if (g) g.aliases.push(alias);
-        else groups.set(served.version, { aliases: [alias], model: served.model });
-      }
-    }
-    let playingModel = playingVersion ? (groups.get(playingVersion)?.model ?? null) : null;
-    if (bot && playingVersion && !playingModel) {
-      for (const r of bot.retired.values()) if (r.version === playingVersion) playingModel = r.model;
-    }
-    const entries = [...groups.entries()];
-    const results = await Promise.all(
-      entries.map(([, g]) => g.model.predict(featuresOf(g.model.featureSet)).catch((err: Error) => err)),
-    );
-    const byVersion: VersionPrediction[] = [];
-    let playing: Probabilities | null = null;
-    let inferenceError = false;
-    entries.forEach(([version, g], i) => {
-      const r = results[i]!;
-      if (r instanceof Error) {
-        this.log.warn({ bot: model, version, err: r.message }, 'inference failed');
-        if (version === playingVersion) inferenceError = true;
-        return;
-      }
-      byVersion.push({ version, aliases: g.aliases, probabilities: r });
-      if (version === playingVersion) playing = r;
-    });
-    if (playingModel && !groups.has(playingVersion!)) {
-      try {
-        playing = await playingModel.predict(featuresOf(playingModel.featureSet));
-      } catch (err) {
-        this.log.warn(
-          { bot: model, version: playingVersion, err: (err as Error).message },
-          'inference failed',
-        );
-        inferenceError = true;
-      }
-    }
-    return {
-      byVersion,
-      playing,
-      fallbackReason: playing ? null : inferenceError ? 'inference_error' : 'no_model',
-      playingFeatureSet: playingModel?.featureSet ?? null,
-    };
+  predict(model: string, featuresOf: FeaturesOf, playingVersion: string | null): Promise<Predictions> {
+    return predictAll(this.catalog.get(model), featuresOf, playingVersion, this.log);
   }
 
   report(): ModelReport[] {
-    return [...this.bots.values()].map((bot) => {
-      const aliases: Partial<Record<Alias, AliasReport>> = {};
-      for (const alias of ALIASES) {
-        const s = bot.aliases[alias];
-        if (s) aliases[alias] = { version: s.version, sha256: s.sha256, loaded: true };
-      }
-      return {
-        model: bot.definition.model,
-        displayName: bot.definition.displayName,
-        algorithm: bot.definition.algorithm,
-        manifest: bot.manifestPresent ? 'present' : 'absent',
-        fallback: !bot.aliases.Production && !bot.aliases.B,
-        trafficSplit: { ...bot.trafficSplit },
-        aliases,
-        ...(bot.lastError ? { lastError: bot.lastError } : {}),
-      };
-    });
+    return this.catalog.report();
   }
 
   /** Applies manifest file changes (from the watcher); resolves when every change has been applied. */
@@ -288,40 +96,32 @@ export class ModelRegistry {
   }
 
   private enqueue(model: string, content: string | null): Promise<void> {
-    let bot = this.bots.get(model);
-    if (!bot) {
+    if (!this.catalog.get(model)) {
       if (content === null) return Promise.resolve();
-      bot = this.emptyState({ model, displayName: model, algorithm: 'mlp' }, false);
-      bot.manifestPresent = true; // listed from now on; fallback until its models load
-      this.bots.set(model, bot);
+      this.catalog.add(model);
     }
-    const state = bot;
-    if (state.retryTimer) clearTimeout(state.retryTimer);
-    state.retryTimer = null;
-    state.queue = state.queue.then(() =>
-      content === null ? this.remove(state) : this.applyManifest(state, content),
-    );
-    return state.queue;
+    return this.queue.enqueue(model, content);
+  }
+
+  private async applyChange(model: string, content: string | null): Promise<ApplyOutcome> {
+    const bot = this.catalog.get(model);
+    if (content === null) {
+      if (bot) await this.remove(bot);
+      return 'removed';
+    }
+    return this.applyManifest(bot ?? this.catalog.add(model), content);
   }
 
   private async remove(bot: BotState): Promise<void> {
     const model = bot.definition.model;
     this.log.info({ bot: model }, 'manifest removed; the bot plays uniform EV (default bot) or is withdrawn');
-    this.retire(bot, bot.aliases, {});
+    bot.retired.retire(bot.aliases, {});
     bot.aliases = {};
     bot.manifestPresent = false;
     bot.lastError = null;
-    bot.failedContent = null;
     this.metrics.servedModels.remove({ bot: model });
     this.notifyServed(model, {});
-    const def = DEFAULT_BOTS.find((d) => d.model === model);
-    if (def) {
-      bot.definition = def;
-      bot.trafficSplit = { ...DEFAULT_SPLIT };
-    } else {
-      for (const r of bot.retired.values()) await r.model.release();
-      this.bots.delete(model);
-    }
+    for (const m of this.catalog.reset(bot)) await m.release();
   }
 
   private fail(bot: BotState, reason: string, message: string): void {
@@ -329,8 +129,8 @@ export class ModelRegistry {
     this.log.error({ bot: bot.definition.model, reason }, message);
   }
 
-  private async applyManifest(bot: BotState, content: string): Promise<void> {
-    if (this.closed) return;
+  private async applyManifest(bot: BotState, content: string): Promise<ApplyOutcome> {
+    if (this.closed) return 'rejected';
     const model = bot.definition.model;
     const started = performance.now();
     let manifest: ServingManifest;
@@ -341,7 +141,7 @@ export class ModelRegistry {
       this.fail(bot, 'invalid_manifest', message);
       bot.lastError = message;
       bot.manifestPresent = true;
-      return; // retrying cannot fix a bad file; the next change will
+      return 'rejected'; // retrying cannot fix a bad file; the next change will
     }
 
     const wanted = ALIASES.flatMap((alias) => {
@@ -377,7 +177,7 @@ export class ModelRegistry {
     );
     if (this.closed) {
       for (const s of Object.values(next)) if (s && !this.serves(bot, s.sha256)) await s.model.release();
-      return;
+      return 'rejected';
     }
 
     // the swap: one assignment, after every new model is verified and loaded
@@ -386,7 +186,7 @@ export class ModelRegistry {
     bot.definition = { model, displayName: manifest.displayName, algorithm: manifest.algorithm };
     bot.trafficSplit = { Production: manifest.trafficSplit.Production, B: manifest.trafficSplit.B };
     bot.manifestPresent = true;
-    this.retire(bot, before, next);
+    bot.retired.retire(before, next);
 
     this.metrics.servedModels.remove({ bot: model });
     for (const alias of ALIASES) {
@@ -401,17 +201,14 @@ export class ModelRegistry {
 
     if (errors.length) {
       bot.lastError = errors.join('; ');
-      bot.failedContent = content;
-      this.scheduleRetry(bot);
-    } else {
-      bot.lastError = null;
-      bot.failedContent = null;
-      bot.retryDelayMs = RETRY_MIN_MS;
-      this.log.info(
-        { bot: model, aliases: Object.fromEntries(Object.entries(next).map(([a, s]) => [a, s.version])) },
-        'serving',
-      );
+      return 'failed';
     }
+    bot.lastError = null;
+    this.log.info(
+      { bot: model, aliases: Object.fromEntries(Object.entries(next).map(([a, s]) => [a, s.version])) },
+      'serving',
+    );
+    return 'served';
   }
 
   private notifyServed(model: string, aliases: Partial<Record<Alias, ServedAlias>>): void {
@@ -435,9 +232,11 @@ export class ModelRegistry {
     uri: string,
     set: string,
   ): Promise<LoadedVersion> {
-    for (const s of Object.values(bot.aliases)) if (s?.sha256 === sha256) return s;
+    for (const s of Object.values(bot.aliases)) {
+      if (s?.sha256 === sha256) return { model: s.model, metadata: s.metadata };
+    }
     const retired = bot.retired.get(sha256);
-    if (retired) return retired; // leaves the retired set at the swap
+    if (retired) return { model: retired.model, metadata: retired.metadata }; // leaves the retired set at the swap
     const metadata: VersionMetadata = { value: null, problem: null, retryAt: 0, fetching: null };
     void this.fetchMetadata(bot.definition.model, version, uri, sha256, metadata);
     const bytes = await this.cache.fetch(uri, sha256);
@@ -480,7 +279,7 @@ export class ModelRegistry {
    * could not be read is fetched again here (at most once a minute).
    */
   async productionReference(model: string): Promise<ProductionReference> {
-    const served = this.bots.get(model)?.aliases.Production;
+    const served = this.catalog.get(model)?.aliases.Production;
     if (!served) return { version: null, reference: null, problem: 'no Production version is served' };
     const m = served.metadata;
     if (!m.value && (m.fetching || this.clock() >= m.retryAt)) {
@@ -501,53 +300,19 @@ export class ModelRegistry {
     return Object.values(bot.aliases).some((s) => s?.sha256 === sha256);
   }
 
-  /** Keeps models that lost their alias for a while (games in progress may still play them). */
-  private retire(
-    bot: BotState,
-    before: Partial<Record<Alias, ServedAlias>>,
-    after: Partial<Record<Alias, ServedAlias>>,
-  ): void {
-    const kept = new Set(Object.values(after).map((s) => s!.sha256));
-    for (const s of Object.values(before)) {
-      if (!s || kept.has(s.sha256) || bot.retired.has(s.sha256)) continue;
-      bot.retired.set(s.sha256, { version: s.version, model: s.model, metadata: s.metadata });
-    }
-    for (const sha of kept) bot.retired.delete(sha);
-    while (bot.retired.size > RETIRED_PER_BOT) {
-      const [oldest, r] = bot.retired.entries().next().value!;
-      bot.retired.delete(oldest);
-      void r.model.release();
-    }
-  }
-
-  private scheduleRetry(bot: BotState): void {
-    if (this.closed) return;
-    const delay = bot.retryDelayMs;
-    bot.retryDelayMs = Math.min(RETRY_MAX_MS, delay * 2);
-    bot.retryTimer = setTimeout(() => {
-      bot.retryTimer = null;
-      const content = bot.failedContent;
-      if (content !== null && this.bots.get(bot.definition.model) === bot) {
-        bot.queue = bot.queue.then(() => this.applyManifest(bot, content));
-      }
-    }, delay);
-    bot.retryTimer.unref();
-  }
-
   /** Resolves once every queued manifest application has finished. */
   async settled(): Promise<void> {
-    await Promise.all([...this.bots.values()].map((b) => b.queue));
+    await this.queue.settled();
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const bot of this.bots.values()) if (bot.retryTimer) clearTimeout(bot.retryTimer);
-    await this.settled();
+    await this.queue.close();
     await Promise.all(this.metadataFetches);
     const models = new Set<OnnxModel>();
-    for (const bot of this.bots.values()) {
+    for (const bot of this.catalog.states()) {
       for (const s of Object.values(bot.aliases)) if (s) models.add(s.model);
-      for (const r of bot.retired.values()) models.add(r.model);
+      for (const m of bot.retired.models()) models.add(m);
     }
     await Promise.all([...models].map((m) => m.release()));
   }

@@ -16,12 +16,6 @@ export function nextCronTime(
   }
 }
 
-/** Exponential backoff: `base · 2^(attempt−1)`, at most `max` (attempt counts from 1). */
-export function backoffDelay(attempt: number, baseMs: number, maxMs: number): number {
-  const exp = Math.min(Math.max(attempt, 1) - 1, 40);
-  return Math.min(baseMs * 2 ** exp, maxMs);
-}
-
 const DURATION = /^(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?$/;
 
 /** "1h30m", "5m", "45s" → milliseconds; the CRD admits only these forms. */

@@ -1,14 +1,16 @@
-import { ALIASES, type ServingManifest } from '../../core/index.ts';
+import { Type, type Static } from '@sinclair/typebox';
+import { ALIASES, ModelReportSchema, type ServingManifest } from '../../core/index.ts';
 import type { AliasMap, RpsModel, VersionRecord } from '../resources.ts';
 
-/** What the game server reports for one bot at GET /api/v1/models (the part the operator compares). */
-export interface ServedReport {
-  model: string;
-  manifest: 'present' | 'absent';
-  trafficSplit: { Production: number; B: number };
-  aliases: Partial<Record<string, { version: string; sha256: string; loaded: boolean }>>;
-  lastError?: string;
-}
+/** The part of what the game server reports for one bot at GET /api/v1/models that the operator compares. */
+export const ServedReportSchema = Type.Pick(ModelReportSchema, [
+  'model',
+  'manifest',
+  'trafficSplit',
+  'aliases',
+  'lastError',
+]);
+export type ServedReport = Static<typeof ServedReportSchema>;
 
 export function servingConfigMapName(model: RpsModel): string {
   return `${model.spec.serving.deploymentName}-models`;

@@ -9,7 +9,8 @@ import type {
 } from '../resources.ts';
 import { TRAIN_NOW_ANNOTATION } from '../resources.ts';
 import type { ConditionInput } from './conditions.ts';
-import { backoffDelay, nextCronTime } from './schedule.ts';
+import { backoffDelay } from '../../lib/backoff.ts';
+import { nextCronTime } from './schedule.ts';
 import { scheduleEnabled } from './trigger-episode.ts';
 import { nextVersion } from './versions.ts';
 

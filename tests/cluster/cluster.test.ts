@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Alias, ModelsReply, MoveReply, StartGameReply } from '../../core/index.ts';
 import { binary } from '../../hack/harness/index.ts';
 import { launchChromium } from '../support/browser.ts';
 import { cluster, repo } from './cluster-env.ts';
@@ -78,21 +79,8 @@ interface Pod {
   };
   status: { phase: string; containerStatuses?: { restartCount: number; ready: boolean; imageID: string }[] };
 }
-interface ModelsReply {
-  models: {
-    model: string;
-    aliases: Partial<Record<string, { version: string; sha256: string; loaded: boolean }>>;
-  }[];
-}
-interface MoveReply {
-  round: number;
-  finished: boolean;
-  nextRound: number | null;
-}
-interface GameReply {
-  gameId: string;
-  round: number;
-}
+/** the parts of a move's reply a game played to its end reads */
+type MoveProgress = Pick<MoveReply, 'round' | 'finished' | 'nextRound'>;
 
 const pods = (selector: string) => kjson<{ items: Pod[] }>('get', 'pods', '-l', selector).items;
 const gamePod = () => pods('app.kubernetes.io/component=game').find((p) => p.status.phase === 'Running');
@@ -107,8 +95,8 @@ const served = async (bot: string, version: string) => {
 const trainNow = (bot: string) =>
   kubectl('annotate', 'rpsm', bot, `rpsquest.dev/train-now=${Date.now()}`, '--overwrite');
 
-async function playToEnd(gameId: string, from: number): Promise<MoveReply> {
-  let reply: MoveReply = { round: from - 1, finished: false, nextRound: from };
+async function playToEnd(gameId: string, from: number): Promise<MoveProgress> {
+  let reply: MoveProgress = { round: from - 1, finished: false, nextRound: from };
   for (let i = 0; i < 200 && !reply.finished; i++) {
     reply = await post<MoveReply>(`${gameUrl}/api/v1/games/${gameId}/moves`, {
       round: reply.nextRound,
@@ -282,8 +270,8 @@ describe('train-now on the real node', () => {
 
 describe('pods deleted or restarted in the middle of things', () => {
   it('keeps every acknowledged move when the game server pod is deleted mid-game, and the game goes on', async () => {
-    const game = await post<GameReply>(`${gameUrl}/api/v1/games`, { bot: 'brian' });
-    let reply: MoveReply = { round: 0, finished: false, nextRound: 1 };
+    const game = await post<StartGameReply>(`${gameUrl}/api/v1/games`, { bot: 'brian' });
+    let reply: MoveProgress = { round: 0, finished: false, nextRound: 1 };
     for (const move of ['rock', 'paper', 'scissors', 'rock']) {
       reply = await post<MoveReply>(`${gameUrl}/api/v1/games/${game.gameId}/moves`, {
         round: reply.nextRound,
@@ -376,7 +364,7 @@ describe('pods deleted or restarted in the middle of things', () => {
       const now = served.models.find((x) => x.model === m.model)!;
       for (const [alias, a] of Object.entries(m.aliases)) {
         if (!a) continue;
-        expect(now.aliases[alias], `${m.model} ${alias}`).toMatchObject({
+        expect(now.aliases[alias as Alias], `${m.model} ${alias}`).toMatchObject({
           version: a.version,
           sha256: a.sha256,
           loaded: true,

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ModelsReply } from '../../core/index.ts';
 import { launchChromium } from '../support/browser.ts';
 import { isAlive, repo, startDevStack, type DevStack } from '../support/dev-stack.ts';
 
@@ -16,9 +17,6 @@ let dir: string;
 let stack: DevStack;
 let browser: Browser;
 
-interface ModelsReply {
-  models: { model: string; aliases: Partial<Record<string, { version: string; loaded: boolean }>> }[];
-}
 interface RpsModelList {
   items: {
     metadata: { name: string };

@@ -5,7 +5,7 @@
 // trigger starts a training Job, and the new version's status and metadata.json name the trigger;
 // the same Production drifting on does not train again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DriftReply } from '../../app/drift-monitor.ts';
+import type { BotDrift } from '../../core/index.ts';
 import type { Manager } from '../../operator/manager.ts';
 import {
   NAMESPACE,
@@ -86,12 +86,12 @@ spec:
 ${aliases}`;
 }
 
-async function driftOf(model: string): Promise<DriftReply> {
+async function driftOf(model: string): Promise<BotDrift> {
   const res = await fetch(`${game.url}/api/v1/stats/drift?model=${model}`, {
     headers: { authorization: `Bearer ${TOKEN}` },
   });
   expect(res.status).toBe(200);
-  return (await res.json()) as DriftReply;
+  return (await res.json()) as BotDrift;
 }
 
 describe('a population that changes retrains its bot', () => {

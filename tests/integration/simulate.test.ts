@@ -1,6 +1,7 @@
 // `rpsq simulate` against a real game server (listening on a port, a SQLite file, logan serving a
 // tiny model, the others uniform EV): the games are recorded, finished and marked synthetic with the
-// players' names, and --min-human-games skips when humans played enough.
+// players' names, and --min-human-games skips when humans played enough. Every route's reply from
+// the listening server is checked against its schema in core, and read by the operator's client.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,7 +9,23 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../app/build-app.ts';
 import { main, simulate } from '../../app/simulate.ts';
-import { SYNTHETIC_PLAYER_NAMES, seededRandom, type ExportedRound } from '../../core/index.ts';
+import type { TSchema } from '@sinclair/typebox';
+import {
+  BotsReplySchema,
+  DriftReplySchema,
+  ErrorReplySchema,
+  ExportedRoundSchema,
+  GameReplySchema,
+  ModelsReplySchema,
+  MoveReplySchema,
+  SYNTHETIC_PLAYER_NAMES,
+  StartGameReplySchema,
+  VersionStatsReplySchema,
+  seededRandom,
+  validate,
+  type ExportedRound,
+} from '../../core/index.ts';
+import { GameServerClient } from '../../operator/game-server.ts';
 import { seedModelCache, servingManifest, writeManifest } from '../support/app-fixtures.ts';
 import { tinyOnnxModel } from '../support/tiny-onnx.ts';
 
@@ -152,5 +169,58 @@ describe('rpsq simulate', () => {
       RPS_INTERNAL_TOKEN: TOKEN,
     });
     expect(JSON.parse(brianSkipped.out)).toMatchObject({ skipped: true, humanGames: 1 });
+  });
+
+  it('answers every route with a reply its schema in core accepts, and the operator reads them', async () => {
+    const get = async (path: string, status = 200) => {
+      const res = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(res.status, path).toBe(status);
+      return res.json() as Promise<unknown>;
+    };
+    const post = async (path: string, body: unknown, status: number) => {
+      const res = await fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(res.status, path).toBe(status);
+      return res.json() as Promise<Record<string, unknown>>;
+    };
+    const expectValid = (schema: TSchema, value: unknown) => {
+      const result = validate(schema, value);
+      expect(result.ok ? [] : result.errors).toEqual([]);
+    };
+
+    const started = await post('/api/v1/games', { bot: 'logan', player: 'Cy' }, 201);
+    expectValid(StartGameReplySchema, started);
+    const gameId = started.gameId as string;
+    let reply: Record<string, unknown> = {};
+    for (let round = 1; reply.finished !== true && round < 200; round++) {
+      reply = await post(`/api/v1/games/${gameId}/moves`, { round, move: 'rock', input: 'key' }, 200);
+      expectValid(MoveReplySchema, reply);
+    }
+    expect(reply).toMatchObject({ finished: true, version: 'v1' });
+    expectValid(GameReplySchema, await get(`/api/v1/games/${gameId}`));
+    expectValid(
+      ErrorReplySchema,
+      await post(`/api/v1/games/${gameId}/moves`, { round: 99, move: 'rock' }, 409),
+    );
+    expectValid(BotsReplySchema, await get('/api/v1/bots'));
+    expectValid(ModelsReplySchema, await get('/api/v1/models'));
+    expectValid(VersionStatsReplySchema, await get('/api/v1/stats/versions?model=logan'));
+    expectValid(DriftReplySchema, await get('/api/v1/stats/drift?model=logan'));
+    expectValid(DriftReplySchema, await get('/api/v1/stats/drift'));
+    for (const round of await exported()) expectValid(ExportedRoundSchema, round);
+
+    // the operator's client validates the parts it reads on arrival
+    const client = new GameServerClient({ baseUrl: url, token: TOKEN });
+    expect((await client.models()).find((m) => m.model === 'logan')).toMatchObject({
+      manifest: 'present',
+      aliases: { Production: { version: 'v1', loaded: true } },
+    });
+    expect(await client.versionStats('logan', new Date(0).toISOString(), false)).toEqual([
+      expect.objectContaining({ model: 'logan', version: 'v1' }),
+    ]);
+    expect(await client.drift('logan')).toMatchObject({ version: 'v1', insufficientData: true });
   });
 });

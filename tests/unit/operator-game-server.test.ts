@@ -47,6 +47,22 @@ beforeAll(async () => {
       ],
     };
   });
+  app.get<{ Querystring: Record<string, string> }>('/api/v1/stats/drift', async (req) => {
+    const reply = {
+      model: req.query.model,
+      version: 'v2',
+      drifted: true,
+      insufficientData: false,
+      score: 0.31,
+      threshold: 0.2,
+      statistic: 'psi',
+      rows: 800,
+      referenceRows: 1200,
+    };
+    if (req.query.model === 'old') return { ...reply, referenceRows: 0 };
+    if (req.query.model === 'broken') return { ...reply, score: 'high' };
+    return reply;
+  });
   app.get<{ Querystring: { since: string; limit: string } }>('/api/v1/export/events', async (req, reply) => {
     exportCalls.push(`${req.query.since}/${req.query.limit}`);
     const since = Number(req.query.since);
@@ -99,6 +115,23 @@ describe('game server client', () => {
     ).rejects.toThrow(/answered 401/);
     await expect(client.versionStats('broken', 'x', true)).rejects.toThrow(
       /invalid GET \/api\/v1\/stats\/versions reply: .*\/versions\/0/,
+    );
+  });
+
+  it('reads a drift check, validated: the reference size only when the game server has one', async () => {
+    const client = new GameServerClient({ baseUrl: base, token: 't0ken' });
+    expect(await client.drift('brian')).toEqual({
+      version: 'v2',
+      drifted: true,
+      insufficientData: false,
+      score: 0.31,
+      threshold: 0.2,
+      rows: 800,
+      referenceRows: 1200,
+    });
+    expect(await client.drift('old')).not.toHaveProperty('referenceRows');
+    await expect(client.drift('broken')).rejects.toThrow(
+      'invalid GET /api/v1/stats/drift?model=broken reply: /score: must be number',
     );
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addVersion, nextVersion, retainVersions, versionNumber } from '../../operator/decisions/versions.ts';
-import { backoffDelay, gatesPass, nextCronTime, parseDuration } from '../../operator/decisions/schedule.ts';
+import { gatesPass, nextCronTime, parseDuration } from '../../operator/decisions/schedule.ts';
 
 const v = (name: string) => ({
   name,
@@ -41,13 +41,6 @@ describe('schedule, backoff and gates', () => {
     const bad = nextCronTime('61 * * * *', new Date());
     expect(bad.ok).toBe(false);
     expect(!bad.ok && bad.error).toContain('schedule "61 * * * *" is not a valid cron expression');
-  });
-
-  it('backs off exponentially up to the cap', () => {
-    expect([1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n, 1000, 10_000))).toEqual([
-      1000, 2000, 4000, 8000, 10_000, 10_000,
-    ]);
-    expect(backoffDelay(1000, 1000, 10_000)).toBe(10_000);
   });
 
   it('parses the CRD durations', () => {
