@@ -83,6 +83,8 @@ export interface MoveOutcome {
 export interface RoundView extends PlayedRound {
   playerGain: number;
   botGain: number;
+  /** how the player entered the move */
+  input: InputMethod;
 }
 
 export interface GameView {
@@ -228,7 +230,7 @@ export class GameService {
   }
 
   async getGame(gameId: string): Promise<GameView> {
-    const game = await this.load(gameId, true);
+    const { game, inputs } = await this.read(gameId);
     const { record, state } = game;
     const next = state.finished ? null : state.rounds.length + 1;
     return {
@@ -245,7 +247,7 @@ export class GameService {
       botHp: hp(state.playerScore),
       finished: state.finished,
       winner: state.winner,
-      rounds: state.rounds.map((r) => ({ ...r, ...gains(r) })),
+      rounds: state.rounds.map((r, i) => ({ ...r, ...gains(r), input: inputs[i]! })),
       createdAt: new Date(record.createdAt).toISOString(),
       ...(state.finished ? { gambit: record.gambit, alias: record.alias, version: record.version } : {}),
     };
@@ -406,6 +408,11 @@ export class GameService {
   private async load(gameId: string, fresh: boolean): Promise<LiveGame> {
     const cached = fresh ? undefined : this.live.get(gameId);
     if (cached) return cached;
+    return (await this.read(gameId)).game;
+  }
+
+  /** The game as stored, and how the move of each of its rounds was entered. */
+  private async read(gameId: string): Promise<{ game: LiveGame; inputs: InputMethod[] }> {
     let record = await this.store.getGame(gameId);
     if (!record) throw new HttpError(404, `no game with id "${gameId}"`, 'GAME_NOT_FOUND');
     let rounds = await this.store.getRounds(gameId);
@@ -417,7 +424,7 @@ export class GameService {
     }
     const state: GameState = {
       ...newGame(gameId, record.gambit),
-      rounds: rounds.map(({ id: _id, fallback: _f, createdAt: _c, ...r }) => r),
+      rounds: rounds.map(({ id: _id, fallback: _f, input: _i, createdAt: _c, ...r }) => r),
       playerScore: record.playerScore,
       botScore: record.botScore,
       finished: record.finished,
@@ -425,7 +432,7 @@ export class GameService {
     };
     const game: LiveGame = { record, state };
     if (!record.finished) this.remember(game);
-    return game;
+    return { game, inputs: rounds.map((r) => r.input) };
   }
 
   private remember(game: LiveGame): void {

@@ -33,6 +33,7 @@ export interface GameRecord {
 export interface StoredRound extends PlayedRound {
   id: number;
   fallback: boolean;
+  input: InputMethod;
   createdAt: number;
 }
 
@@ -172,7 +173,13 @@ function playedFields(r: RoundRow): PlayedRound {
 }
 
 export function toRound(r: RoundRow): StoredRound {
-  return { id: r.id, ...playedFields(r), fallback: r.fallback === 1, createdAt: r.created_at };
+  return {
+    id: r.id,
+    ...playedFields(r),
+    fallback: r.fallback === 1,
+    input: r.input as InputMethod,
+    createdAt: r.created_at,
+  };
 }
 
 /** A round with its game context, as the export serves it (same key order as always). */

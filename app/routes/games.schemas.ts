@@ -92,6 +92,9 @@ const RoundView = Type.Object({
   botGain: Type.Number(),
   playerScore: Type.Number(),
   botScore: Type.Number(),
+  input: Type.Union([Type.Literal('click'), Type.Literal('key'), Type.Literal('camera')], {
+    description: 'how the move was entered',
+  }),
 });
 
 export const GameReply = Type.Object({
