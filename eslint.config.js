@@ -26,6 +26,7 @@ export default tseslint.config(
         navigator: 'readonly',
         performance: 'readonly',
         requestAnimationFrame: 'readonly',
+        HTMLCanvasElement: 'readonly',
       },
     },
   },

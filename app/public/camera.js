@@ -86,12 +86,14 @@ export function setupCamera({ play, canPlay }) {
   let hands = null;
   // one tracker for the page, loaded once even when the switch is flipped while it loads
   let handsReady = null;
+  // the tracker's WebGL canvases already watched for a lost context
+  const watched = new WeakSet();
 
   async function loadHands() {
     if (!window.Hands) await loadScript(`${handsBase}hands.js`);
     const h = new window.Hands({ locateFile: (file) => handsBase + file });
     h.setOptions({ maxNumHands: 1, modelComplexity: 1, minDetectionConfidence: 0.5 });
-    h.onResults(onResults);
+    h.onResults((results) => onResults(results, h));
     await h.initialize();
     return h;
   }
@@ -120,7 +122,27 @@ export function setupCamera({ play, canPlay }) {
     $('camera-hold').style.width = `${Math.round(tracker.progress(now) * 100)}%`;
   }
 
-  function onResults(results) {
+  /** A tracker that failed is not used again: the next switch-on loads a new one. */
+  function dropTracker(dead) {
+    if (hands !== dead) return;
+    hands = null;
+    handsReady = null;
+    dead.close().catch(() => {});
+  }
+
+  // The tracker draws through WebGL; a lost context (the GPU reset, or the browser reclaiming the
+  // oldest of too many contexts) would otherwise leave it reading "no hand" forever.
+  function watchContext(image, tracker) {
+    if (!(image instanceof HTMLCanvasElement) || watched.has(image)) return;
+    watched.add(image);
+    image.addEventListener('webglcontextlost', () => {
+      dropTracker(tracker);
+      if (session) fail(new CameraError('the hand tracker stopped (its WebGL context was lost)'));
+    });
+  }
+
+  function onResults(results, tracker) {
+    watchContext(results.image, tracker);
     if (!session || session.stopped) return;
     const now = performance.now();
     const s = session;
@@ -147,9 +169,11 @@ export function setupCamera({ play, canPlay }) {
   async function loop(s) {
     while (!s.stopped) {
       if (video.readyState >= 2) {
+        const tracker = hands;
         try {
-          await hands.send({ image: video });
+          await tracker.send({ image: video });
         } catch (err) {
+          dropTracker(tracker);
           fail(new CameraError(`the hand tracker stopped (${err.message})`));
           return;
         }
