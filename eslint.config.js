@@ -27,6 +27,8 @@ export default tseslint.config(
         performance: 'readonly',
         requestAnimationFrame: 'readonly',
         HTMLCanvasElement: 'readonly',
+        HTMLInputElement: 'readonly',
+        HTMLVideoElement: 'readonly',
       },
     },
   },

@@ -4,6 +4,7 @@ import { VersionStatsSchema } from '../../core/index.ts';
 import type { Store } from '../db/store.ts';
 import type { DriftMonitor } from '../drift-monitor.ts';
 import { HttpError } from '../game-service.ts';
+import { BotDriftSchema } from './dashboard.schemas.ts';
 import { requireBearer } from './internal-auth.ts';
 
 export const VersionStatsQuery = Type.Object({
@@ -31,31 +32,6 @@ export const DriftQuery = Type.Object({
   excludeSynthetic: Type.Optional(Type.Boolean({ default: false })),
 });
 type DriftQuery = Static<typeof DriftQuery>;
-
-const Shares = Type.Array(Type.Number(), { minItems: 3, maxItems: 3 });
-
-export const BotDriftSchema = Type.Object({
-  model: Type.String(),
-  version: Type.Union([Type.String(), Type.Null()]),
-  drifted: Type.Boolean(),
-  insufficientData: Type.Boolean(),
-  score: Type.Number({ description: 'the largest PSI' }),
-  threshold: Type.Number(),
-  statistic: Type.Literal('psi'),
-  rows: Type.Integer({ minimum: 0 }),
-  referenceRows: Type.Integer({ minimum: 0, description: 'training rows of the reference (0 without one)' }),
-  moveDistribution: Type.Object({
-    reference: Shares,
-    recent: Shares,
-    psi: Type.Number(),
-    chiSquare: Type.Number(),
-    pValue: Type.Number(),
-  }),
-  features: Type.Array(Type.Object({ name: Type.String(), psi: Type.Number() })),
-  meanShift: Type.Array(Type.Object({ name: Type.String(), z: Type.Number() }), {
-    description: 'the five largest standardised mean shifts, largest first',
-  }),
-});
 
 export const DriftReplySchema = Type.Union([
   BotDriftSchema,
