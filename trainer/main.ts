@@ -224,7 +224,9 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   } catch (err) {
     const code = err instanceof ConfigError ? EXIT.invalidConfig : EXIT.failed;
-    const message = (err as Error)?.message ?? String(err);
+    // one line for the pod's termination message (the operator shows it in a condition)
+    const message =
+      err instanceof ConfigError ? err.problems.join('; ') : ((err as Error)?.message ?? String(err));
     log.error({ ...context, err }, code === EXIT.invalidConfig ? 'invalid configuration' : 'training failed');
     writeSummary(terminationLog, { ...context, error: message });
     return code;

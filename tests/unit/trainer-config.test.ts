@@ -180,9 +180,7 @@ describe('job config', () => {
       out.mockRestore();
     }
     const summary = JSON.parse(readFileSync(termination, 'utf8')) as { error: string };
-    expect(summary.error).toBe(
-      'invalid training job settings:\n  - hyperparameter eta=7 is invalid: allowed is a number in [0.001, 1]',
-    );
+    expect(summary.error).toBe('hyperparameter eta=7 is invalid: allowed is a number in [0.001, 1]');
   });
 
   it('main trains the feature set and the search the Job asks for, and names them in metadata.json', async () => {
