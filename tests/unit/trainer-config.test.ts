@@ -183,6 +183,24 @@ describe('job config', () => {
     expect(summary.error).toBe('hyperparameter eta=7 is invalid: allowed is a number in [0.001, 1]');
   });
 
+  it('main names every bad setting in one line of the termination message', async () => {
+    const termination = path.join(dir, 'termination-log-all');
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      const code = await main([
+        ...['--model', 'forrest', '--version', 'v1', '--algorithm', 'gbdt', '--out', dir],
+        ...['--seed', 'x', '--eval-rows', '0', '--termination-log', termination],
+      ]);
+      expect(code).toBe(2);
+    } finally {
+      out.mockRestore();
+    }
+    const summary = JSON.parse(readFileSync(termination, 'utf8')) as { error: string };
+    expect(summary.error).toBe(
+      'RPS_SEED="x" must be an integer from 0 to 2147483647; RPS_EVAL_ROWS="0" must be an integer from 1 to 1000000',
+    );
+  });
+
   it('main trains the feature set and the search the Job asks for, and names them in metadata.json', async () => {
     const termination = path.join(dir, 'termination-log-2');
     const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
