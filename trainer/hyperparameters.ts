@@ -256,22 +256,30 @@ export function resolveHyperparameters<A extends Algorithm>(
   }
   const values = (given ?? {}) as Record<string, unknown>;
   const resolved: Record<string, unknown> = {};
+  // every unknown name and bad value at once
+  const problems: string[] = [];
   for (const name of Object.keys(values)) {
     if (!(name in specs)) {
-      throw invalid(
+      problems.push(
         `hyperparameter ${name} is not known for algorithm ${algorithm}: allowed are ${Object.keys(specs).join(', ')}`,
       );
     }
   }
   for (const [name, spec] of Object.entries(specs)) {
     const value = values[name];
-    resolved[name] =
-      value === undefined
-        ? Array.isArray(spec.default)
-          ? [...spec.default]
-          : spec.default
-        : checkValue(name, spec, value);
+    try {
+      resolved[name] =
+        value === undefined
+          ? Array.isArray(spec.default)
+            ? [...spec.default]
+            : spec.default
+          : checkValue(name, spec, value);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(...err.problems);
+    }
   }
+  if (problems.length) throw new ConfigError(problems, 'hyperparameters');
   if (algorithm === 'gbdt') checkGbdtSize(resolved as GbdtHyperparameters);
   return resolved as HyperparametersOf<A>;
 }

@@ -136,14 +136,19 @@ export function searchCandidates<A extends Algorithm>(
       raw.push(set);
     }
   }
-  return raw.map((set, i) => {
+  // every candidate's problems at once
+  const problems: string[] = [];
+  const sets = raw.map((set, i) => {
     try {
       return resolveHyperparameters(algorithm, set);
     } catch (err) {
-      const why = err instanceof ConfigError ? err.problems.join('; ') : (err as Error).message;
-      throw invalid(`search candidate ${i + 1} (${JSON.stringify(set)}): ${why}`);
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(`search candidate ${i + 1} (${JSON.stringify(set)}): ${err.problems.join('; ')}`);
+      return undefined;
     }
   });
+  if (problems.length) throw new ConfigError(problems, 'search');
+  return sets as HyperparametersOf<A>[];
 }
 
 /** Trains every candidate on the same rows and keeps the one with the lowest validation log loss. */

@@ -50,6 +50,17 @@ describe('hyperparameters', () => {
     expect(configError(() => resolveHyperparameters('mlp', { hiddenUnits: [] }))).toContain('hiddenUnits=[]');
   });
 
+  it('names every unknown or bad hyperparameter at once', () => {
+    expect(
+      configError(() => resolveHyperparameters('gbdt', { depth: 40, eta: 7, l2: 1 })).split('\n'),
+    ).toEqual([
+      'hyperparameter l2 is not known for algorithm gbdt: allowed are ' +
+        Object.keys(HYPERPARAMETERS.gbdt).join(', '),
+      'hyperparameter depth=40 is invalid: allowed is an integer in [1, 12]',
+      'hyperparameter eta=7 is invalid: allowed is a number in [0.001, 1]',
+    ]);
+  });
+
   it('refuses a gbdt ensemble too large as a whole, though each field is in range', () => {
     expect(resolveHyperparameters('gbdt', { depth: 12 }).depth).toBe(12);
     expect(resolveHyperparameters('gbdt', { trees: 256, depth: 12 }).trees).toBe(256);
