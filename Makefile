@@ -42,8 +42,10 @@ lint:
 	npx eslint .
 	npx prettier --check .
 
+## typecheck: the TypeScript, and the browser code's JSDoc types (tsconfig.browser.json: DOM, no Node)
 typecheck:
 	npx tsc -p tsconfig.json --noEmit
+	npx tsc -p tsconfig.browser.json
 
 unit:
 	npx vitest run --project unit

@@ -1,9 +1,19 @@
-import { ALIASES, type Alias, type Algorithm, type BotDrift } from '../core/index.ts';
+import { ALIASES, type Alias } from '../core/index.ts';
 import { twoProportionZTest } from '../core/index.ts';
 import type { AliasChange } from './db/records.ts';
 import type { Store } from './db/store.ts';
 import type { DriftMonitor } from './drift-monitor.ts';
+import type {
+  AbPoint,
+  AbTest,
+  AccuracyPoint,
+  AccuracySeries,
+  DashboardBot,
+  DashboardData,
+} from '../core/dashboard-api.ts';
 import type { ModelRegistry } from './serving/model-registry.ts';
+
+export type { DashboardBot, DashboardData } from '../core/dashboard-api.ts';
 
 /** predictions read per version for the accuracy chart */
 const ACCURACY_ROWS = 1500;
@@ -17,77 +27,6 @@ const AB_BUCKET_MIN_MS = 1000;
 const ALIAS_CHANGES = 12;
 /** the latest rounds (of all bots) the "how moves were entered" line counts */
 const INPUT_WINDOW = 10_000;
-
-export interface AccuracyPoint {
-  /** epoch ms of the bucket's last prediction */
-  t: number;
-  accuracy: number;
-  predictions: number;
-}
-
-export interface AccuracySeries {
-  version: string;
-  /** the aliases serving it now (empty: it served before) */
-  aliases: Alias[];
-  predictions: number;
-  correct: number;
-  points: AccuracyPoint[];
-}
-
-export interface AbPoint {
-  /** epoch ms of the bucket's end */
-  t: number;
-  productionGames: number;
-  productionRate: number;
-  bGames: number;
-  bRate: number;
-  /** one-sided pooled two-proportion z-test that B's bot win rate exceeds Production's */
-  pValue: number;
-}
-
-export interface AbTest {
-  production: string;
-  b: string;
-  /** when the pair was assigned, as this server observed it (null: before any record) */
-  since: number | null;
-  productionGames: number;
-  productionWins: number;
-  bGames: number;
-  bWins: number;
-  z: number;
-  pValue: number;
-  points: AbPoint[];
-}
-
-export interface DashboardBot {
-  model: string;
-  displayName: string;
-  algorithm: Algorithm;
-  trafficSplit: { Production: number; B: number };
-  aliases: { alias: Alias; version: string | null }[];
-  accuracy: { bucketSize: number; series: AccuracySeries[] };
-  abTest: AbTest | null;
-  drift: {
-    current: BotDrift;
-    history: { t: number; score: number | null }[];
-  };
-  /** how the bot's moves among the last INPUT_WINDOW rounds stored were entered */
-  inputs: { window: number; click: number; key: number; camera: number };
-  /** newest first; `promotion`: Production took the version B held (the A/B winner, or a pin that did the same) */
-  aliasChanges: {
-    at: number;
-    alias: Alias;
-    version: string | null;
-    previous: string | null;
-    promotion: boolean;
-  }[];
-}
-
-export interface DashboardData {
-  generatedAt: number;
-  excludeSynthetic: boolean;
-  bots: DashboardBot[];
-}
 
 /** Versions to chart: the served ones first, then the ones that recently stopped serving. */
 function chartedVersions(served: Map<string, Alias[]>, changes: readonly AliasChange[]): string[] {

@@ -148,7 +148,7 @@ export class GameService {
   }
 
   async getGame(gameId: string): Promise<GameReply> {
-    const game = await this.load(gameId, true);
+    const { game, inputs } = await this.read(gameId);
     const { record, state } = game;
     const next = state.finished ? null : state.rounds.length + 1;
     return {
@@ -165,7 +165,7 @@ export class GameService {
       botHp: hp(state.playerScore),
       finished: state.finished,
       winner: state.winner,
-      rounds: state.rounds.map((r) => ({ ...r, ...gains(r) })),
+      rounds: state.rounds.map((r, i) => ({ ...r, ...gains(r), input: inputs[i]! })),
       createdAt: new Date(record.createdAt).toISOString(),
       ...(state.finished ? { gambit: record.gambit, alias: record.alias, version: record.version } : {}),
     };
@@ -326,6 +326,11 @@ export class GameService {
   private async load(gameId: string, fresh: boolean): Promise<LiveGame> {
     const cached = fresh ? undefined : this.live.get(gameId);
     if (cached) return cached;
+    return (await this.read(gameId)).game;
+  }
+
+  /** The game as stored, and how the move of each of its rounds was entered. */
+  private async read(gameId: string): Promise<{ game: LiveGame; inputs: InputMethod[] }> {
     let record = await this.store.getGame(gameId);
     if (!record) throw new DomainError('GAME_NOT_FOUND', `no game with id "${gameId}"`);
     let rounds = await this.store.getRounds(gameId);
@@ -337,7 +342,7 @@ export class GameService {
     }
     const state: GameState = {
       ...newGame(gameId, record.gambit),
-      rounds: rounds.map(({ id: _id, fallback: _f, createdAt: _c, ...r }) => r),
+      rounds: rounds.map(({ id: _id, fallback: _f, input: _i, createdAt: _c, ...r }) => r),
       playerScore: record.playerScore,
       botScore: record.botScore,
       finished: record.finished,
@@ -345,7 +350,7 @@ export class GameService {
     };
     const game: LiveGame = { record, state };
     if (!record.finished) this.remember(game);
-    return game;
+    return { game, inputs: rounds.map((r) => r.input) };
   }
 
   private remember(game: LiveGame): void {

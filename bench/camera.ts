@@ -1,5 +1,5 @@
 // "Play with your camera" in Debian's Chromium (headless, software WebGL) with the fake camera showing
-// the open-hand photo of opencv-doc: from switching the camera on to the hand tracker loaded
+// the committed open-hand photo: from switching the camera on to the hand tracker loaded
 // (modelReadyMs) and to the first hand read (firstDetectionMs), then hand-tracker frames per second
 // over BENCH_CAMERA_READINGS readings (default 30).
 // Prints one JSON object as its last line: { modelReadyMs, firstDetectionMs, framesPerSecond, ... }.

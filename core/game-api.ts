@@ -7,6 +7,9 @@ import {
   RoundValuesSchema,
   VersionStatsSchema,
 } from './schemas.ts';
+import { BotDriftSchema } from './dashboard-api.ts';
+
+export { BotDriftSchema, type BotDrift } from './dashboard-api.ts';
 
 // The game server's HTTP API, each request and reply once: the app's routes declare these schemas
 // (fastify's TypeBox type provider derives the handlers' types from them), and every client — the
@@ -106,6 +109,8 @@ const RoundViewSchema = Type.Object({
   botGain: Type.Number(),
   playerScore: Type.Number(),
   botScore: Type.Number(),
+  /** how the move was entered */
+  input: InputMethodSchema,
 });
 
 /** GET /api/v1/games/:id */
@@ -209,34 +214,6 @@ export const DriftQuerySchema = Type.Object({
   excludeSynthetic: Type.Optional(Type.Boolean({ default: false })),
 });
 
-const Shares = Type.Array(Type.Number(), { minItems: 3, maxItems: 3 });
-
-/** One bot's drift check: its recent players against the Production version's training reference. */
-export const BotDriftSchema = Type.Object({
-  model: Type.String(),
-  /** the version Production serves; its metadata.json holds the reference */
-  version: Type.Union([Type.String(), Type.Null()]),
-  drifted: Type.Boolean(),
-  insufficientData: Type.Boolean(),
-  score: Type.Number({ description: 'the largest PSI' }),
-  threshold: Type.Number(),
-  statistic: Type.Literal('psi'),
-  rows: Type.Integer({ minimum: 0 }),
-  referenceRows: Type.Integer({ minimum: 0, description: 'training rows of the reference (0 without one)' }),
-  moveDistribution: Type.Object({
-    reference: Shares,
-    recent: Shares,
-    psi: Type.Number(),
-    chiSquare: Type.Number(),
-    pValue: Type.Number(),
-  }),
-  /** largest PSI first */
-  features: Type.Array(Type.Object({ name: Type.String(), psi: Type.Number() })),
-  meanShift: Type.Array(Type.Object({ name: Type.String(), z: Type.Number() }), {
-    description: 'the five largest standardised mean shifts, largest first',
-  }),
-});
-export type BotDrift = Static<typeof BotDriftSchema>;
 
 /** One bot with `?model=`, else every bot. */
 export const DriftReplySchema = Type.Union([

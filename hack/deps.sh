@@ -6,12 +6,10 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v go >/dev/null 2>&1 || need+=(golang-go)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
-# the photo of an open hand that the camera tests show through Chromium's fake camera
-[ -f /usr/share/doc/opencv-doc/opencv4/html/handSrc.jpg ] || need+=(opencv-doc)
 # the PostgreSQL server the store tests and `make dev DB=postgres` start (binaries in /usr/lib/postgresql/<version>/bin)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 if [ ${#need[@]} -eq 0 ]; then
-  echo "deps: chromium, go, redis-server, opencv-doc and postgresql present"
+  echo "deps: chromium, go, redis-server and postgresql present"
   exit 0
 fi
 sudo=""

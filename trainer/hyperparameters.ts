@@ -1,4 +1,5 @@
 import type { Algorithm } from '../core/index.ts';
+import { ConfigError } from '../lib/env-config.ts';
 
 /**
  * The hyperparameter schema: per algorithm, as data. The trainer validates against it, and
@@ -165,13 +166,8 @@ export type MlpHyperparameters = HyperparametersOf<'mlp'>;
 export type LogisticHyperparameters = HyperparametersOf<'logistic'>;
 export type GbdtHyperparameters = HyperparametersOf<'gbdt'>;
 
-/** Invalid hyperparameters or trainer settings: the trainer exits with code 2. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+// Invalid hyperparameters are a ConfigError like any bad setting: the trainer exits with code 2.
+const invalid = (problem: string) => new ConfigError([problem], 'hyperparameters');
 
 /** What a hyperparameter allows, in words ("a number in [0, 0.9]"). */
 export function allowedRange(spec: HyperparameterSpec): string {
@@ -191,7 +187,7 @@ function checkNumber(name: string, spec: HyperparameterSpec, value: unknown, sho
     (spec.min !== undefined && value < spec.min) ||
     (spec.max !== undefined && value > spec.max)
   ) {
-    throw new ConfigError(
+    throw invalid(
       `hyperparameter ${name}=${JSON.stringify(shown)} is invalid: allowed is ${allowedRange(spec)}`,
     );
   }
@@ -202,7 +198,7 @@ function checkValue(name: string, spec: HyperparameterSpec, value: unknown): num
   switch (spec.type) {
     case 'string':
       if (typeof value !== 'string' || !(spec.enum ?? []).includes(value)) {
-        throw new ConfigError(
+        throw invalid(
           `hyperparameter ${name}=${JSON.stringify(value)} is invalid: allowed is ${allowedRange(spec)}`,
         );
       }
@@ -213,7 +209,7 @@ function checkValue(name: string, spec: HyperparameterSpec, value: unknown): num
         value.length < (spec.minItems ?? 0) ||
         value.length > (spec.maxItems ?? Number.POSITIVE_INFINITY)
       ) {
-        throw new ConfigError(
+        throw invalid(
           `hyperparameter ${name}=${JSON.stringify(value)} is invalid: allowed is ${allowedRange(spec)}`,
         );
       }
@@ -234,7 +230,7 @@ export const MAX_GBDT_LEAVES = 2 ** 20;
 function checkGbdtSize({ trees, depth }: GbdtHyperparameters): void {
   const leaves = trees * 2 ** depth;
   if (leaves > MAX_GBDT_LEAVES) {
-    throw new ConfigError(
+    throw invalid(
       `hyperparameters trees=${trees} and depth=${depth} allow ${leaves.toLocaleString('en-US')} leaves per class ` +
         `(trees × 2^depth): allowed is at most ${MAX_GBDT_LEAVES.toLocaleString('en-US')}; lower trees or depth`,
     );
@@ -251,31 +247,39 @@ export function resolveHyperparameters<A extends Algorithm>(
 ): HyperparametersOf<A> {
   const specs = HYPERPARAMETERS[algorithm] as Record<string, HyperparameterSpec> | undefined;
   if (!specs) {
-    throw new ConfigError(
+    throw invalid(
       `algorithm ${JSON.stringify(algorithm)} is invalid: allowed is one of ${Object.keys(HYPERPARAMETERS).join(', ')}`,
     );
   }
   if (given !== undefined && given !== null && (typeof given !== 'object' || Array.isArray(given))) {
-    throw new ConfigError(`hyperparameters must be a JSON object, got ${JSON.stringify(given)}`);
+    throw invalid(`hyperparameters must be a JSON object, got ${JSON.stringify(given)}`);
   }
   const values = (given ?? {}) as Record<string, unknown>;
   const resolved: Record<string, unknown> = {};
+  // every unknown name and bad value at once
+  const problems: string[] = [];
   for (const name of Object.keys(values)) {
     if (!(name in specs)) {
-      throw new ConfigError(
+      problems.push(
         `hyperparameter ${name} is not known for algorithm ${algorithm}: allowed are ${Object.keys(specs).join(', ')}`,
       );
     }
   }
   for (const [name, spec] of Object.entries(specs)) {
     const value = values[name];
-    resolved[name] =
-      value === undefined
-        ? Array.isArray(spec.default)
-          ? [...spec.default]
-          : spec.default
-        : checkValue(name, spec, value);
+    try {
+      resolved[name] =
+        value === undefined
+          ? Array.isArray(spec.default)
+            ? [...spec.default]
+            : spec.default
+          : checkValue(name, spec, value);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(...err.problems);
+    }
   }
+  if (problems.length) throw new ConfigError(problems, 'hyperparameters');
   if (algorithm === 'gbdt') checkGbdtSize(resolved as GbdtHyperparameters);
   return resolved as HyperparametersOf<A>;
 }
@@ -286,6 +290,6 @@ export function parseHyperparameters(text: string | undefined): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new ConfigError(`hyperparameters are not valid JSON (${(err as Error).message}): ${text}`);
+    throw invalid(`hyperparameters are not valid JSON (${(err as Error).message}): ${text}`);
   }
 }

@@ -2,19 +2,14 @@ import {
   ALGORITHMS,
   DEFAULT_FEATURE_SET,
   FEATURE_SET_NAMES,
-  isFeatureSetName,
   type Algorithm,
   type FeatureSetName,
   INPUT_METHODS,
   type InputMethod,
 } from '../core/index.ts';
 import type { ArtifactStoreConfig } from '../lib/artifact-store.ts';
-import {
-  ConfigError,
-  parseHyperparameters,
-  resolveHyperparameters,
-  type HyperparametersOf,
-} from './hyperparameters.ts';
+import { ConfigError, EnvReader } from '../lib/env-config.ts';
+import { parseHyperparameters, resolveHyperparameters, type HyperparametersOf } from './hyperparameters.ts';
 import { DEFAULT_EVAL_ROWS } from './evaluation.ts';
 import { parseSearch, searchCandidates, type SearchSpec } from './search.ts';
 
@@ -159,148 +154,138 @@ export function usage(): string {
   return `usage: rpsq train [--flag value …]\n\nflags (and the environment variable each mirrors):\n${lines.join('\n')}\n`;
 }
 
-/** `--name value` / `--name=value` pairs; unknown flags are a ConfigError. */
-export function parseFlags(argv: readonly string[]): Map<string, string> {
+/**
+ * `--name value` / `--name=value` pairs. A malformed or unknown flag is recorded in `problems` (and
+ * skipped), so it is reported with every other problem of the settings.
+ */
+export function parseFlags(argv: readonly string[], problems: string[] = []): Map<string, string> {
   const known = new Set<string>(Object.values(SETTINGS).map((s) => s.flag));
   const flags = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const m = /^--([a-z0-9-]+)(?:=(.*))?$/s.exec(arg);
-    if (!m) throw new ConfigError(`unexpected argument ${JSON.stringify(arg)}\n${usage()}`);
+    if (!m) {
+      problems.push(`unexpected argument ${JSON.stringify(arg)} (see rpsq train --help)`);
+      continue;
+    }
     const name = m[1]!;
-    if (!known.has(name)) throw new ConfigError(`unknown flag --${name}\n${usage()}`);
     let value = m[2];
     if (value === undefined) {
       value = argv[i + 1];
-      if (value === undefined) throw new ConfigError(`flag --${name} needs a value`);
+      if (value === undefined) {
+        problems.push(`flag --${name} needs a value`);
+        continue;
+      }
       i++;
     }
-    flags.set(name, value);
+    if (!known.has(name)) problems.push(`unknown flag --${name} (see rpsq train --help)`);
+    else flags.set(name, value);
   }
   return flags;
-}
-
-function integer(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(
-      `${name}=${JSON.stringify(text)} is invalid: allowed is an integer in [${min}, ${max}]`,
-    );
-  }
-  return value;
 }
 
 const MODEL_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const VERSION_NAME = /^v[1-9][0-9]*$/;
 
+/** What `parse` returns; a ConfigError it throws is recorded as problems (undefined then). */
+function attempt<T>(r: EnvReader, parse: () => T): T | undefined {
+  try {
+    return parse();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    r.problems.push(...err.problems);
+    return undefined;
+  }
+}
+
+/**
+ * The run's settings: each flag wins over its environment variable, and every problem (flags,
+ * settings, hyperparameters, search, object store) is reported at once in one ConfigError.
+ */
 export function readJobConfig(argv: readonly string[], env: NodeJS.ProcessEnv): JobConfig {
-  const flags = parseFlags(argv);
-  const get = (s: Setting): string | undefined => {
-    const v = flags.get(s.flag) ?? env[s.env];
-    return v === '' ? undefined : v;
-  };
-  const required = (s: Setting): string => {
+  const flagProblems: string[] = [];
+  const flags = parseFlags(argv, flagProblems);
+  const merged: NodeJS.ProcessEnv = { ...env };
+  for (const s of Object.values(SETTINGS)) {
+    const v = flags.get(s.flag);
+    if (v !== undefined) merged[s.env] = v;
+  }
+  const r = new EnvReader(merged);
+  r.problems.push(...flagProblems);
+  const get = (s: Setting): string | undefined => r.raw(s.env);
+  const required = (s: Setting, valid: (v: string) => boolean, allowed: string): string => {
     const v = get(s);
-    if (v === undefined) throw new ConfigError(`${s.env} (or --${s.flag}) is required: ${s.help}`);
-    return v;
+    if (v === undefined) r.problems.push(`${s.env} (or --${s.flag}) is required: ${s.help}`);
+    else if (!valid(v)) r.problems.push(`${s.env}="${v}" is invalid: allowed is ${allowed}`);
+    return v ?? '';
   };
-  const model = required(SETTINGS.model);
-  if (!MODEL_NAME.test(model) || model.length > 63) {
-    throw new ConfigError(
-      `${SETTINGS.model.env}=${JSON.stringify(model)} is invalid: allowed is a DNS label`,
-    );
-  }
-  const version = required(SETTINGS.version);
-  if (!VERSION_NAME.test(version)) {
-    throw new ConfigError(
-      `${SETTINGS.version.env}=${JSON.stringify(version)} is invalid: allowed is v1, v2, …`,
-    );
-  }
-  const algorithm = required(SETTINGS.algorithm);
-  if (!(ALGORITHMS as readonly string[]).includes(algorithm)) {
-    throw new ConfigError(
-      `${SETTINGS.algorithm.env}=${JSON.stringify(algorithm)} is invalid: allowed is one of ${ALGORITHMS.join(', ')}`,
-    );
-  }
+  const model = required(SETTINGS.model, (v) => MODEL_NAME.test(v) && v.length <= 63, 'a DNS label');
+  const version = required(SETTINGS.version, (v) => VERSION_NAME.test(v), 'v1, v2, …');
+  const algorithmName = required(
+    SETTINGS.algorithm,
+    (v) => (ALGORITHMS as readonly string[]).includes(v),
+    `one of ${ALGORITHMS.join(', ')}`,
+  );
+  const algorithm = (ALGORITHMS as readonly string[]).includes(algorithmName)
+    ? (algorithmName as Algorithm)
+    : undefined;
   // as written (what search candidates are merged over); resolveHyperparameters refuses a non-object
-  const base = parseHyperparameters(get(SETTINGS.hyperparameters)) as Record<string, unknown>;
-  const hyperparameters = resolveHyperparameters(algorithm as Algorithm, base);
-  const trigger = get(SETTINGS.trigger) ?? 'trainNow';
-  if (!(TRIGGERS as readonly string[]).includes(trigger)) {
-    throw new ConfigError(
-      `${SETTINGS.trigger.env}=${JSON.stringify(trigger)} is invalid: allowed is one of ${TRIGGERS.join(', ')}`,
-    );
-  }
-  const search = parseSearch(get(SETTINGS.search));
-  if (search) searchCandidates(algorithm as Algorithm, base, search); // every set checked before any work
-  const featureSetName = get(SETTINGS.featureSet) ?? DEFAULT_FEATURE_SET;
-  if (!isFeatureSetName(featureSetName)) {
-    throw new ConfigError(
-      `${SETTINGS.featureSet.env}=${JSON.stringify(featureSetName)} is invalid: allowed is one of ${FEATURE_SET_NAMES.join(', ')}`,
-    );
-  }
+  const base = (attempt(r, () => parseHyperparameters(get(SETTINGS.hyperparameters))) ?? {}) as Record<
+    string,
+    unknown
+  >;
+  const hyperparameters = algorithm && attempt(r, () => resolveHyperparameters(algorithm, base));
+  const trigger = r.oneOf(SETTINGS.trigger.env, 'trainNow', TRIGGERS) as Trigger;
+  const search = attempt(r, () => parseSearch(get(SETTINGS.search))) ?? null;
+  // every set checked before any work
+  if (search && algorithm && hyperparameters) attempt(r, () => searchCandidates(algorithm, base, search));
+  const featureSet = r.oneOf(SETTINGS.featureSet.env, DEFAULT_FEATURE_SET, FEATURE_SET_NAMES);
   const dataUrl = get(SETTINGS.dataUrl) ?? null;
-  if (dataUrl !== null && !/^https?:\/\/[^/]/.test(dataUrl)) {
-    throw new ConfigError(
-      `${SETTINGS.dataUrl.env}=${JSON.stringify(dataUrl)} is invalid: allowed is an http(s) URL`,
-    );
-  }
+  r.require(
+    dataUrl === null || /^https?:\/\/[^/]/.test(dataUrl),
+    `${SETTINGS.dataUrl.env}="${dataUrl}" is invalid: allowed is an http(s) URL`,
+  );
   const inputs = (get(SETTINGS.inputs) ?? INPUT_METHODS.join(',')).split(',').map((i) => i.trim());
   const unknownInput = inputs.find((i) => !(INPUT_METHODS as readonly string[]).includes(i));
-  if (unknownInput !== undefined) {
-    throw new ConfigError(
-      `${SETTINGS.inputs.env} names ${JSON.stringify(unknownInput)}: allowed is a comma-separated list of ${INPUT_METHODS.join(', ')}`,
-    );
-  }
+  r.require(
+    unknownInput === undefined,
+    `${SETTINGS.inputs.env} names ${JSON.stringify(unknownInput)}: allowed is a comma-separated list of ${INPUT_METHODS.join(', ')}`,
+  );
   const outDir = get(SETTINGS.outDir) ?? null;
-  let s3: ArtifactStoreConfig | null = null;
-  if (outDir === null) {
-    const missing = [SETTINGS.s3Endpoint, SETTINGS.s3AccessKey, SETTINGS.s3SecretKey].filter((s) => !get(s));
-    if (missing.length) {
-      throw new ConfigError(
-        `object store settings missing: ${missing.map((s) => `${s.env} (--${s.flag})`).join(', ')}; or use --out <dir>`,
-      );
-    }
-    const endpoint = get(SETTINGS.s3Endpoint)!;
-    if (!/^https?:\/\/[^/]/.test(endpoint)) {
-      throw new ConfigError(
-        `${SETTINGS.s3Endpoint.env}=${JSON.stringify(endpoint)} is invalid: allowed is an http(s) URL`,
-      );
-    }
-    s3 = {
-      endpoint,
-      accessKey: get(SETTINGS.s3AccessKey)!,
-      secretKey: get(SETTINGS.s3SecretKey)!,
-      bucket: get(SETTINGS.s3Bucket) ?? 'rps-models',
-      retries: integer(SETTINGS.s3Retries.env, get(SETTINGS.s3Retries), 6, 1, 20),
-      backoffMs: 500,
-    };
-  }
+  const store = outDir === null ? r.artifactStore() : undefined;
+  const s3Retries = r.integer(SETTINGS.s3Retries.env, 6, 1, 20);
+  const seed = r.integer(SETTINGS.seed.env, 1, 0, 2 ** 31 - 1);
+  const maxEvents = r.integer(SETTINGS.maxEvents.env, 50_000, 1, 10_000_000);
+  const minTotalEvents = r.integer(SETTINGS.minTotalEvents.env, 5_000, 0, 10_000_000);
+  const syntheticStride = r.integer(SETTINGS.syntheticStride.env, 1, 1, 1_000_000);
+  const bootstrapGames = r.integer(SETTINGS.bootstrapGames.env, 200, 0, 100_000);
+  const evalRows = r.integer(SETTINGS.evalRows.env, DEFAULT_EVAL_ROWS, 1, 1_000_000);
+  r.done('training job settings');
+  // past done(): the algorithm and its hyperparameters were read without a problem
   return {
     model,
     version,
-    algorithm: algorithm as Algorithm,
-    hyperparameters,
-    featureSet: featureSetName,
+    algorithm: algorithm!,
+    hyperparameters: hyperparameters!,
+    featureSet: featureSet as FeatureSetName,
     search,
     baseHyperparameters: base,
     dataUrl,
     dataToken: get(SETTINGS.dataToken) ?? null,
     dataFile: get(SETTINGS.dataFile) ?? null,
-    seed: integer(SETTINGS.seed.env, get(SETTINGS.seed), 1, 0, 2 ** 31 - 1),
-    maxEvents: integer(SETTINGS.maxEvents.env, get(SETTINGS.maxEvents), 50_000, 1, 10_000_000),
-    minTotalEvents: integer(SETTINGS.minTotalEvents.env, get(SETTINGS.minTotalEvents), 5_000, 0, 10_000_000),
-    syntheticStride: integer(SETTINGS.syntheticStride.env, get(SETTINGS.syntheticStride), 1, 1, 1_000_000),
+    seed,
+    maxEvents,
+    minTotalEvents,
+    syntheticStride,
     inputs: [...new Set(inputs as InputMethod[])],
-    bootstrapGames: integer(SETTINGS.bootstrapGames.env, get(SETTINGS.bootstrapGames), 200, 0, 100_000),
-    trigger: trigger as Trigger,
-    evalRows: integer(SETTINGS.evalRows.env, get(SETTINGS.evalRows), DEFAULT_EVAL_ROWS, 1, 1_000_000),
+    bootstrapGames,
+    trigger,
+    evalRows,
     // not checked here: a bad comparison is recorded in metadata.evaluation, it never stops training
     compareVersion: get(SETTINGS.compareVersion) ?? null,
     compareUri: get(SETTINGS.compareUri) ?? null,
     outDir,
-    s3,
+    s3: store ? { ...store, retries: s3Retries, backoffMs: 500 } : null,
     terminationLog: get(SETTINGS.terminationLog) ?? '/dev/termination-log',
   };
 }

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import pino from 'pino';
 import type { ExportedRound } from '../core/index.ts';
 import { ArtifactStore, artifactUri } from '../lib/artifact-store.ts';
-import { ConfigError } from './hyperparameters.ts';
+import { ConfigError } from '../lib/env-config.ts';
 import { readEventsFromFile, readEventsFromServer } from './dataset.ts';
 import { compareLoader, type CompareSource } from './evaluation.ts';
 import { SETTINGS, parseFlags, readJobConfig, usage, type JobConfig } from './job-config.ts';
@@ -82,15 +82,12 @@ export async function main(argv: string[]): Promise<number> {
   let terminationLog = process.env[SETTINGS.terminationLog.env] || '/dev/termination-log';
   // what the summary names even when the settings turn out invalid
   let context: Record<string, string> = {};
-  try {
-    const flags = parseFlags(argv);
-    terminationLog = flags.get(SETTINGS.terminationLog.flag) ?? terminationLog;
-    for (const key of ['model', 'version', 'algorithm'] as const) {
-      const value = flags.get(SETTINGS[key].flag) ?? process.env[SETTINGS[key].env];
-      if (value) context[key] = value;
-    }
-  } catch {
-    // reported below by readJobConfig
+  // a bad flag is reported below by readJobConfig, with every other problem
+  const flags = parseFlags(argv);
+  terminationLog = flags.get(SETTINGS.terminationLog.flag) ?? terminationLog;
+  for (const key of ['model', 'version', 'algorithm'] as const) {
+    const value = flags.get(SETTINGS[key].flag) ?? process.env[SETTINGS[key].env];
+    if (value) context[key] = value;
   }
   // Kubernetes stops a pod with SIGTERM, and a Node process that is PID 1 ignores it unless it
   // handles it: the run ends at once (a partial upload is deleted by the next run of the version).
@@ -227,7 +224,9 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   } catch (err) {
     const code = err instanceof ConfigError ? EXIT.invalidConfig : EXIT.failed;
-    const message = (err as Error)?.message ?? String(err);
+    // one line for the pod's termination message (the operator shows it in a condition)
+    const message =
+      err instanceof ConfigError ? err.problems.join('; ') : ((err as Error)?.message ?? String(err));
     log.error({ ...context, err }, code === EXIT.invalidConfig ? 'invalid configuration' : 'training failed');
     writeSummary(terminationLog, { ...context, error: message });
     return code;

@@ -1,6 +1,9 @@
 import { seededRandom, type Algorithm } from '../core/index.ts';
 import type { TrainedModel } from './algorithms/trained-model.ts';
-import { ConfigError, resolveHyperparameters, type HyperparametersOf } from './hyperparameters.ts';
+import { ConfigError } from '../lib/env-config.ts';
+import { resolveHyperparameters, type HyperparametersOf } from './hyperparameters.ts';
+
+const invalid = (problem: string) => new ConfigError([problem], 'search');
 import { evaluate } from './metrics.ts';
 import type { Rows } from './split.ts';
 
@@ -50,32 +53,29 @@ export function parseSearch(text: string | undefined): SearchSpec | null {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(`search is not valid JSON (${(err as Error).message}): ${text}`);
+    throw invalid(`search is not valid JSON (${(err as Error).message}): ${text}`);
   }
-  if (!isObject(raw))
-    throw new ConfigError(`search must be an object with candidates or random, got ${text}`);
+  if (!isObject(raw)) throw invalid(`search must be an object with candidates or random, got ${text}`);
   const { candidates, random, ...rest } = raw;
   if (Object.keys(rest).length) {
-    throw new ConfigError(
-      `search has unknown field(s) ${Object.keys(rest).join(', ')}; allowed: candidates, random`,
-    );
+    throw invalid(`search has unknown field(s) ${Object.keys(rest).join(', ')}; allowed: candidates, random`);
   }
   if ((candidates === undefined) === (random === undefined)) {
-    throw new ConfigError('search needs exactly one of candidates (a list of hyperparameter sets) or random');
+    throw invalid('search needs exactly one of candidates (a list of hyperparameter sets) or random');
   }
   if (candidates !== undefined) {
     if (!Array.isArray(candidates) || candidates.length === 0 || !candidates.every(isObject)) {
-      throw new ConfigError('search.candidates must be a non-empty list of hyperparameter objects');
+      throw invalid('search.candidates must be a non-empty list of hyperparameter objects');
     }
     if (candidates.length > MAX_SEARCH_CANDIDATES) {
-      throw new ConfigError(
+      throw invalid(
         `search.candidates has ${candidates.length} sets; at most ${MAX_SEARCH_CANDIDATES} are allowed`,
       );
     }
     return { candidates };
   }
   if (!isObject(random) || !isObject(random.ranges)) {
-    throw new ConfigError(
+    throw invalid(
       'search.random must be { budget, seed?, ranges: { <hyperparameter>: {min, max} | {values} } }',
     );
   }
@@ -86,7 +86,7 @@ export function parseSearch(text: string | undefined): SearchSpec | null {
     budget < 1 ||
     budget > MAX_SEARCH_CANDIDATES
   ) {
-    throw new ConfigError(
+    throw invalid(
       `search.random.budget must be an integer from 1 to ${MAX_SEARCH_CANDIDATES}, got ${JSON.stringify(budget)}`,
     );
   }
@@ -96,7 +96,7 @@ export function parseSearch(text: string | undefined): SearchSpec | null {
       ((Array.isArray(r.values) && r.values.length > 0) ||
         (typeof r.min === 'number' && typeof r.max === 'number' && r.min <= r.max && (!r.log || r.min > 0)));
     if (!ok) {
-      throw new ConfigError(
+      throw invalid(
         `search.random.ranges.${name} must be {min, max} with min <= max (min > 0 with log: true) or {values: [...]}, got ${JSON.stringify(r)}`,
       );
     }
@@ -136,13 +136,19 @@ export function searchCandidates<A extends Algorithm>(
       raw.push(set);
     }
   }
-  return raw.map((set, i) => {
+  // every candidate's problems at once
+  const problems: string[] = [];
+  const sets = raw.map((set, i) => {
     try {
       return resolveHyperparameters(algorithm, set);
     } catch (err) {
-      throw new ConfigError(`search candidate ${i + 1} (${JSON.stringify(set)}): ${(err as Error).message}`);
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(`search candidate ${i + 1} (${JSON.stringify(set)}): ${err.problems.join('; ')}`);
+      return undefined;
     }
   });
+  if (problems.length) throw new ConfigError(problems, 'search');
+  return sets as HyperparametersOf<A>[];
 }
 
 /** Trains every candidate on the same rows and keeps the one with the lowest validation log loss. */

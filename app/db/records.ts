@@ -31,6 +31,7 @@ export interface GameRecord {
 export interface StoredRound extends PlayedRound {
   id: number;
   fallback: boolean;
+  input: InputMethod;
   createdAt: number;
 }
 

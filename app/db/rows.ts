@@ -89,7 +89,13 @@ function playedFields(r: RoundRow): PlayedRound {
 }
 
 export function toRound(r: RoundRow): StoredRound {
-  return { id: r.id, ...playedFields(r), fallback: r.fallback === 1, createdAt: r.created_at };
+  return {
+    id: r.id,
+    ...playedFields(r),
+    fallback: r.fallback === 1,
+    input: r.input as InputMethod,
+    createdAt: r.created_at,
+  };
 }
 
 /** A round with its game context, as the export serves it (same key order as always). */

@@ -1,36 +1,80 @@
+// @ts-check
 // RPS Quest web UI: plain DOM, talks to /api/v1.
 import { setupCamera } from './camera.js';
+import { byId } from './dom.js';
 
+/** @import { GameReply, MoveReply, StartGameReply } from '../../core/game-api.ts' */
+/** @import { Move } from './gesture.js' */
+/** @typedef {GameReply} Game */
+/** @typedef {MoveReply} Outcome */
+/** @typedef {'click' | 'key' | 'camera'} InputMethod */
+/** @typedef {Game['values']} Values */
+/** What a game shows when it is entered (a stored game, or one just started): @typedef {Pick<Game, 'gameId' | 'bot' | 'displayName' | 'player' | 'playerHp' | 'botHp' | 'round' | 'values'> & { rounds: PlayedRound[] }} GameStart */
+/** A round in the history (stored, or the outcome of a move just played): @typedef {Pick<Outcome, 'round' | 'playerMove' | 'botMove' | 'playerGain' | 'botGain'> & { result: string }} PlayedRound */
+/** What this page shows of `GET /api/v1/bots` (app/routes/bots.ts): @typedef {{ model: string; displayName: string; algorithm: string; games: number; winRate: number | null }} BotEntry */
+
+/** @type {readonly Move[]} */
 const MOVES = ['rock', 'paper', 'scissors'];
+/** @type {Record<string, string>} */
 const ALGORITHMS = {
   mlp: 'neural network',
   gbdt: 'boosted trees',
   logistic: 'logistic regression',
 };
-const $ = (id) => document.getElementById(id);
+const $ = byId;
 
-const state = { gameId: null, round: 1, values: null, bot: null, botName: 'Bot', history: [], busy: false };
+const state = {
+  /** @type {string | null} */
+  gameId: null,
+  round: 1,
+  /** @type {Values} */
+  values: null,
+  /** @type {string | null} */
+  bot: null,
+  botName: 'Bot',
+  /** @type {PlayedRound[]} */
+  history: [],
+  busy: false,
+};
 
+/** @param {string} message */
 function showError(message) {
   const el = $('error');
   el.textContent = message;
   el.hidden = !message;
 }
 
+/** A reply other than 2xx: its status and the server's message. */
+class ApiError extends Error {
+  /** @param {string} message @param {number} status */
+  constructor(message, status) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/**
+ * The JSON reply of an API call, typed by the caller as the route's reply schema.
+ * @template T
+ * @param {string} path
+ * @param {RequestInit} [options]
+ * @returns {Promise<T>}
+ */
 async function api(path, options = {}) {
   const res = await fetch(path, {
     ...options,
     headers: options.body ? { 'content-type': 'application/json' } : {},
   });
   const body = await res.json().catch(() => ({}));
-  if (!res.ok)
-    throw Object.assign(new Error(body.message || `HTTP ${res.status}`), { status: res.status, body });
+  if (!res.ok) throw new ApiError(body.message || `HTTP ${res.status}`, res.status);
   return body;
 }
 
-const dmg = (value) => Math.round(value * 10);
+const dmg = (/** @type {number} */ value) => Math.round(value * 10);
+const message = (/** @type {unknown} */ err) => (err instanceof Error ? err.message : String(err));
 
 // the end panel lies over the finished game
+/** @param {'pick' | 'play' | 'end'} section */
 function show(section) {
   $('pick').hidden = section !== 'pick';
   $('play').hidden = section === 'pick';
@@ -40,6 +84,7 @@ function show(section) {
 async function loadBots() {
   const container = $('bots');
   try {
+    /** @type {{ bots: BotEntry[] }} */
     const { bots } = await api('/api/v1/bots');
     container.replaceChildren(
       ...bots.map((b) => {
@@ -51,9 +96,10 @@ async function loadBots() {
           b.winRate === null ? 'no games yet' : `wins ${Math.round(b.winRate * 100)}% of ${b.games} games`;
         card.innerHTML =
           '<span class="bot-name"></span><span class="bot-kind"></span><span class="bot-rate"></span>';
-        card.querySelector('.bot-name').textContent = b.displayName;
-        card.querySelector('.bot-kind').textContent = ALGORITHMS[b.algorithm] || b.algorithm;
-        card.querySelector('.bot-rate').textContent = rate;
+        const [name, kind, rateText] = card.children;
+        if (name) name.textContent = b.displayName;
+        if (kind) kind.textContent = ALGORITHMS[b.algorithm] || b.algorithm;
+        if (rateText) rateText.textContent = rate;
         card.setAttribute('aria-label', `Play ${b.displayName}, ${rate}`);
         card.addEventListener('click', () => startGame(b.model));
         return card;
@@ -61,10 +107,11 @@ async function loadBots() {
     );
   } catch (err) {
     container.textContent = '';
-    showError(`Could not load the bots: ${err.message}`);
+    showError(`Could not load the bots: ${message(err)}`);
   }
 }
 
+/** @param {'player' | 'bot'} side @param {number} hp */
 function setHp(side, hp) {
   const clamped = Math.max(0, Math.min(100, hp));
   $(`${side}-hp-fill`).style.width = `${clamped}%`;
@@ -73,12 +120,14 @@ function setHp(side, hp) {
   $(`${side}-hp-bar`).setAttribute('aria-valuenow', String(Math.round(clamped)));
 }
 
+/** @param {number} round @param {Values} values */
 function setRound(round, values) {
   state.round = round;
   state.values = values;
   $('round-label').textContent = `Round ${round}`;
   for (const m of MOVES) {
-    document.querySelector(`[data-dmg="${m}"]`).textContent = values ? `${dmg(values[m])} dmg` : '–';
+    const label = document.querySelector(`[data-dmg="${m}"]`);
+    if (label) label.textContent = values ? `${dmg(values[m])} dmg` : '–';
   }
 }
 
@@ -103,6 +152,7 @@ function renderHistory() {
   );
 }
 
+/** @param {GameStart} game */
 function enterGame(game) {
   state.gameId = game.gameId;
   state.bot = game.bot;
@@ -113,38 +163,44 @@ function enterGame(game) {
   $('player-label').textContent = game.player || 'You';
   setHp('player', game.playerHp);
   setHp('bot', game.botHp);
-  setRound(game.round, game.values);
+  setRound(game.round ?? 1, game.values);
   $('last-result').textContent = `${game.displayName} is ready. Pick a move.`;
   renderHistory();
   setBusy(false);
   show('play');
 }
 
+/** @param {string} bot */
 async function startGame(bot) {
   showError('');
-  const player = $('player-name').value.trim();
+  const player = $('player-name', HTMLInputElement).value.trim();
   try {
+    /** @type {StartGameReply} */
     const game = await api('/api/v1/games', {
       method: 'POST',
       body: JSON.stringify(player ? { bot, player } : { bot }),
     });
-    enterGame({ ...game, player, rounds: [] });
+    enterGame({ ...game, player: player || null, rounds: [] });
   } catch (err) {
-    showError(`Could not start a game: ${err.message}`);
+    showError(`Could not start a game: ${message(err)}`);
   }
 }
 
+/** @param {boolean} busy */
 function setBusy(busy) {
   state.busy = busy;
-  for (const b of document.querySelectorAll('.move')) b.disabled = busy;
+  for (const b of document.querySelectorAll('button.move'))
+    /** @type {HTMLButtonElement} */ (b).disabled = busy;
 }
 
 // how the move was entered (click, key or camera), stored with it
+/** @param {Move} move @param {InputMethod} input */
 async function play(move, input) {
   if (state.busy || !state.gameId) return;
   setBusy(true);
   showError('');
   try {
+    /** @type {Outcome} */
     const r = await api(`/api/v1/games/${state.gameId}/moves`, {
       method: 'POST',
       body: JSON.stringify({ round: state.round, move, input }),
@@ -165,15 +221,17 @@ async function play(move, input) {
       finish(r);
       return;
     }
-    setRound(r.nextRound, r.nextValues);
+    setRound(r.nextRound ?? r.round + 1, r.nextValues);
     setBusy(false);
   } catch (err) {
-    showError(err.message);
-    if (err.status === 409 || err.status === 404) await resume(state.gameId);
+    showError(message(err));
+    const gone = err instanceof ApiError && (err.status === 409 || err.status === 404);
+    if (gone && state.gameId) await resume(state.gameId);
     else setBusy(false);
   }
 }
 
+/** @param {Outcome} r */
 function finish(r) {
   localStorage.removeItem('rpsq.gameId');
   const title =
@@ -193,10 +251,12 @@ function finish(r) {
   $('new-game').focus();
 }
 
-const fmt = (score) => (Math.round(score * 10) / 10).toString();
+const fmt = (/** @type {number} */ score) => (Math.round(score * 10) / 10).toString();
 
+/** @param {string} gameId */
 async function resume(gameId) {
   try {
+    /** @type {Game} */
     const g = await api(`/api/v1/games/${gameId}`);
     if (g.finished) {
       localStorage.removeItem('rpsq.gameId');
@@ -210,12 +270,15 @@ async function resume(gameId) {
   }
 }
 
-for (const button of document.querySelectorAll('.move')) {
-  button.addEventListener('click', () => play(button.dataset.move, 'click'));
+/** @type {Record<string, Move>} */
+const KEYS = { r: 'rock', p: 'paper', s: 'scissors', 1: 'rock', 2: 'paper', 3: 'scissors' };
+for (const button of document.querySelectorAll('button.move')) {
+  const move = MOVES.find((m) => m === /** @type {HTMLElement} */ (button).dataset.move);
+  if (move) button.addEventListener('click', () => play(move, 'click'));
 }
 document.addEventListener('keydown', (e) => {
   if ($('play').hidden || !$('end').hidden) return;
-  const move = { r: 'rock', p: 'paper', s: 'scissors', 1: 'rock', 2: 'paper', 3: 'scissors' }[e.key];
+  const move = KEYS[e.key];
   if (move) play(move, 'key');
 });
 const camera = setupCamera({

@@ -1,34 +1,36 @@
+// @ts-check
 // RPS Quest live dashboard: polls /api/v1/dashboard and draws with uPlot (vendored, MIT).
-const POLL_MS = 5000;
-const ALIAS_COLORS = { Production: '#4cc38a', B: '#5aa9ff', Shadow1: '#ffb347', Shadow2: '#c38fff' };
-const RETIRED_COLOR = '#7d879c';
-const ALGORITHMS = { mlp: 'neural network', gbdt: 'boosted trees', logistic: 'logistic regression' };
-const MOVES = ['rock', 'paper', 'scissors'];
-const AXIS = {
-  stroke: '#9aa6bd',
-  grid: { stroke: 'rgba(255,255,255,0.07)', width: 1 },
-  ticks: { stroke: 'rgba(255,255,255,0.12)', width: 1 },
-  font: '11px system-ui, sans-serif',
-};
+import { ALIAS_COLORS, AXIS, Chart, fmtP, pct, percentAxis, plots, timeAxis } from './dashboard-charts.js';
+import { renderDrift } from './dashboard-drift.js';
+import { byId, el } from './dom.js';
 
-const $ = (id) => document.getElementById(id);
-const pct = (x) => (x === null || x === undefined ? '–' : `${(x * 100).toFixed(1)}%`);
-const fmtP = (p) => (p < 0.001 ? '< 0.001' : p.toFixed(3));
-const clock = (ms) =>
+/** @import uPlot from 'uplot' */
+/** @import { AccuracySeries, DashboardBot, DashboardData } from '../../core/dashboard-api.ts' */
+/** @import { DriftView } from './dashboard-drift.js' */
+/**
+ * A bot's part of the page, kept across polls.
+ * @typedef {DriftView & {
+ *   root: HTMLElement; aliases: HTMLElement; split: HTMLElement; accSub: HTMLElement; accChart: Chart;
+ *   abSummary: HTMLElement; abChart: Chart; inputs: HTMLElement; changeList: HTMLElement;
+ * }} BotView
+ */
+
+const POLL_MS = 5000;
+const RETIRED_COLOR = '#7d879c';
+/** @type {Record<string, string>} */
+const ALGORITHMS = { mlp: 'neural network', gbdt: 'boosted trees', logistic: 'logistic regression' };
+
+const $ = byId;
+const clock = (/** @type {number} */ ms) =>
   new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
-/** Per bot: its DOM and its charts, kept across polls. */
+/** Per bot: its DOM and its charts, kept across polls. @type {Map<string, BotView>} */
 const views = new Map();
 let peopleOnly = false;
-let timer = null;
+/** @type {number | undefined} */
+let timer;
 
-function el(tag, className, text) {
-  const e = document.createElement(tag);
-  if (className) e.className = className;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
+/** @param {string} title @param {string} [subtitle] */
 function card(title, subtitle) {
   const c = el('section', 'card');
   const head = el('div', 'card-head');
@@ -41,72 +43,13 @@ function card(title, subtitle) {
   return { root: c, sub, body };
 }
 
+/** @param {AccuracySeries} series */
 function versionColor(series) {
-  return series.aliases.length ? ALIAS_COLORS[series.aliases[0]] : RETIRED_COLOR;
+  const alias = series.aliases[0];
+  return alias ? ALIAS_COLORS[alias] : RETIRED_COLOR;
 }
 
-/** A uPlot chart that is rebuilt when its series change and resized with its box. */
-class Chart {
-  constructor(container, emptyText) {
-    this.container = container;
-    this.box = el('div', 'chart');
-    this.empty = el('p', 'empty', emptyText);
-    container.append(this.box, this.empty);
-    this.plot = null;
-    this.key = '';
-    new window.ResizeObserver(() => this.plot?.setSize(this.size())).observe(this.box);
-  }
-
-  size() {
-    return { width: Math.max(200, this.box.clientWidth), height: 190 };
-  }
-
-  update(key, makeOptions, data, hasData) {
-    this.box.dataset.points = String(hasData ? data[0].length : 0);
-    this.empty.hidden = hasData;
-    this.box.hidden = !hasData;
-    if (!hasData) return;
-    if (this.plot && key === this.key) {
-      this.plot.setData(data);
-      return;
-    }
-    this.plot?.destroy();
-    this.key = key;
-    this.plot = new window.uPlot({ ...this.size(), ...makeOptions() }, data, this.box);
-  }
-}
-
-// whole seconds at least: a burst of games must not give ticks of milliseconds
-const TIME_INCRS = [
-  1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 21600, 43200, 86400,
-];
-const two = (n) => String(n).padStart(2, '0');
-
-function timeAxis() {
-  return {
-    ...AXIS,
-    space: 64,
-    incrs: TIME_INCRS,
-    values: (_u, splits, _axis, _space, incr) =>
-      splits.map((s) => {
-        const d = new Date(s * 1000);
-        const hm = `${two(d.getHours())}:${two(d.getMinutes())}`;
-        if (incr >= 86400) return `${d.getMonth() + 1}/${d.getDate()}`;
-        return incr < 60 ? `${hm}:${two(d.getSeconds())}` : hm;
-      }),
-  };
-}
-
-function percentAxis(scale, side) {
-  return {
-    ...AXIS,
-    scale,
-    side,
-    size: 46,
-    values: (_u, ticks) => ticks.map((t) => `${Math.round(t * 100)}%`),
-  };
-}
-
+/** @param {DashboardBot} bot @returns {BotView} */
 function createView(bot) {
   const root = el('article', 'bot');
   root.dataset.bot = bot.model;
@@ -158,6 +101,7 @@ function createView(bot) {
   return view;
 }
 
+/** @param {BotView} view @param {DashboardBot} bot */
 function renderAliases(view, bot) {
   view.aliases.replaceChildren(
     ...bot.aliases.map(({ alias, version }) => {
@@ -172,12 +116,17 @@ function renderAliases(view, bot) {
   view.split.textContent = `traffic ${Production}/${B}`;
 }
 
+/** @param {BotView} view @param {DashboardBot} bot */
 function renderAccuracy(view, bot) {
   const { series, bucketSize } = bot.accuracy;
   view.accSub.textContent = `per ${bucketSize} predictions`;
   const drawn = series.filter((s) => s.points.length > 0);
-  const tables = drawn.map((s) => [s.points.map((p) => p.t / 1000), s.points.map((p) => p.accuracy)]);
-  const data = tables.length ? window.uPlot.join(tables) : [[]];
+  const tables = drawn.map(
+    (s) =>
+      /** @type {uPlot.AlignedData} */ ([s.points.map((p) => p.t / 1000), s.points.map((p) => p.accuracy)]),
+  );
+  /** @type {uPlot.AlignedData} */
+  const data = tables.length ? plots().join(tables) : [[]];
   const key = drawn.map((s) => `${s.version}:${s.aliases.join('+')}`).join(',');
   view.accChart.update(
     key,
@@ -193,7 +142,7 @@ function renderAccuracy(view, bot) {
           width: 2,
           spanGaps: true,
           points: { show: s.points.length < 3, size: 6 },
-          value: (_u, v) => pct(v),
+          value: (/** @type {uPlot} */ _u, /** @type {number | null} */ v) => pct(v),
         })),
       ],
       legend: { live: true },
@@ -204,22 +153,25 @@ function renderAccuracy(view, bot) {
   );
 }
 
+/** @param {BotView} view @param {DashboardBot} bot */
 function renderAb(view, bot) {
   const ab = bot.abTest;
   if (!ab) {
-    view.abSummary.textContent = bot.aliases.find((a) => a.alias === 'B').version
+    view.abSummary.textContent = bot.aliases.find((a) => a.alias === 'B')?.version
       ? 'Production and B serve the same version.'
       : 'No B version is being tested.';
-    view.abChart.update('', () => ({}), [[]], false);
+    view.abChart.update('', () => ({ series: [] }), [[]], false);
     return;
   }
-  const rate = (wins, games) => (games ? `${pct(wins / games)} of ${games}` : 'no games');
+  const rate = (/** @type {number} */ wins, /** @type {number} */ games) =>
+    games ? `${pct(wins / games)} of ${games}` : 'no games';
   view.abSummary.replaceChildren(
     el('span', 'pill prod', `Production ${ab.production}: ${rate(ab.productionWins, ab.productionGames)}`),
     el('span', 'pill b', `B ${ab.b}: ${rate(ab.bWins, ab.bGames)}`),
     el('span', 'pill p', `p = ${fmtP(ab.pValue)}`),
   );
   const x = ab.points.map((p) => p.t / 1000);
+  /** @type {uPlot.AlignedData} */
   const data = [
     x,
     ab.points.map((p) => (p.productionGames ? p.productionRate : null)),
@@ -285,131 +237,7 @@ function renderAb(view, bot) {
   );
 }
 
-function bars(rows, max) {
-  const list = el('div', 'bars');
-  for (const r of rows) {
-    const row = el('div', 'bar-row');
-    const track = el('div', 'bar-track');
-    for (const b of r.bars) {
-      const fill = el('div', `bar ${b.className}`);
-      fill.style.width = `${Math.min(100, (b.value / max) * 100)}%`;
-      fill.title = b.title;
-      track.append(fill);
-    }
-    row.append(el('span', 'bar-label', r.label), track, el('span', 'bar-value', r.value));
-    list.append(row);
-  }
-  return list;
-}
-
-function renderDrift(view, bot) {
-  const d = bot.drift.current;
-  view.driftSub.textContent = d.version
-    ? `Production ${d.version} · last ${d.rows} rounds`
-    : 'no Production version';
-  let state = 'ok';
-  let text = `stable · PSI ${d.score.toFixed(3)} < ${d.threshold}`;
-  if (d.insufficientData) {
-    state = 'unknown';
-    text =
-      d.version && d.moveDistribution.reference.some((x) => x > 0)
-        ? `not enough rounds yet (${d.rows}) · PSI ${d.score.toFixed(3)}`
-        : 'no training reference to compare with';
-  } else if (d.drifted) {
-    state = 'drifted';
-    text = `drifted · PSI ${d.score.toFixed(3)} ≥ ${d.threshold}`;
-  }
-  view.driftStatus.className = `drift-status ${state}`;
-  view.driftStatus.textContent = text;
-
-  const history = bot.drift.history.filter((h) => h.score !== null);
-  const data = [history.map((h) => h.t / 1000), history.map((h) => h.score), history.map(() => d.threshold)];
-  view.driftChart.update(
-    'drift',
-    () => ({
-      scales: {
-        x: { time: true },
-        psi: { range: (_u, _min, max) => [0, Math.max(d.threshold * 1.5, max * 1.1)] },
-      },
-      axes: [timeAxis(), { ...AXIS, scale: 'psi', size: 46, values: (_u, t) => t.map((v) => v.toFixed(2)) }],
-      series: [
-        {},
-        {
-          label: 'PSI',
-          scale: 'psi',
-          stroke: '#ffb347',
-          width: 2,
-          fill: 'rgba(255,179,71,0.08)',
-          points: { show: history.length < 3, size: 6 },
-          value: (_u, v) => (v === null ? '–' : v.toFixed(3)),
-        },
-        {
-          label: 'threshold',
-          scale: 'psi',
-          stroke: 'rgba(229,86,107,0.8)',
-          width: 1,
-          dash: [6, 4],
-          points: { show: false },
-        },
-      ],
-      cursor: { drag: { x: false, y: false } },
-    }),
-    data,
-    history.length > 0,
-  );
-
-  const md = d.moveDistribution;
-  if (d.version && md.reference.some((x) => x > 0)) {
-    const legend = el('p', 'legend');
-    legend.append(el('span', 'key ref', 'training'), el('span', 'key recent', `last ${d.rows} rounds`));
-    const test = el(
-      'p',
-      'note',
-      `PSI ${md.psi.toFixed(3)} · χ² ${md.chiSquare.toFixed(1)}, p = ${fmtP(md.pValue)}`,
-    );
-    view.moves.replaceChildren(
-      legend,
-      bars(
-        MOVES.map((m, i) => ({
-          label: m,
-          value: `${pct(md.reference[i])} → ${pct(md.recent[i])}`,
-          bars: [
-            { className: 'ref', value: md.reference[i], title: `training ${pct(md.reference[i])}` },
-            { className: 'recent', value: md.recent[i], title: `recent ${pct(md.recent[i])}` },
-          ],
-        })),
-        Math.max(0.5, ...md.reference, ...md.recent),
-      ),
-      test,
-    );
-  } else {
-    view.moves.replaceChildren(el('p', 'empty', 'No training reference to compare with.'));
-  }
-  if (d.features.length) {
-    const top = d.features.slice(0, 6);
-    const max = Math.max(d.threshold * 1.5, ...top.map((f) => f.psi));
-    view.features.replaceChildren(
-      bars(
-        top.map((f) => ({
-          label: f.name.replace(/_/g, ' '),
-          value: f.psi.toFixed(3),
-          bars: [
-            {
-              className: f.psi >= d.threshold ? 'hot' : 'psi',
-              value: f.psi,
-              title: `PSI ${f.psi.toFixed(3)}`,
-            },
-          ],
-        })),
-        max,
-      ),
-      el('p', 'note', `red: at or above the threshold ${d.threshold}`),
-    );
-  } else {
-    view.features.replaceChildren(el('p', 'empty', 'Needs a training reference and recent rounds.'));
-  }
-}
-
+/** @param {BotView} view @param {DashboardBot} bot */
 function renderChanges(view, bot) {
   if (!bot.aliasChanges.length) {
     view.changeList.replaceChildren(el('li', 'hint', 'No alias changes recorded yet.'));
@@ -436,14 +264,17 @@ function renderChanges(view, bot) {
   );
 }
 
+/** @param {BotView} view @param {DashboardBot} bot */
 function renderInputs(view, bot) {
   const { window, ...counts } = bot.inputs;
   const total = counts.click + counts.key + counts.camera;
+  const methods = /** @type {const} */ (['click', 'key', 'camera']);
   view.inputs.textContent = total
-    ? `Entered by ${['click', 'key', 'camera'].map((i) => `${i} ${pct(counts[i] / total)}`).join(' · ')} (of ${total} moves in the last ${window} rounds)`
+    ? `Entered by ${methods.map((i) => `${i} ${pct(counts[i] / total)}`).join(' · ')} (of ${total} moves in the last ${window} rounds)`
     : 'No moves in the last rounds yet.';
 }
 
+/** @param {DashboardData} data */
 function render(data) {
   const container = $('bots');
   if (!views.size) container.replaceChildren();
@@ -488,21 +319,23 @@ async function poll() {
     if (res.status === 429) delay = 6 * POLL_MS;
     if (!res.ok)
       throw new Error(res.status === 429 ? 'too many requests; slowing down' : `HTTP ${res.status}`);
-    render(await res.json());
+    render(/** @type {DashboardData} */ (await res.json()));
     $('error').hidden = true;
   } catch (err) {
     $('live').classList.add('stale');
-    $('error').textContent = `Cannot update the dashboard: ${err.message}`;
+    $('error').textContent =
+      `Cannot update the dashboard: ${err instanceof Error ? err.message : String(err)}`;
     $('error').hidden = false;
   } finally {
     inflight = false;
-    timer = setTimeout(poll, pollAgain ? 0 : delay);
+    timer = window.setTimeout(poll, pollAgain ? 0 : delay);
     pollAgain = false;
   }
 }
 
-$('people-only').addEventListener('change', (e) => {
-  peopleOnly = e.target.checked;
+const peopleOnlySwitch = $('people-only', HTMLInputElement);
+peopleOnlySwitch.addEventListener('change', () => {
+  peopleOnly = peopleOnlySwitch.checked;
   poll();
 });
 

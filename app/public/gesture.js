@@ -1,9 +1,22 @@
+// @ts-check
 // Rock, paper or scissors from the 21 hand landmarks MediaPipe Hands finds (wrist 0, thumb 1–4,
 // index 5–8, middle 9–12, ring 13–16, pinky 17–20; x and y in [0, 1] of the picture's width and
 // height, z about the same scale as x). Pure: the web UI and the unit tests import the same file.
 
+/** @typedef {'index' | 'middle' | 'ring' | 'pinky'} Finger */
+/** @typedef {'rock' | 'paper' | 'scissors'} Move */
+/** @typedef {Move | 'unsure'} Gesture */
+/** @typedef {{ x: number; y: number; z?: number }} Landmark */
+/** @typedef {{ gesture: Gesture; confidence: number; fingers: Record<Finger, number> }} Reading */
+/**
+ * @typedef {object} HoldTracker
+ * @property {(gesture: Gesture | null, now: number) => Move | null} read
+ * @property {(now: number) => number} progress
+ */
+
 /** Wrist, and [MCP, PIP, tip] of the four long fingers; the thumb says nothing reliable here. */
 const WRIST = 0;
+/** @type {Record<Finger, [number, number, number]>} */
 export const FINGERS = {
   index: [5, 6, 8],
   middle: [9, 10, 12],
@@ -11,7 +24,7 @@ export const FINGERS = {
   pinky: [17, 18, 20],
 };
 
-/** Which fingers are out for each gesture (the thumb is ignored). */
+/** Which fingers are out for each gesture (the thumb is ignored). @type {Record<Move, Record<Finger, boolean>>} */
 const PATTERNS = {
   rock: { index: false, middle: false, ring: false, pinky: false },
   paper: { index: true, middle: true, ring: true, pinky: true },
@@ -30,10 +43,18 @@ export const MAX_GAP_MS = 2500;
 const CURLED_RATIO = 0.95;
 const EXTENDED_RATIO = 1.3;
 
-const clamp01 = (v) => Math.min(1, Math.max(0, v));
+const clamp01 = (/** @type {number} */ v) => Math.min(1, Math.max(0, v));
 
+/** @typedef {{ x: number; y: number; z: number }} Point */
+
+/**
+ * @param {readonly Landmark[]} landmarks
+ * @param {number} i
+ * @param {number} aspect
+ * @returns {Point}
+ */
 function point(landmarks, i, aspect) {
-  const p = landmarks[i];
+  const p = /** @type {Landmark} */ (landmarks[i]);
   const z = p.z ?? 0;
   for (const [axis, v] of [
     ['x', p.x],
@@ -47,11 +68,15 @@ function point(landmarks, i, aspect) {
   return { x: p.x * aspect, y: p.y, z: z * aspect };
 }
 
-const distance = (a, b) => Math.hypot(a.x - b.x, a.y - b.y, a.z - b.z);
+const distance = (/** @type {Point} */ a, /** @type {Point} */ b) =>
+  Math.hypot(a.x - b.x, a.y - b.y, a.z - b.z);
 
 /**
  * How far each long finger is out, from 0 (curled into the palm) to 1 (straight).
  * `aspect` is the picture's width over its height (landmarks are normalised to each separately).
+ * @param {readonly Landmark[]} landmarks
+ * @param {number} [aspect]
+ * @returns {Record<Finger, number>}
  */
 export function fingerExtension(landmarks, aspect = 1) {
   if (!Array.isArray(landmarks) || landmarks.length !== 21) {
@@ -62,8 +87,10 @@ export function fingerExtension(landmarks, aspect = 1) {
     throw new RangeError(`aspect must be a positive width/height ratio, got ${String(aspect)}`);
   }
   const wrist = point(landmarks, WRIST, aspect);
-  const out = {};
-  for (const [name, [mcp, pip, tip]] of Object.entries(FINGERS)) {
+  const out = /** @type {Record<Finger, number>} */ ({});
+  for (const [name, [mcp, pip, tip]] of /** @type {[Finger, [number, number, number]][]} */ (
+    Object.entries(FINGERS)
+  )) {
     const base = distance(wrist, point(landmarks, pip, aspect));
     const palm = distance(wrist, point(landmarks, mcp, aspect));
     if (base === 0 || palm === 0) throw new RangeError(`${name} finger: its joints sit on the wrist`);
@@ -77,13 +104,19 @@ export function fingerExtension(landmarks, aspect = 1) {
  * The gesture a hand shows: `rock`, `paper`, `scissors`, or `unsure` when no gesture's pattern fits
  * every finger with at least MIN_CONFIDENCE. Confidence is the worst finger's agreement with the
  * best pattern (1: every finger fully as the gesture wants it).
+ * @param {readonly Landmark[]} landmarks
+ * @param {number} [aspect]
+ * @returns {Reading}
  */
 export function classifyGesture(landmarks, aspect = 1) {
   const fingers = fingerExtension(landmarks, aspect);
+  /** @type {{ gesture: Gesture; confidence: number }} */
   let best = { gesture: 'unsure', confidence: 0 };
-  for (const [gesture, pattern] of Object.entries(PATTERNS)) {
+  for (const [gesture, pattern] of /** @type {[Move, Record<Finger, boolean>][]} */ (
+    Object.entries(PATTERNS)
+  )) {
     let confidence = 1;
-    for (const [name, out] of Object.entries(pattern)) {
+    for (const [name, out] of /** @type {[Finger, boolean][]} */ (Object.entries(pattern))) {
       confidence = Math.min(confidence, out ? fingers[name] : 1 - fingers[name]);
     }
     if (confidence > best.confidence) best = { gesture, confidence };
@@ -96,8 +129,12 @@ export function classifyGesture(landmarks, aspect = 1) {
  * Turns a stream of readings into moves: a gesture read without a break for HOLD_MS plays once, and
  * plays again only after something else was read (another gesture, "unsure" or no hand) in between.
  * `read(gesture, now)` takes `null` for "no hand" and returns the move to play, or null.
+ * @param {number} [holdMs]
+ * @param {number} [maxGapMs]
+ * @returns {HoldTracker}
  */
 export function createHoldTracker(holdMs = HOLD_MS, maxGapMs = MAX_GAP_MS) {
+  /** @type {Move | null} */
   let current = null;
   let since = 0;
   let last = -Infinity;

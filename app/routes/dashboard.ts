@@ -4,6 +4,7 @@ import { dashboardData, type DashboardData } from '../dashboard.ts';
 import type { Store } from '../db/store.ts';
 import type { DriftMonitor } from '../drift-monitor.ts';
 import type { ModelRegistry } from '../serving/model-registry.ts';
+import { DashboardDataSchema } from '../../core/dashboard-api.ts';
 
 export const DashboardQuery = Type.Object({
   excludeSynthetic: Type.Optional(Type.Boolean({ default: false })),
@@ -29,7 +30,7 @@ export const dashboardRoutes: FastifyPluginAsyncTypebox<DashboardRoutesOptions> 
     '/api/v1/dashboard',
     {
       config: { rateLimit: { max: 120, timeWindow: '1 minute' } },
-      schema: { querystring: DashboardQuery },
+      schema: { querystring: DashboardQuery, response: { 200: DashboardDataSchema } },
     },
     async (req, reply) => {
       const excludeSynthetic = req.query.excludeSynthetic ?? false;

@@ -15,10 +15,13 @@ const FILES: Record<string, { file: string; type: string; vendored?: true }> = {
   '/app.js': { file: 'app.js', type: JS },
   '/camera.js': { file: 'camera.js', type: JS },
   '/gesture.js': { file: 'gesture.js', type: JS },
+  '/dom.js': { file: 'dom.js', type: JS },
   '/base.css': { file: 'base.css', type: CSS },
   '/styles.css': { file: 'styles.css', type: CSS },
   '/dashboard': { file: 'dashboard.html', type: HTML },
   '/dashboard.js': { file: 'dashboard.js', type: JS },
+  '/dashboard-charts.js': { file: 'dashboard-charts.js', type: JS },
+  '/dashboard-drift.js': { file: 'dashboard-drift.js', type: JS },
   '/dashboard.css': { file: 'dashboard.css', type: CSS },
   // uPlot (MIT), vendored unchanged from its npm package; see public/vendor/uplot/LICENSE
   '/vendor/uplot/uPlot.iife.min.js': { file: 'vendor/uplot/uPlot.iife.min.js', type: JS, vendored: true },

@@ -129,6 +129,44 @@ describe('playing with the camera', () => {
     expect(await metric('rpsq_move_inputs_total', 'bot="brian",input="click"')).toBe(clicksBefore + 1);
   });
 
+  it('says no camera was found when the machine has none, and the buttons still work', async () => {
+    // permission granted, but no fake device: Chromium sees the (camera-less) machine's devices
+    const { page } = await startGame([...CHROMIUM_ARGS, '--use-fake-ui-for-media-stream']);
+    await page.getByLabel('Play with your camera').click();
+    await expect
+      .poll(() => page.locator('#camera-error').textContent(), SLOW)
+      .toBe('Camera: no camera was found. The buttons still work.');
+    expect(await page.getByLabel('Play with your camera').isChecked()).toBe(false);
+    expect(await page.locator('#camera').isVisible()).toBe(false);
+    await page.locator('.move[data-move="scissors"]').click();
+    await expect.poll(() => page.locator('#history li').count()).toBe(1);
+  });
+
+  it('says so when the hand tracker stops mid-run, keeps the buttons, and loads a new one when switched on again', async () => {
+    const { page } = await startGame(fakeCameraArgs(OPEN_HAND_PHOTO, dir, 'open-hand-lost'));
+    await page.getByLabel('Play with your camera').check();
+    await expect.poll(async () => Number(await data(page, 'readings')), SLOW).toBeGreaterThan(0);
+    // more WebGL contexts than Chromium keeps: it takes the oldest away, the tracker's among them
+    await page.evaluate(() => {
+      const kept = Array.from({ length: 20 }, () => document.createElement('canvas').getContext('webgl2'));
+      Object.assign(window, { kept });
+    });
+    await expect
+      .poll(() => page.locator('#camera-error').textContent(), SLOW)
+      .toBe('Camera: the hand tracker stopped (its WebGL context was lost). The buttons still work.');
+    expect(await page.getByLabel('Play with your camera').isChecked()).toBe(false);
+    expect(await page.locator('#camera').isVisible()).toBe(false);
+    const rounds = await page.locator('#history li').count();
+    await page.locator('.move[data-move="rock"]').click();
+    await expect.poll(() => page.locator('#history li').count()).toBe(rounds + 1);
+
+    // switched on again, a new tracker reads the hand
+    await page.evaluate(() => Object.assign(window, { kept: null }));
+    await page.getByLabel('Play with your camera').check();
+    await expect.poll(() => page.locator('#camera-gesture').textContent(), SLOW).toBe('paper');
+    expect(await page.locator('#camera-error').isVisible()).toBe(false);
+  });
+
   it('says so when the browser has no WebGL, and the buttons still work', async () => {
     const { page } = await startGame([
       ...CHROMIUM_ARGS,

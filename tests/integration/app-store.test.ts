@@ -123,9 +123,10 @@ describe.each(backends)('game store on %s', (_name, make) => {
       fallback: true,
       playerMove: 'rock',
       botMove: 'paper',
+      input: 'click',
       createdAt: 2002,
     });
-    expect(rounds.map(({ id: _i, fallback: _f, createdAt: _c, ...r }) => r)).toEqual(state.rounds);
+    expect(rounds.map(({ id: _i, fallback: _f, input: _n, createdAt: _c, ...r }) => r)).toEqual(state.rounds);
     expect(await store.getPredictions('g2', 'v1')).toEqual([
       { round: 4, probabilities: [0.5, 0.25, 0.25] },
       { round: 5, probabilities: [0.5, 0.25, 0.25] },
@@ -267,6 +268,7 @@ describe.each(backends)('game store on %s', (_name, make) => {
     }
     const until = await store.exportEnd(0, 10);
     expect((await store.exportPage(0, until!, 10)).map((r) => r.input)).toEqual(inputs);
+    expect((await store.getRounds('i')).map((r) => r.input)).toEqual(inputs);
     expect(await store.recentInputs('brian', 10, false)).toEqual({ click: 0, key: 1, camera: 2 });
     expect(await store.recentInputs('logan', 10, false)).toEqual({ click: 0, key: 0, camera: 0 });
   });

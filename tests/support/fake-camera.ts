@@ -1,24 +1,21 @@
-// Chromium's fake camera plays a .y4m file in a loop; these are made at test time from photos in
-// Debian's opencv-doc package (hack/deps.sh installs it), never committed.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+// Chromium's fake camera plays a .y4m file in a loop; these are made at test time from the photos
+// committed in tests/e2e/fixtures (OpenCV's tutorials; origin and licence in its README).
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { CHROMIUM_ARGS } from './browser.ts';
 
-const OPENCV_DOC = '/usr/share/doc/opencv-doc/opencv4/html';
+const FIXTURES = join(import.meta.dirname, '..', 'e2e', 'fixtures');
 /** A real photo of an open hand (OpenCV's tutorials, 640×480). */
-export const OPEN_HAND_PHOTO = join(OPENCV_DOC, 'handSrc.jpg');
+export const OPEN_HAND_PHOTO = join(FIXTURES, 'open-hand.jpg');
 /** A real photo without a hand: a building (OpenCV's Hough lines tutorial). */
-export const NO_HAND_PHOTO = join(OPENCV_DOC, 'Hough_Lines_Tutorial_Original_Image.jpg');
+export const NO_HAND_PHOTO = join(FIXTURES, 'no-hand.jpg');
 
 export const FRAME_WIDTH = 640;
 export const FRAME_HEIGHT = 480;
 
 /** The photo, scaled to cover 640×480 (centre crop), as one frame of a 4:2:0 YUV4MPEG2 file. */
 export function photoToY4m(photo: string): Buffer {
-  if (!existsSync(photo)) {
-    throw new Error(`${photo} is missing: install Debian's opencv-doc (bash hack/deps.sh)`);
-  }
   const img = jpeg.decode(readFileSync(photo), { useTArray: true, formatAsRGBA: true });
   const W = FRAME_WIDTH;
   const H = FRAME_HEIGHT;

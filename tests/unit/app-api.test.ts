@@ -202,7 +202,7 @@ describe('moves', () => {
     expect(countRows('rounds')).toBe(0);
   });
 
-  it('stores how each move was entered (click by default), counts it by input, and rejects unknown inputs', async () => {
+  it('stores how each move was entered (click by default), shows it per round, counts it by input, and rejects unknown inputs', async () => {
     await build();
     const { gameId } = await start();
     const played = async (round: number, input?: string) =>
@@ -223,6 +223,12 @@ describe('moves', () => {
       .split('\n')
       .map((l) => JSON.parse(l).input);
     expect(inputs).toEqual(['click', 'key', 'camera']);
+    const game = (await app.inject(`/api/v1/games/${gameId}`)).json();
+    expect(game.rounds.map((r: { round: number; input: string }) => [r.round, r.input])).toEqual([
+      [1, 'click'],
+      [2, 'key'],
+      [3, 'camera'],
+    ]);
     const metrics = (await app.inject('/metrics')).body;
     for (const input of ['click', 'key', 'camera']) {
       expect(metrics).toContain(`rpsq_move_inputs_total{bot="brian",input="${input}"} 1`);

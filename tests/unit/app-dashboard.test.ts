@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { seededRandom } from '../../core/index.ts';
+import { seededRandom, validate } from '../../core/index.ts';
 import { buildApp } from '../../app/build-app.ts';
 import type { DashboardBot, DashboardData } from '../../app/dashboard.ts';
+import { DashboardDataSchema } from '../../core/dashboard-api.ts';
 import { twoProportionZTest } from '../../core/index.ts';
 import {
   artifactMetadata,
@@ -67,6 +68,7 @@ async function dashboard(): Promise<{ data: DashboardData; brian: DashboardBot; 
   const res = await app.inject('/api/v1/dashboard');
   expect(res.statusCode).toBe(200);
   const data = res.json() as DashboardData;
+  expect(validate(DashboardDataSchema, data)).toEqual({ ok: true, value: data });
   return { data, brian: data.bots.find((b) => b.model === 'brian')!, body: res.body };
 }
 

@@ -1,5 +1,5 @@
-// The 21 landmarks MediaPipe Hands 0.4.1675469240 (full model) finds in handSrc.jpg of Debian's
-// opencv-doc (an open hand, 640×480, from OpenCV's tutorials), rounded to 4 decimals. The wrist lies
+// The 21 landmarks MediaPipe Hands 0.4.1675469240 (full model) finds in tests/e2e/fixtures/open-hand.jpg
+// (handSrc.jpg of OpenCV's tutorials, an open hand, 640×480), rounded to 4 decimals. The wrist lies
 // just outside the picture's left edge, as MediaPipe extrapolates it.
 import type { Landmark } from '../../app/public/gesture.js';
 

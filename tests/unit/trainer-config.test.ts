@@ -50,6 +50,17 @@ describe('hyperparameters', () => {
     expect(configError(() => resolveHyperparameters('mlp', { hiddenUnits: [] }))).toContain('hiddenUnits=[]');
   });
 
+  it('names every unknown or bad hyperparameter at once', () => {
+    expect(
+      configError(() => resolveHyperparameters('gbdt', { depth: 40, eta: 7, l2: 1 })).split('\n'),
+    ).toEqual([
+      'hyperparameter l2 is not known for algorithm gbdt: allowed are ' +
+        Object.keys(HYPERPARAMETERS.gbdt).join(', '),
+      'hyperparameter depth=40 is invalid: allowed is an integer in [1, 12]',
+      'hyperparameter eta=7 is invalid: allowed is a number in [0.001, 1]',
+    ]);
+  });
+
   it('refuses a gbdt ensemble too large as a whole, though each field is in range', () => {
     expect(resolveHyperparameters('gbdt', { depth: 12 }).depth).toBe(12);
     expect(resolveHyperparameters('gbdt', { trees: 256, depth: 12 }).trees).toBe(256);
@@ -92,7 +103,7 @@ describe('job config', () => {
       'allowed is one of mlp, gbdt, logistic',
     );
     expect(configError(() => readJobConfig([], { ...env, RPS_SYNTHETIC_STRIDE: '0' }))).toContain(
-      'RPS_SYNTHETIC_STRIDE="0" is invalid',
+      'RPS_SYNTHETIC_STRIDE="0" must be an integer from 1 to 1000000',
     );
     expect(configError(() => readJobConfig([], { ...env, RPS_INPUTS: 'click,voice' }))).toBe(
       'RPS_INPUTS names "voice": allowed is a comma-separated list of click, key, camera',
@@ -104,6 +115,57 @@ describe('job config', () => {
     );
     expect(configError(() => readJobConfig(['--epochs', '3'], env))).toContain('unknown flag --epochs');
     expect(configError(() => readJobConfig([], { ...env, S3_ENDPOINT: '' }))).toContain('S3_ENDPOINT');
+  });
+
+  it('reports every problem of the settings at once, flags and object store included', () => {
+    const problems = configError(() =>
+      readJobConfig(['--epochs', '3', '--seed=-1', '--trigger', 'monday'], {
+        RPS_VERSION: 'three',
+        RPS_ALGORITHM: 'mlp',
+        RPS_HYPERPARAMETERS: '{"epochs": 0}',
+        RPS_FEATURE_SET: 'v9',
+        RPS_DATA_URL: 'ftp://games',
+        RPS_MAX_EVENTS: '1.5',
+        RPS_S3_RETRIES: '99',
+        S3_ACCESS_KEY: 'a',
+      }),
+    );
+    expect(problems.split('\n')).toEqual([
+      'unknown flag --epochs (see rpsq train --help)',
+      'RPS_MODEL (or --model) is required: model name (a DNS label), e.g. brian',
+      'RPS_VERSION="three" is invalid: allowed is v1, v2, …',
+      expect.stringMatching(/^hyperparameter epochs=0 is invalid: allowed is an integer in \[1, \d+\]$/),
+      'RPS_TRIGGER="monday" must be one of created, specChanged, schedule, trainNow, drift, accuracyDrop',
+      expect.stringMatching(/^RPS_FEATURE_SET="v9" must be one of /),
+      'RPS_DATA_URL="ftp://games" is invalid: allowed is an http(s) URL',
+      'missing environment: S3_ENDPOINT, S3_SECRET_KEY (the object store settings)',
+      'RPS_S3_RETRIES="99" must be an integer from 1 to 20',
+      'RPS_SEED="-1" must be an integer from 0 to 2147483647',
+      'RPS_MAX_EVENTS="1.5" must be an integer from 1 to 10000000',
+    ]);
+  });
+
+  it('checks the search only against valid hyperparameters, each of its problems named', () => {
+    const search = JSON.stringify({ candidates: [{ l2: -1 }] });
+    expect(
+      configError(() =>
+        readJobConfig([], {
+          ...env,
+          RPS_ALGORITHM: 'logistic',
+          RPS_HYPERPARAMETERS: '{}',
+          RPS_SEARCH: search,
+        }),
+      ),
+    ).toMatch(/^search candidate 1 \(\{"l2":-1\}\): hyperparameter l2=-1 is invalid: allowed is a number in/);
+    expect(configError(() => readJobConfig([], { ...env, RPS_SEARCH: '{"grid": 1}' }))).toBe(
+      'search has unknown field(s) grid; allowed: candidates, random',
+    );
+    // hyperparameters invalid themselves: the search is not checked against them
+    expect(
+      configError(() =>
+        readJobConfig([], { ...env, RPS_HYPERPARAMETERS: '{"epochs": 0}', RPS_SEARCH: search }),
+      ),
+    ).toMatch(/^hyperparameter epochs=0 is invalid[^\n]*$/);
   });
 
   it('main exits 2 for an invalid hyperparameter and says why in the termination message', async () => {
@@ -130,6 +192,24 @@ describe('job config', () => {
     }
     const summary = JSON.parse(readFileSync(termination, 'utf8')) as { error: string };
     expect(summary.error).toBe('hyperparameter eta=7 is invalid: allowed is a number in [0.001, 1]');
+  });
+
+  it('main names every bad setting in one line of the termination message', async () => {
+    const termination = path.join(dir, 'termination-log-all');
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      const code = await main([
+        ...['--model', 'forrest', '--version', 'v1', '--algorithm', 'gbdt', '--out', dir],
+        ...['--seed', 'x', '--eval-rows', '0', '--termination-log', termination],
+      ]);
+      expect(code).toBe(2);
+    } finally {
+      out.mockRestore();
+    }
+    const summary = JSON.parse(readFileSync(termination, 'utf8')) as { error: string };
+    expect(summary.error).toBe(
+      'RPS_SEED="x" must be an integer from 0 to 2147483647; RPS_EVAL_ROWS="0" must be an integer from 1 to 1000000',
+    );
   });
 
   it('main trains the feature set and the search the Job asks for, and names them in metadata.json', async () => {

@@ -228,6 +228,8 @@ describe('evaluation settings', () => {
       compareVersion: 'v3',
       compareUri: 's3://rps-models/logan/v3/model.onnx',
     });
-    expect(() => readJobConfig([], { ...env, RPS_EVAL_ROWS: '0' })).toThrow('RPS_EVAL_ROWS="0" is invalid');
+    expect(() => readJobConfig([], { ...env, RPS_EVAL_ROWS: '0' })).toThrow(
+      'RPS_EVAL_ROWS="0" must be an integer from 1 to 1000000',
+    );
   });
 });

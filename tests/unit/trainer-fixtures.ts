@@ -8,7 +8,7 @@ import {
   type SimulatedGame,
 } from '../../core/index.ts';
 import { expect } from 'vitest';
-import { ConfigError } from '../../trainer/hyperparameters.ts';
+import { ConfigError } from '../../lib/env-config.ts';
 import type { DatasetGame } from '../../trainer/dataset.ts';
 
 /** A player who opens with a random move and then always repeats it. */
@@ -76,13 +76,13 @@ export function asExportedRounds(
   return out;
 }
 
-/** The message of the ConfigError `fn` throws (fails when it throws anything else, or nothing). */
+/** The problems of the ConfigError `fn` throws, one a line (fails when it throws anything else, or nothing). */
 export function configError(fn: () => unknown): string {
   try {
     fn();
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
+    return (err as ConfigError).problems.join('\n');
   }
   throw new Error('expected a ConfigError');
 }

@@ -31,6 +31,15 @@ describe('hyperparameter search (spec.search)', () => {
         readJobConfig([], { ...env, RPS_SEARCH: JSON.stringify({ candidates: [{ l2: -1 }] }) }),
       ),
     ).toMatch(/search candidate 1 .*l2/);
+    // every bad candidate named at once
+    const problems = configError(() =>
+      searchCandidates('logistic', {}, { candidates: [{ l2: -1 }, { l2: 0.1 }, { trees: 5, epochs: 0 }] }),
+    ).split('\n');
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/^search candidate 1 \(\{"l2":-1\}\): hyperparameter l2=-1 is invalid/);
+    expect(problems[1]).toMatch(
+      /^search candidate 3 \(\{"trees":5,"epochs":0\}\): hyperparameter trees is not known .*; hyperparameter epochs=0 is invalid/,
+    );
   });
 
   it('draws the same random sets from the same seed, inside the ranges, integers for whole-number bounds', () => {
