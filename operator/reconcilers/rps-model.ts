@@ -656,15 +656,7 @@ class ModelReconcile {
     reasonOf: (alias: Alias, from: string | undefined, to: string) => AliasReason,
     emit = true,
   ): string {
-    const entries = aliasChanges(
-      from,
-      to,
-      (alias, prev, next) => {
-        const reason = reasonOf(alias, prev, next);
-        return { reason, message: `${alias}: ${prev ?? 'none'} → ${next} (${reasonText[reason]})` };
-      },
-      this.nowIso,
-    );
+    const entries = aliasChanges(from, to, reasonOf, reasonText, this.nowIso);
     if (!entries.length) return '';
     this.status.aliasHistory = appendHistory(this.status.aliasHistory, entries, ALIAS_HISTORY_LIMIT);
     const reasons = [...new Set(entries.map((e) => e.reason))];
