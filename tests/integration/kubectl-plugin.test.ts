@@ -265,6 +265,7 @@ metadata:
   name: forrest
   namespace: plugin-team
 spec:
+  displayName: Forrest
   algorithm: gbdt
   training:
     suspend: true
