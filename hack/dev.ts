@@ -124,13 +124,22 @@ export async function main(): Promise<number> {
 
     say('installing CRDs, namespace and secrets…');
     kubectl(['apply', '--server-side', '--force-conflicts', '-f', path.join(repo, 'crds')]);
-    kubectl([
-      'wait',
-      '--for=condition=Established',
-      '--timeout=60s',
-      'crd/rpsmodels.rpsquest.dev',
-      'crd/promotionpolicies.rpsquest.dev',
-    ]);
+    // right after the apply a CRD may have no status.conditions yet, and kubectl wait then fails
+    // instead of waiting ("accessor error"): try again
+    for (let attempt = 1; ; attempt++) {
+      try {
+        kubectl([
+          'wait',
+          '--for=condition=Established',
+          '--timeout=60s',
+          'crd/rpsmodels.rpsquest.dev',
+          'crd/promotionpolicies.rpsquest.dev',
+        ]);
+        break;
+      } catch (err) {
+        if (attempt >= 20 || !/accessor error/.test(String(err))) throw err;
+      }
+    }
     ensure(['create', 'namespace', namespace]);
     const internalToken = devSecret('internal-token');
     const applySecret = (name: string, data: Record<string, string>) =>
