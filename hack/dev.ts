@@ -124,13 +124,22 @@ export async function main(): Promise<number> {
 
     say('installing CRDs, namespace and secrets…');
     kubectl(['apply', '--server-side', '--force-conflicts', '-f', path.join(repo, 'crds')]);
-    kubectl([
-      'wait',
-      '--for=condition=Established',
-      '--timeout=60s',
-      'crd/rpsmodels.rpsquest.dev',
-      'crd/promotionpolicies.rpsquest.dev',
-    ]);
+    // right after the apply a CRD may have no status.conditions yet, and kubectl wait then fails
+    // instead of waiting ("accessor error"): try again
+    for (let attempt = 1; ; attempt++) {
+      try {
+        kubectl([
+          'wait',
+          '--for=condition=Established',
+          '--timeout=60s',
+          'crd/rpsmodels.rpsquest.dev',
+          'crd/promotionpolicies.rpsquest.dev',
+        ]);
+        break;
+      } catch (err) {
+        if (attempt >= 20 || !/accessor error/.test(String(err))) throw err;
+      }
+    }
     ensure(['create', 'namespace', namespace]);
     const internalToken = devSecret('internal-token');
     const applySecret = (name: string, data: Record<string, string>) =>
@@ -143,15 +152,16 @@ export async function main(): Promise<number> {
         name,
         ...Object.entries(data).map(([k, v]) => `--from-literal=${k}=${v}`),
       ]);
-    applySecret('rps-quest-s3', { accessKey: s3Access, secretKey: s3Secret });
+    // the training Jobs' credentials; the game server and the operator get their own below
+    applySecret('rps-quest-s3', minio.users.training);
     applySecret('rps-quest-internal', { token: internalToken });
 
-    const s3Env = {
+    const s3Env = (role: 'game' | 'operator') => ({
       S3_ENDPOINT: minio.endpoint,
       S3_BUCKET: minio.bucket,
-      S3_ACCESS_KEY: s3Access,
-      S3_SECRET_KEY: s3Secret,
-    };
+      S3_ACCESS_KEY: minio.users[role].accessKey,
+      S3_SECRET_KEY: minio.users[role].secretKey,
+    });
     const gameUrl = `http://127.0.0.1:${gamePort}`;
 
     const executor = await startPodExecutor({
@@ -189,7 +199,7 @@ export async function main(): Promise<number> {
             logDir,
             cwd: repo,
             env: {
-              ...s3Env,
+              ...s3Env('game'),
               ...database,
               PORT: String(port),
               HOST: '127.0.0.1',
@@ -227,7 +237,7 @@ export async function main(): Promise<number> {
             logDir,
             cwd: repo,
             env: {
-              ...s3Env,
+              ...s3Env('operator'),
               KUBECONFIG: kubeconfig,
               NAMESPACE: namespace,
               RPS_GAME_URL: gameUrl,

@@ -125,7 +125,7 @@ function rangeProperties(): Schema {
       const properties: Schema = {
         values: {
           type: 'array',
-          description: 'The values to pick from.',
+          description: `The values to pick from, each ${allowedRange(spec)}.`,
           minItems: 1,
           maxItems: 64,
           items: valueSchema(spec),
@@ -217,13 +217,25 @@ function specRules(): Rule[] {
   const d = `(has(self.hyperparameters.depth) ? self.hyperparameters.depth : ${depth.default})`;
   const powers = `[${Array.from({ length: depth.max + 1 }, (_, i) => 2 ** i).join(', ')}]`;
   const leaves = `${t} * ${powers}[${d}]`;
+  const limit =
+    `trees × 2^depth (the leaves per class) must be at most ${MAX_GBDT_LEAVES}, for example at most ` +
+    `${MAX_GBDT_LEAVES / 2 ** depth.max} trees of depth ${depth.max} or ${MAX_GBDT_LEAVES / 2 ** depth.default} of depth ${depth.default}; lower trees or depth`;
   rules.push({
     rule: `self.algorithm != 'gbdt' || ${d} < ${depth.min} || ${d} > ${depth.max} || ${leaves} <= ${MAX_GBDT_LEAVES}`,
     fieldPath: '.hyperparameters',
     reason: 'FieldValueInvalid',
-    message:
-      `trees × 2^depth (the leaves per class) must be at most ${MAX_GBDT_LEAVES}, for example at most ` +
-      `${MAX_GBDT_LEAVES / 2 ** depth.max} trees of depth ${depth.max} or ${MAX_GBDT_LEAVES / 2 ** depth.default} of depth ${depth.default}; lower trees or depth`,
+    message: limit,
+  });
+  // the same for each candidate as the trainer merges it over spec.hyperparameters (and the defaults)
+  const ct = `(has(c.trees) ? c.trees : ${t})`;
+  const cd = `(has(c.depth) ? c.depth : ${d})`;
+  rules.push({
+    rule:
+      `self.algorithm != 'gbdt' || !has(self.search) || !has(self.search.candidates) || ` +
+      `self.search.candidates.all(c, ${cd} < ${depth.min} || ${cd} > ${depth.max} || ${ct} * ${powers}[${cd}] <= ${MAX_GBDT_LEAVES})`,
+    fieldPath: '.search.candidates',
+    reason: 'FieldValueInvalid',
+    message: `in every candidate merged over spec.hyperparameters, ${limit}`,
   });
   return rules;
 }

@@ -156,8 +156,21 @@ export class ArtifactStore {
   /** Deletes every object under the prefix (a removed version's folder). */
   async deletePrefix(prefix: string): Promise<number> {
     const keys = await this.list(prefix);
-    if (keys.length)
-      await this.withRetry(`delete ${prefix}`, () => this.client.removeObjects(this.bucket, keys));
+    if (!keys.length) return 0;
+    // a multi-object delete answers 200 and lists the objects it could not delete (AccessDenied…)
+    const results = await this.withRetry(`delete ${prefix}`, () =>
+      this.client.removeObjects(this.bucket, keys),
+    );
+    type DeleteError = { Code?: string; Message?: string; Key?: string };
+    const failed = results
+      .map((r) => (r as { Error?: DeleteError } | null)?.Error ?? (r as DeleteError | null))
+      .filter((e): e is DeleteError => !!e?.Code);
+    if (failed.length) {
+      const first = failed[0]!;
+      throw new ArtifactStoreError(
+        `delete ${prefix}: ${failed.length} of ${keys.length} objects not deleted (${first.Key}: ${first.Code}: ${first.Message})`,
+      );
+    }
     return keys.length;
   }
 }

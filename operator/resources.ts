@@ -198,7 +198,8 @@ export type AliasReason = 'FirstVersion' | 'NewVersion' | 'Pinned' | 'Promoted' 
 
 export interface AliasHistoryEntry {
   time: string;
-  alias: Alias;
+  /** the alias that changed, or the aliases that changed alike, in ALIASES order ("Production, B, Shadow1, Shadow2") */
+  alias: string;
   from?: string;
   to: string;
   reason: AliasReason;

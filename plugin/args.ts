@@ -7,6 +7,8 @@ export interface ParsedArgs {
   kubeconfig?: string;
   context?: string;
   namespace?: string;
+  /** -A / --all-namespaces: list-like commands (status) read every namespace; -n is then ignored, as in kubectl */
+  allNamespaces: boolean;
   wait: boolean;
   timeoutMs: number;
   help: boolean;
@@ -37,6 +39,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const out: ParsedArgs = {
     command: undefined,
     positional: [],
+    allNamespaces: false,
     wait: false,
     timeoutMs: DEFAULT_TIMEOUT_MS,
     help: false,
@@ -52,6 +55,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       if (target === 'timeout') out.timeoutMs = parseTimeout(value);
       else out[target] = value;
     } else if (arg === '--wait' || arg === '-w') out.wait = true;
+    else if (arg === '--all-namespaces' || arg === '-A') out.allNamespaces = true;
     else if (arg === '--help' || arg === '-h') out.help = true;
     else if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown flag "${arg}"`);
     else if (out.command === undefined) out.command = arg;

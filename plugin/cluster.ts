@@ -85,6 +85,8 @@ export class Cluster {
   constructor(
     readonly kubeConfig: KubeConfig,
     readonly namespace: string,
+    /** lists read every namespace (-A); gets and patches stay in `namespace` */
+    readonly allNamespaces = false,
   ) {
     this.kube = makeKube(kubeConfig);
   }
@@ -105,16 +107,28 @@ export class Cluster {
     }
   }
 
-  private async list<T extends { metadata: { name: string } }>(plural: Plural): Promise<T[]> {
-    const result = (await this.call(`list ${plural} in namespace ${this.namespace}`, () =>
-      this.kube.custom.listNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        namespace: this.namespace,
-        plural,
-      }),
-    )) as { items: T[] };
-    return result.items.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+  /** Sorted by namespace, then name (kubectl's order for -A). */
+  private async list<T extends { metadata: { name: string; namespace?: string } }>(
+    plural: Plural,
+    allNamespaces = false,
+  ): Promise<T[]> {
+    const result = (await (allNamespaces
+      ? this.call(`list ${plural} in all namespaces`, () =>
+          this.kube.custom.listCustomObjectForAllNamespaces({ group: GROUP, version: VERSION, plural }),
+        )
+      : this.call(`list ${plural} in namespace ${this.namespace}`, () =>
+          this.kube.custom.listNamespacedCustomObject({
+            group: GROUP,
+            version: VERSION,
+            namespace: this.namespace,
+            plural,
+          }),
+        ))) as { items: T[] };
+    return result.items.sort(
+      (a, b) =>
+        (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') ||
+        a.metadata.name.localeCompare(b.metadata.name),
+    );
   }
 
   private async get<T>(plural: Plural, name: string): Promise<T> {
@@ -135,8 +149,9 @@ export class Cluster {
     }
   }
 
-  listModels = () => this.list<RpsModel>(RPS_MODELS);
-  listPolicies = () => this.list<PromotionPolicy>(PROMOTION_POLICIES);
+  /** The namespace's models and policies, or with -A every namespace's. */
+  listModels = () => this.list<RpsModel>(RPS_MODELS, this.allNamespaces);
+  listPolicies = () => this.list<PromotionPolicy>(PROMOTION_POLICIES, this.allNamespaces);
   getModel = (name: string) => this.get<RpsModel>(RPS_MODELS, name);
   getPolicy = (name: string) => this.get<PromotionPolicy>(PROMOTION_POLICIES, name);
 

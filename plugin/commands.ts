@@ -57,12 +57,15 @@ async function waitFor<T>(
 
 async function status(ctx: CommandContext): Promise<void> {
   operands(ctx, []);
-  const [models, policies] = await Promise.all([ctx.cluster.listModels(), ctx.cluster.listPolicies()]);
+  const { cluster } = ctx;
+  const [models, policies] = await Promise.all([cluster.listModels(), cluster.listPolicies()]);
   if (!models.length && !policies.length) {
-    ctx.out(`no RpsModels or PromotionPolicies in namespace ${ctx.cluster.namespace}`);
+    ctx.out(
+      `no RpsModels or PromotionPolicies in ${cluster.allNamespaces ? 'any namespace' : `namespace ${cluster.namespace}`}`,
+    );
     return;
   }
-  ctx.out(statusTable(models, policies));
+  ctx.out(statusTable(models, policies, { namespaceColumn: cluster.allNamespaces }));
 }
 
 async function train(ctx: CommandContext): Promise<void> {
@@ -287,6 +290,9 @@ async function logs(ctx: CommandContext): Promise<void> {
   ctx.out(`# Job ${jobName}, pod ${pod.metadata!.name} (${pod.status?.phase ?? 'unknown phase'})`);
   ctx.out(text.replace(/\n$/, ''));
 }
+
+/** The commands that list, and so take -A / --all-namespaces. */
+export const LIST_COMMANDS: ReadonlySet<string> = new Set(['status']);
 
 export const COMMANDS: Record<string, (ctx: CommandContext) => Promise<void>> = {
   status,

@@ -1,14 +1,14 @@
 import { parseArgs } from './args.ts';
 import { Cluster, loadKubeConfig, namespaceOf } from './cluster.ts';
-import { COMMANDS } from './commands.ts';
-import { PluginError } from './plugin-error.ts';
+import { COMMANDS, LIST_COMMANDS } from './commands.ts';
+import { PluginError, UsageError } from './plugin-error.ts';
 
 export const USAGE = `kubectl rpsq — operate RPS Quest's RpsModels and PromotionPolicies
 
 usage: kubectl rpsq <command> [args] [flags]
 
 commands:
-  status                            every model and policy of the namespace in one table
+  status                            every model and policy of the namespace (-A: of all) in one table
   train <model> [--wait]            train a new version now; --wait follows it until it is registered
   approve <model>                   approve the promotion that waits for approval (Manual policy)
   reject <model>                    send B back: pin B to Production's version (no more A/B games)
@@ -20,6 +20,7 @@ commands:
 
 flags:
   -n, --namespace <ns>     namespace (default: the context's, else default)
+  -A, --all-namespaces     status: every namespace (a NAMESPACE column; -n is ignored)
   --kubeconfig <file>      kubeconfig (default: KUBECONFIG, else ~/.kube/config)
   --context <name>         kubeconfig context
   --wait                   train: wait for the version to be registered
@@ -46,8 +47,13 @@ export async function main(
       );
       return 2;
     }
+    if (args.allNamespaces && !LIST_COMMANDS.has(args.command)) {
+      throw new UsageError(
+        `-A (--all-namespaces) lists: it applies to ${[...LIST_COMMANDS].join(', ')}, not to ${args.command} (use -n <namespace>)`,
+      );
+    }
     const kubeConfig = loadKubeConfig(args, io.env ?? process.env);
-    const cluster = new Cluster(kubeConfig, namespaceOf(kubeConfig, args.namespace));
+    const cluster = new Cluster(kubeConfig, namespaceOf(kubeConfig, args.namespace), args.allNamespaces);
     await run({ cluster, args: args.positional, wait: args.wait, timeoutMs: args.timeoutMs, out: io.out });
     return 0;
   } catch (err) {

@@ -31,9 +31,13 @@ function policyState(p: PromotionPolicy): string {
   return decisions.length ? `${head}: ${decisions.join(', ')}` : head;
 }
 
-/** `kubectl rpsq status`: every model and policy of the namespace in one table. */
-export function statusTable(models: readonly RpsModel[], policies: readonly PromotionPolicy[]): string {
-  const rows = [
+/** `kubectl rpsq status`: every model and policy of the namespace in one table (-A: a NAMESPACE column first). */
+export function statusTable(
+  models: readonly RpsModel[],
+  policies: readonly PromotionPolicy[],
+  opts: { namespaceColumn?: boolean } = {},
+): string {
+  const rows: (string | undefined)[][] = [
     ...models.map((m) => {
       const a = m.status?.aliases ?? {};
       return [
@@ -60,9 +64,12 @@ export function statusTable(models: readonly RpsModel[], policies: readonly Prom
       policyState(p),
     ]),
   ];
+  const header = ['KIND', 'NAME', 'READY', 'PRODUCTION', 'B', 'SHADOWS', 'LATEST', 'ACCURACY', 'STATE'];
+  if (!opts.namespaceColumn) return formatTable(header, rows);
+  const namespaces = [...models, ...policies].map((o) => o.metadata.namespace);
   return formatTable(
-    ['KIND', 'NAME', 'READY', 'PRODUCTION', 'B', 'SHADOWS', 'LATEST', 'ACCURACY', 'STATE'],
-    rows,
+    ['NAMESPACE', ...header],
+    rows.map((row, i) => [namespaces[i], ...row]),
   );
 }
 

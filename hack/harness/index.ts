@@ -1,5 +1,5 @@
 export { startControlPlane, kubeconfigYaml, CONTROLLERS, type ControlPlane } from './control-plane.ts';
-export { startMinio, type MinioServer } from './minio.ts';
+export { startMinio, MINIO_ROLES, type MinioServer, type MinioCredentials, type MinioRole } from './minio.ts';
 export { startPodExecutor, resolveCommand, podLogPath, type PodExecutor } from './pod-executor.ts';
 export {
   binary,

@@ -1,19 +1,59 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ArtifactStore } from '../../lib/artifact-store.ts';
+import { addPolicy, addUser, setUserPolicy, type MinioAdminConfig } from './minio-admin.ts';
 import { binary, freePort, portFree, startProcess, waitFor } from './processes.ts';
+
+/** Who reads and writes the bucket, each with its own MinIO user and policy (config/minio/policies). */
+export const MINIO_ROLES = ['game', 'training', 'operator'] as const;
+export type MinioRole = (typeof MINIO_ROLES)[number];
+
+// a type, not an interface: it is also a Record<string, string> (a Secret's stringData)
+export type MinioCredentials = { accessKey: string; secretKey: string };
+
+const POLICY_DIR = fileURLToPath(new URL('../../config/minio/policies/', import.meta.url));
+
+/** The policy of a role as config/minio/policies holds it, for another bucket than rps-models if asked. */
+export function minioPolicy(role: MinioRole, bucket: string): object {
+  const text = readFileSync(path.join(POLICY_DIR, `${role}.json`), 'utf8');
+  return JSON.parse(text.replaceAll('arn:aws:s3:::rps-models', `arn:aws:s3:::${bucket}`)) as object;
+}
+
+/**
+ * What config/minio's bucket Job does with `mc`: one user per role with the role's policy
+ * (rps-quest-game, rps-quest-training, rps-quest-operator). Idempotent: it sets the same again.
+ */
+export async function ensureMinioUsers(
+  admin: MinioAdminConfig,
+  bucket: string,
+  users: Record<MinioRole, MinioCredentials>,
+): Promise<void> {
+  for (const role of MINIO_ROLES) {
+    const policy = `rps-quest-${role}`;
+    await addPolicy(admin, policy, minioPolicy(role, bucket));
+    await addUser(admin, users[role].accessKey, users[role].secretKey);
+    await setUserPolicy(admin, users[role].accessKey, policy);
+  }
+}
 
 export interface MinioServer {
   endpoint: string;
   accessKey: string;
   secretKey: string;
   bucket: string;
+  /** the least-privilege users: the game server reads, training Jobs write, the operator reads and deletes */
+  users: Record<MinioRole, MinioCredentials>;
   dataDir: string;
   logFile: string;
   stop(): Promise<void>;
 }
 
-/** Starts a real MinIO server on a free loopback port, waits until it is ready and creates the bucket. */
+/**
+ * Starts a real MinIO server on a free loopback port, waits until it is ready and creates the bucket
+ * and the users of the game server, the training Jobs and the operator (their secret keys derive
+ * from the root's).
+ */
 export async function startMinio(opts: {
   dir: string;
   bucket?: string;
@@ -33,6 +73,9 @@ export async function startMinio(opts: {
   const accessKey = opts.accessKey ?? 'rpsquest';
   const secretKey = opts.secretKey ?? 'rpsquest-secret';
   const bucket = opts.bucket ?? 'rps-models';
+  const users = Object.fromEntries(
+    MINIO_ROLES.map((role) => [role, { accessKey: `rps-quest-${role}`, secretKey: `${secretKey}-${role}` }]),
+  ) as Record<MinioRole, MinioCredentials>;
   const proc = startProcess(
     'minio',
     binary('minio'),
@@ -59,9 +102,19 @@ export async function startMinio(opts: {
   try {
     await waitFor('MinIO', async () => (await fetch(`${endpoint}/minio/health/ready`)).ok, { process: proc });
     await new ArtifactStore({ endpoint, accessKey, secretKey, bucket }).ensureBucket();
+    await ensureMinioUsers({ endpoint, accessKey, secretKey }, bucket, users);
   } catch (err) {
     await proc.stop(); // nothing keeps running after a failed start
     throw err;
   }
-  return { endpoint, accessKey, secretKey, bucket, dataDir, logFile: proc.logFile, stop: () => proc.stop() };
+  return {
+    endpoint,
+    accessKey,
+    secretKey,
+    bucket,
+    users,
+    dataDir,
+    logFile: proc.logFile,
+    stop: () => proc.stop(),
+  };
 }

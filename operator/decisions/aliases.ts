@@ -127,22 +127,36 @@ export function rankChallengers(options: {
   return { target, ranking: ordered };
 }
 
-/** The alias changes from `from` to `to`, each with the reason to record. */
+/**
+ * The alias changes from `from` to `to` as history entries: one per change, so aliases that move
+ * from the same version to the same one for the same reason share an entry (`alias` lists them,
+ * "Production, B, Shadow1, Shadow2" for a first version) and no two entries of a call look alike.
+ */
 export function aliasChanges(
   from: AliasMap,
   to: AliasMap,
-  reasonOf: (alias: Alias, from: string | undefined, to: string) => { reason: AliasReason; message: string },
+  reasonOf: (alias: Alias, from: string | undefined, to: string) => AliasReason,
+  reasonText: Readonly<Record<AliasReason, string>>,
   time: string,
 ): AliasHistoryEntry[] {
-  const out: AliasHistoryEntry[] = [];
+  const out: (Omit<AliasHistoryEntry, 'alias' | 'message'> & { aliases: Alias[] })[] = [];
   for (const alias of ALIASES) {
     const next = to[alias];
     const prev = from[alias];
     if (!next || next === prev) continue;
-    const { reason, message } = reasonOf(alias, prev, next);
-    out.push({ time, alias, ...(prev ? { from: prev } : {}), to: next, reason, message });
+    const reason = reasonOf(alias, prev, next);
+    const same = out.find((e) => e.from === prev && e.to === next && e.reason === reason);
+    if (same) same.aliases.push(alias);
+    else out.push({ time, aliases: [alias], ...(prev ? { from: prev } : {}), to: next, reason });
   }
-  return out;
+  return out.map(({ aliases, ...e }) => ({
+    time: e.time,
+    alias: aliases.join(', '),
+    ...(e.from ? { from: e.from } : {}),
+    to: e.to,
+    reason: e.reason,
+    message: `${aliases.join(', ')}: ${e.from ?? 'none'} → ${e.to} (${reasonText[e.reason]})`,
+  }));
 }
 
 const REASON_TEXT: Record<AliasReason, string> = {
@@ -170,15 +184,7 @@ export function aliasChangeRecord(
   reasonOf: (alias: Alias, from: string | undefined, to: string) => AliasReason,
   time: string,
 ): AliasChangeRecord | undefined {
-  const entries = aliasChanges(
-    from,
-    to,
-    (alias, prev, next) => {
-      const reason = reasonOf(alias, prev, next);
-      return { reason, message: `${alias}: ${prev ?? 'none'} → ${next} (${REASON_TEXT[reason]})` };
-    },
-    time,
-  );
+  const entries = aliasChanges(from, to, reasonOf, REASON_TEXT, time);
   if (!entries.length) return undefined;
   const reasons = new Set(entries.map((e) => e.reason));
   const eventReason = reasons.has('Promoted')

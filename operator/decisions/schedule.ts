@@ -1,10 +1,15 @@
 import { CronExpressionParser } from 'cron-parser';
+import { cronScheduleProblem } from './cron-rule.ts';
 
 /** The first time the cron schedule fires strictly after `after` (UTC), or an error naming the schedule. */
 export function nextCronTime(
   schedule: string,
   after: Date,
 ): { ok: true; time: Date } | { ok: false; error: string } {
+  // what the API server refuses, refused here in its words (cron-parser takes L, W and #)
+  const problem = cronScheduleProblem(schedule);
+  if (problem)
+    return { ok: false, error: `schedule "${schedule}" is not a valid cron expression: ${problem}` };
   try {
     const expr = CronExpressionParser.parse(schedule, { currentDate: after, tz: 'UTC' });
     return { ok: true, time: expr.next().toDate() };

@@ -140,6 +140,24 @@ export const INVALID: Invalid[] = [
     /spec\.hyperparameters: .*must be at most 1048576.*lower trees or depth/,
   ),
   m(
+    'a search candidate over the leaf limit once merged over spec.hyperparameters',
+    model({
+      algorithm: 'gbdt',
+      hyperparameters: { trees: 20, depth: 3 },
+      search: { candidates: [{ trees: 10 }, { trees: 1000, depth: 12 }] },
+    }),
+    /spec\.search\.candidates: .*in every candidate merged over spec\.hyperparameters, trees × 2\^depth \(the leaves per class\) must be at most 1048576/,
+  ),
+  m(
+    "a search candidate's depth with spec.hyperparameters' trees over the leaf limit",
+    model({
+      algorithm: 'gbdt',
+      hyperparameters: { trees: 5000, depth: 2 },
+      search: { candidates: [{ depth: 12 }] },
+    }),
+    /spec\.search\.candidates: .*must be at most 1048576.*lower trees or depth/,
+  ),
+  m(
     'a displayName of spaces',
     model({ displayName: '   ' }),
     /spec\.displayName: .*must contain a visible character, got " {3}"/,
@@ -210,6 +228,42 @@ export const INVALID: Invalid[] = [
     'an unknown macro',
     training({ schedule: '@sometimes' }),
     /spec\.training\.schedule: .*@hourly, @daily.*got "@sometimes"/,
+  ),
+  m(
+    'a schedule of 87 characters',
+    training({ schedule: `${Array.from({ length: 30 }, (_, i) => i).join(',')} * * * *` }),
+    /spec\.training\.schedule: .*may not be more than 64 bytes/,
+  ),
+  // cron-parser takes these; admission and the operator (operator/decisions/cron-rule.ts) refuse them
+  ...(
+    [
+      ['0 0 31 2 *', 'the 31st of February', '"31" in "2"'],
+      ['0 0 30-31 2 *', 'the 30th to the 31st of February', '"30-31" in "2"'],
+      ['0 0 31 apr,JUN,9,11 *', 'the 31st of the 30-day months', '"31" in "apr,JUN,9,11"'],
+      ['0 0 31 4-6/2 *', 'the 31st of April and June', '"31" in "4-6/2"'],
+    ] as const
+  ).map(([schedule, what, got]) =>
+    m(
+      `a schedule for a day that never occurs: ${what}`,
+      training({ schedule }),
+      new RegExp(
+        `spec\\.training\\.schedule: .*the day-of-month \\(third\\) field allows no day that the months of the month \\(fourth\\) field have \\(February has at most 29 days\\); got ${got}`,
+      ),
+    ),
+  ),
+  ...(
+    [
+      ['0 0 L * *', 'day-of-month \\(third\\)', '"L"'],
+      ['0 0 15W * *', 'day-of-month \\(third\\)', '"15W"'],
+      ['0 0 * * 5#2', 'day-of-week \\(fifth\\)', '"5#2"'],
+      ['0 0 * * 5L', 'day-of-week \\(fifth\\)', '"5L"'],
+    ] as const
+  ).map(([schedule, field, got]) =>
+    m(
+      `cron's ${schedule.split(' ')[2] === '*' ? 'L or #' : 'L or W'} (${schedule})`,
+      training({ schedule }),
+      new RegExp(`spec\\.training\\.schedule: .*the ${field} field must be .*got ${got}`),
+    ),
   ),
   m(
     'a window of 30s1m (seconds before minutes)',
@@ -544,12 +598,24 @@ export const VALID: Valid[] = [
     gbdt({ eta: 0.001, subsample: 0.1, colsample: 1, depth: 12, trees: 256 }),
   ),
   vm('gbdt at the leaf limit exactly', gbdt({ trees: 65536 / 16, depth: 8 })),
+  vm(
+    'search candidates at the leaf limit exactly, merged over spec.hyperparameters',
+    model({
+      algorithm: 'gbdt',
+      hyperparameters: { trees: 256, depth: 3 },
+      search: { candidates: [{ depth: 12 }, { trees: 4096, depth: 8 }] },
+    }),
+  ),
   vm('logistic l2 of 10', logistic({ l2: 10, classWeights: 'balanced' })),
   vm('a name of exactly 50 characters', model(), 'a'.repeat(50)),
   vm('a displayName with inner spaces', model({ displayName: ' Dr. Brian ' })),
   vm('cron names, ranges, steps and lists', training({ schedule: '0,30 */6 1-15 JAN-jun MON-FRI' })),
   vm('cron with ? and day-of-week 7', training({ schedule: '59 23 ? 12 7' })),
   vm('a cron macro', training({ schedule: '@daily' })),
+  vm('the 29th of February (leap years)', training({ schedule: '0 0 29 2 *' })),
+  vm('the 31st of February or a Monday (either day field fires)', training({ schedule: '0 0 31 2 MON' })),
+  vm('the 31st of any month the list has one in', training({ schedule: '0 0 30,31 feb,MAR *' })),
+  vm('the 31st in every other month from February', training({ schedule: '0 0 31 2/2 *' })),
   vm('only maxRetryDelaySeconds set, below the default delay', training({ maxRetryDelaySeconds: 10 })),
   vm('only retryDelaySeconds set, above nothing', training({ retryDelaySeconds: 3600 })),
   vm('a window of 1h30m and 720h', training({ triggers: [{ type: 'accuracyDrop', window: '1h30m' }] })),

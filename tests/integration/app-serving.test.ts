@@ -67,12 +67,7 @@ async function build(name: string, cacheDir = join(dir, `${name}-cache`)) {
       manifestDir: join(dir, `${name}-manifests`),
       modelCacheDir: cacheDir,
       manifestPollMs: 3_600_000,
-      artifactStore: {
-        endpoint: minio.endpoint,
-        accessKey: minio.accessKey,
-        secretKey: minio.secretKey,
-        bucket: minio.bucket,
-      },
+      artifactStore: { endpoint: minio.endpoint, ...minio.users.game, bucket: minio.bucket },
     },
   });
   apps.push(app);

@@ -237,12 +237,12 @@ describe('Argo CD syncs the bots from git', () => {
   });
 
   it('a spec the trainer refuses is Degraded with the operator message; the fixing commit heals it', async () => {
-    // admission checks spec.hyperparameters' leaf limit; a search candidate merged over them is the
-    // trainer's to refuse
-    const refused = await commit('forrest: a search candidate too large', {
+    // admission checks the leaf limit of spec.hyperparameters and of every listed candidate; what a
+    // random search draws is the trainer's to refuse
+    const refused = await commit('forrest: a random search that draws too large a set', {
       'config/samples/rpsmodel-forrest.yaml': fastModel('forrest', 'gbdt', '{ trees: 20, depth: 3 }').replace(
         '\nspec:\n',
-        '\nspec:\n  search: { candidates: [{ trees: 1000, depth: 12 }] }\n',
+        '\nspec:\n  search: { random: { budget: 1, ranges: { trees: { values: [1000] }, depth: { values: [12] } } } }\n',
       ),
     });
     await refresh(BOTS);
@@ -427,8 +427,8 @@ describe('GitOps-safe manifests: the system Application', () => {
     expect(await secretValue('rps-quest-internal', 'token')).toBe(TOKEN);
     await argocd.cli(['app', 'sync', SYSTEM, '--timeout', '120']);
     expect(await secretValue('rps-quest-internal', 'token')).toBe(TOKEN);
-    expect(await secretValue('rps-quest-s3', 'accessKey')).toBe(env.minio.accessKey);
-    expect(await secretValue('rps-quest-s3', 'secretKey')).toBe(env.minio.secretKey);
+    expect(await secretValue('rps-quest-s3', 'accessKey')).toBe(env.minio.users.training.accessKey);
+    expect(await secretValue('rps-quest-s3', 'secretKey')).toBe(env.minio.users.training.secretKey);
   });
 
   it('a pruning sync does not delete the CRDs', async () => {

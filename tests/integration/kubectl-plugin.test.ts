@@ -140,6 +140,10 @@ describe('kubectl rpsq', () => {
     expect(await ok(['status'], { KUBECONFIG: `/nonexistent:${env.cp.kubeconfigPath}` })).toContain(
       `namespace ${NAMESPACE}`,
     );
+    expect(await ok(['status', '-A'])).toBe('no RpsModels or PromotionPolicies in any namespace\n');
+    expect(await fails(['history', 'brian', '--all-namespaces'])).toContain(
+      '-A (--all-namespaces) lists: it applies to status, not to history (use -n <namespace>)',
+    );
     expect(await fails(['frobnicate'])).toContain('unknown command "frobnicate"');
     expect(await fails(['pin', 'brian'])).toContain('expected <model> <alias> [version], got "brian"');
   });
@@ -249,5 +253,37 @@ describe('kubectl rpsq', () => {
     const logs = await ok(['logs', 'brian', ...ns]);
     expect(logs).toMatch(/^# Job brian-train-v2, pod brian-train-v2-\S+ \(Succeeded\)$/m);
     expect(logs).toContain('reading events from the game server');
+  });
+
+  it('status -A lists the models and policies of every namespace, with a NAMESPACE column', async () => {
+    await env.kubectl(['create', 'namespace', 'plugin-team']);
+    await env.kubectl(
+      ['apply', '-f', '-'],
+      `apiVersion: rpsquest.dev/v1alpha1
+kind: RpsModel
+metadata:
+  name: forrest
+  namespace: plugin-team
+spec:
+  displayName: Forrest
+  algorithm: gbdt
+  training:
+    suspend: true
+`,
+    );
+    const all = await ok(['status', '--all-namespaces', ...ns]); // -A wins over -n, as in kubectl
+    const lines = all.trimEnd().split('\n');
+    expect(lines[0]).toMatch(
+      /^NAMESPACE\s+KIND\s+NAME\s+READY\s+PRODUCTION\s+B\s+SHADOWS\s+LATEST\s+ACCURACY\s+STATE$/,
+    );
+    expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 3).join(' '))).toEqual([
+      'plugin-team RpsModel forrest',
+      `${NAMESPACE} RpsModel brian`,
+      `${NAMESPACE} PromotionPolicy default`,
+    ]);
+    expect(await ok(['status', '-A'])).toBe(all);
+    // without -A, the namespace alone
+    expect(await ok(['status', '-n', 'plugin-team'])).toMatch(/^RpsModel\s+forrest\s/m);
+    expect(await ok(['status', '-n', 'plugin-team'])).not.toContain('brian');
   });
 });

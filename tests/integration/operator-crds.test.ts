@@ -65,6 +65,11 @@ describe('the CRDs on a real API server', () => {
     expect(await explainOne('rpsm.spec.hyperparameters.dropout')).toContain('a number in [0, 0.9]');
     expect(await explainOne('rpsm.spec.hyperparameters.subsample')).toContain('a number in [0.1, 1]');
     expect(await explainOne('promo.spec.test.twoProportionZ.alpha')).toContain('above 0 and at most 0.5');
+    // the fields of list items too: a search's values and a trigger's bounds
+    expect(await explainOne('rpsm.spec.search.random.ranges.depth.values')).toContain(
+      'The values to pick from, each an integer in [1, 12]',
+    );
+    expect(await explainOne('rpsm.spec.training.triggers.points')).toContain('a number in [0, 100]');
     expect(await explainOne('rpsm.status.versions.metrics.accuracy')).toContain('a fraction');
     expect(await explainOne('rpsm.status.challenge.since')).toContain('game counts start here');
     expect(await explainOne('promo.status.models.lastEvaluation.pValue')).toContain('p-value');

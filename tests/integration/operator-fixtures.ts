@@ -208,7 +208,7 @@ async function prepareEnv(
     namespace: NAMESPACE,
     body: {
       metadata: { name: 'rps-quest-s3' },
-      stringData: { accessKey: minio.accessKey, secretKey: minio.secretKey },
+      stringData: minio.users.training,
     },
   });
   await kube.core.createNamespacedSecret({
@@ -244,8 +244,7 @@ async function prepareEnv(
     internalToken: TOKEN,
     artifactStore: {
       endpoint: minio.endpoint,
-      accessKey: minio.accessKey,
-      secretKey: minio.secretKey,
+      ...minio.users.operator,
       bucket: minio.bucket,
       retries: 2,
       backoffMs: 100,
@@ -295,8 +294,8 @@ async function prepareEnv(
           RPS_GAME_URL: game.url,
           RPS_INTERNAL_TOKEN: TOKEN,
           S3_ENDPOINT: minio.endpoint,
-          S3_ACCESS_KEY: minio.accessKey,
-          S3_SECRET_KEY: minio.secretKey,
+          S3_ACCESS_KEY: minio.users.operator.accessKey,
+          S3_SECRET_KEY: minio.users.operator.secretKey,
           S3_BUCKET: minio.bucket,
           METRICS_PORT: '0',
           POD_NAME: name,
@@ -519,8 +518,7 @@ export async function startRealGameServer(
         rateLimitPerMinute: 1_000_000,
         artifactStore: {
           endpoint: env.minio.endpoint,
-          accessKey: env.minio.accessKey,
-          secretKey: env.minio.secretKey,
+          ...env.minio.users.game,
           bucket: env.minio.bucket,
         },
         ...options.config,

@@ -37,7 +37,7 @@ beforeAll(async () => {
     namespace: TEAM,
     body: {
       metadata: { name: 'rps-quest-s3' },
-      stringData: { accessKey: env.minio.accessKey, secretKey: env.minio.secretKey },
+      stringData: env.minio.users.training,
     },
   });
   await core.createNamespacedSecret({

@@ -143,13 +143,12 @@ describe('PromotionPolicy on a real API server', () => {
       return m.status?.aliases?.Production === 'v2' ? m : undefined;
     });
     expect(model.status?.aliases).toMatchObject({ Production: 'v2', B: 'v1' });
-    const recent = model.status!.aliasHistory!.slice(-4).map((h) => [h.alias, h.from, h.to, h.reason]);
+    const recent = model.status!.aliasHistory!.slice(-3).map((h) => [h.alias, h.from, h.to, h.reason]);
     expect(recent).toEqual([
       ['Production', 'v1', 'v2', 'Promoted'],
       ['B', 'v2', 'v1', 'Demoted'],
       // no other version to rank: the remaining aliases repeat Production
-      ['Shadow1', 'v1', 'v2', 'Ranked'],
-      ['Shadow2', 'v1', 'v2', 'Ranked'],
+      ['Shadow1, Shadow2', 'v1', 'v2', 'Ranked'],
     ]);
     const policy = await untilEvaluation(
       (p) => lastEvaluation(p)?.outcome === 'Applied' && lastEvaluation(p)?.decision === 'Promote',

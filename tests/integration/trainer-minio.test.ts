@@ -82,7 +82,7 @@ function flags(model: string, version: string, algorithm: keyof typeof FAST, ext
       '50',
     ],
     ...['--s3-endpoint', minio.endpoint, '--s3-bucket', minio.bucket],
-    ...['--s3-access-key', minio.accessKey, '--s3-secret-key', minio.secretKey],
+    ...['--s3-access-key', minio.users.training.accessKey, '--s3-secret-key', minio.users.training.secretKey],
     ...['--termination-log', path.join(dir, `${model}-${version}.log`)],
     ...extra,
   ];
@@ -215,8 +215,8 @@ describe('recovery and failures', () => {
       RPS_TRIGGER: 'schedule',
       S3_ENDPOINT: minio.endpoint,
       S3_BUCKET: minio.bucket,
-      S3_ACCESS_KEY: minio.accessKey,
-      S3_SECRET_KEY: minio.secretKey,
+      S3_ACCESS_KEY: minio.users.training.accessKey,
+      S3_SECRET_KEY: minio.users.training.secretKey,
       RPS_TERMINATION_LOG: termination,
     };
     let stdout = '';

@@ -510,6 +510,41 @@ describe('config/default', () => {
     expect(minioSvc.spec?.selector).toEqual(minio.spec?.selector.matchLabels);
   });
 
+  it('gives each holder of object store keys its own MinIO user, made by the bucket Job', () => {
+    const secretOf = (c: V1Container, name: string) => env(c, name)?.valueFrom?.secretKeyRef?.name;
+    const game = container(find<V1Deployment>(objects, 'Deployment', 'rps-quest-game'), 'game');
+    const operator = container(find<V1Deployment>(objects, 'Deployment', 'rps-quest-operator'), 'operator');
+    const minio = container(find<V1StatefulSet>(objects, 'StatefulSet', 'rps-quest-minio'), 'minio');
+    const job = find<V1Job>(objects, 'Job', 'rps-quest-minio-bucket');
+    const mc = container(job, 'mc');
+    expect(secretOf(game, 'S3_ACCESS_KEY')).toBe('rps-quest-s3-game');
+    expect(secretOf(operator, 'S3_SECRET_KEY')).toBe('rps-quest-s3-operator');
+    expect(secretOf(minio, 'MINIO_ROOT_USER')).toBe('rps-quest-minio-root');
+    // the Job makes each user from the same Secret its holder reads (the training Jobs read rps-quest-s3)
+    expect(secretOf(mc, 'S3_ACCESS_KEY')).toBe('rps-quest-minio-root');
+    expect(secretOf(mc, 'GAME_SECRET_KEY')).toBe('rps-quest-s3-game');
+    expect(secretOf(mc, 'TRAINING_SECRET_KEY')).toBe('rps-quest-s3');
+    expect(secretOf(mc, 'OPERATOR_SECRET_KEY')).toBe('rps-quest-s3-operator');
+    const keys = ['rps-quest-minio-root', 'rps-quest-s3', 'rps-quest-s3-game', 'rps-quest-s3-operator'].map(
+      (name) => find<V1Secret>(objects, 'Secret', name).stringData!.accessKey,
+    );
+    expect(new Set(keys).size).toBe(4);
+    // the policies it attaches, mounted from the generated ConfigMap
+    const volume = job.spec!.template.spec!.volumes!.find((v) => v.name === 'policies');
+    const policies = find<V1ConfigMap>(objects, 'ConfigMap', volume!.configMap!.name!);
+    expect(Object.keys(policies.data ?? {}).sort()).toEqual(['game.json', 'operator.json', 'training.json']);
+    const actions = (file: string) =>
+      (JSON.parse(policies.data![file]!) as { Statement: { Action: string[] }[] }).Statement.flatMap(
+        (s) => s.Action,
+      );
+    expect(actions('game.json')).not.toContain('s3:PutObject');
+    expect(actions('game.json')).not.toContain('s3:DeleteObject');
+    expect(actions('operator.json')).not.toContain('s3:PutObject');
+    expect(actions('training.json')).toContain('s3:PutObject');
+    // mc's admin calls peak at about 160 MB (argon2id): a lower limit OOM-kills the Job
+    expect(mc.resources?.limits?.memory).toBe('256Mi');
+  });
+
   it('points the operator at the game server Service', () => {
     const operator = container(find<V1Deployment>(objects, 'Deployment', 'rps-quest-operator'), 'operator');
     expect(operator.command).toEqual(['rpsq', 'operator']);

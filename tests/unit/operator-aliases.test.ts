@@ -120,25 +120,71 @@ describe('shadow ranking', () => {
 });
 
 describe('alias history', () => {
+  const text = {
+    FirstVersion: 'first',
+    NewVersion: 'new',
+    Pinned: 'pinned',
+    Promoted: 'promoted',
+    Demoted: 'demoted',
+    Ranked: 'ranked',
+  } as const;
+  const time = '2025-01-01T00:00:00.000Z';
+
   it('records each change with its reason and stays bounded', () => {
     const changes = aliasChanges(
       { Production: 'v1', B: 'v2' },
       { Production: 'v2', B: 'v1' },
-      (alias) => ({ reason: alias === 'Production' ? 'Promoted' : 'Demoted', message: alias }),
-      '2025-01-01T00:00:00.000Z',
+      (alias) => (alias === 'Production' ? 'Promoted' : 'Demoted'),
+      text,
+      time,
     );
     expect(changes).toEqual([
       {
-        time: '2025-01-01T00:00:00.000Z',
+        time,
         alias: 'Production',
         from: 'v1',
         to: 'v2',
         reason: 'Promoted',
-        message: 'Production',
+        message: 'Production: v1 → v2 (promoted)',
       },
-      { time: '2025-01-01T00:00:00.000Z', alias: 'B', from: 'v2', to: 'v1', reason: 'Demoted', message: 'B' },
+      { time, alias: 'B', from: 'v2', to: 'v1', reason: 'Demoted', message: 'B: v2 → v1 (demoted)' },
     ]);
     expect(appendHistory([1, 2, 3], [4, 5], 4)).toEqual([2, 3, 4, 5]);
+  });
+
+  it('writes one entry for the aliases that change alike: the first version is one entry, not four', () => {
+    expect(aliasChanges({}, enterNewVersion({}, 'v1', 'Shadow2'), () => 'FirstVersion', text, time)).toEqual([
+      {
+        time,
+        alias: 'Production, B, Shadow1, Shadow2',
+        to: 'v1',
+        reason: 'FirstVersion',
+        message: 'Production, B, Shadow1, Shadow2: none → v1 (first)',
+      },
+    ]);
+    // a promotion with nothing else to rank: Production and B swap, the shadows follow together
+    const entries = aliasChanges(
+      { Production: 'v1', B: 'v2', Shadow1: 'v1', Shadow2: 'v1' },
+      { Production: 'v2', B: 'v1', Shadow1: 'v2', Shadow2: 'v2' },
+      (alias) => (alias === 'Production' ? 'Promoted' : alias === 'B' ? 'Demoted' : 'Ranked'),
+      text,
+      time,
+    );
+    expect(entries.map((e) => e.message)).toEqual([
+      'Production: v1 → v2 (promoted)',
+      'B: v2 → v1 (demoted)',
+      'Shadow1, Shadow2: v1 → v2 (ranked)',
+    ]);
+    // the same versions for different reasons stay apart
+    const pinnedAndRanked = aliasChanges(
+      { Shadow1: 'v1', Shadow2: 'v1' },
+      { Shadow1: 'v3', Shadow2: 'v3' },
+      (alias) => (alias === 'Shadow1' ? 'Pinned' : 'Ranked'),
+      text,
+      time,
+    );
+    expect(pinnedAndRanked.map((e) => e.alias)).toEqual(['Shadow1', 'Shadow2']);
+    expect(new Set(entries.map((e) => e.message)).size).toBe(entries.length);
   });
 
   it('protects every version an alias or pin points at', () => {

@@ -69,7 +69,7 @@ describe('kubectl explain', () => {
   });
 
   /** Fields whose minimum or maximum their description does not state (explain shows no bounds). */
-  function unstatedRanges(schema: Schema & { description?: string }, at: string): string[] {
+  function unstatedRanges(schema: Schema & { description?: string }, at: string, listText = ''): string[] {
     const out: string[] = [];
     for (const [k, sub] of Object.entries(schema.properties ?? {})) {
       const s = sub as Schema & { description?: string };
@@ -77,6 +77,14 @@ describe('kubectl explain', () => {
       const bounds = [s.minimum, s.maximum].filter((b) => b !== undefined);
       if (bounds.some((b) => !text.includes(String(b)))) out.push(`${at}.${k}`);
       out.push(...unstatedRanges(s, `${at}.${k}`));
+    }
+    // a list's items (also a list's lists): kubectl explain shows them under the list's description
+    if (schema.items) {
+      const items = schema.items as Schema & { description?: string };
+      const text = `${listText} ${schema.description ?? ''} ${items.description ?? ''}`;
+      const bounds = [items.minimum, items.maximum].filter((b) => b !== undefined);
+      if (bounds.some((b) => !text.replace(/(\d),(\d)/g, '$1$2').includes(String(b)))) out.push(`${at}[]`);
+      out.push(...unstatedRanges(items, `${at}[]`, text));
     }
     return out;
   }

@@ -36,9 +36,16 @@ describe('kubectl rpsq arguments', () => {
       command: 'train',
       positional: ['brian'],
       namespace: 'team-b',
+      allNamespaces: false,
       wait: true,
       timeoutMs: 90_000,
       help: false,
+    });
+    expect(parseArgs(['status', '-A']).allNamespaces).toBe(true);
+    expect(parseArgs(['--all-namespaces', 'status', '-n', 'x'])).toMatchObject({
+      command: 'status',
+      namespace: 'x',
+      allNamespaces: true,
     });
     expect(
       parseArgs(['pin', 'brian', 'B', 'v2', '--kubeconfig', '/k', '--context=dev', '--timeout', '2m']),

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { cronScheduleProblem } from '../../operator/decisions/cron-rule.ts';
+import { nextCronTime } from '../../operator/decisions/schedule.ts';
+import { INVALID, VALID } from '../integration/admission-corpus.ts';
+
+// The admission corpus's schedules, checked by the operator's parser: one rule for both.
+const scheduleOf = (spec: Record<string, unknown>) =>
+  (spec.training as { schedule?: string } | undefined)?.schedule;
+const refused = INVALID.filter(
+  (c) => scheduleOf(c.spec) !== undefined && c.says.some((s) => /schedule/.test(s.source)),
+);
+const admitted = VALID.filter((c) => scheduleOf(c.spec) !== undefined);
+const after = new Date('2026-01-01T00:00:00Z');
+
+describe('the operator and admission agree on training.schedule', () => {
+  it('the corpus has the cases', () => {
+    expect(refused.length).toBeGreaterThanOrEqual(18);
+    expect(admitted.length).toBeGreaterThanOrEqual(7);
+  });
+
+  it.each(admitted.map((c) => [scheduleOf(c.spec)!, c.what] as const))(
+    'takes %s (%s), which admission admits',
+    (schedule) => {
+      const next = nextCronTime(schedule, after);
+      expect(next.ok, next.ok ? '' : next.error).toBe(true);
+    },
+  );
+
+  it.each(refused.map((c) => [scheduleOf(c.spec)!, c.what, c.says] as const))(
+    'refuses %s (%s), which admission refuses',
+    (schedule, _what, says) => {
+      const next = nextCronTime(schedule, after);
+      expect(next.ok).toBe(false);
+      // where the operator's own rule decides, in admission's words
+      if (cronScheduleProblem(schedule)) {
+        const words = says.map(
+          (s) => new RegExp(s.source.replace(/^spec\\\.training\\\.schedule: \.\*/, '')),
+        );
+        for (const w of words) expect(next.ok ? '' : next.error).toMatch(w);
+      }
+    },
+  );
+
+  it('leaves a day of month to the day of week when both are set (cron fires on either)', () => {
+    expect(cronScheduleProblem('0 0 31 2 1')).toBeUndefined();
+    const next = nextCronTime('0 0 31 2 1', after);
+    expect(next.ok && next.time.toISOString()).toBe('2026-02-02T00:00:00.000Z');
+  });
+});
