@@ -15,7 +15,8 @@ export type TrainingFamily =
   | 'bot-reactive'
   | 'player-markov'
   | 'switcher'
-  | 'scripted';
+  | 'scripted'
+  | 'near-random';
 
 export type HeldOutFamily =
   | 'constant'
@@ -39,6 +40,7 @@ export const TRAINING_FAMILIES: readonly TrainingFamily[] = Object.freeze([
   'player-markov',
   'switcher',
   'scripted',
+  'near-random',
 ] as const);
 
 export const HELD_OUT_FAMILIES: readonly HeldOutFamily[] = Object.freeze([
