@@ -2,7 +2,6 @@ import { MOVES, beatenBy, beats, moveIndex, type Move } from './moves.ts';
 import { weightedIndex } from './random.ts';
 import type { RoundValues } from './round-values.ts';
 import { SCORE_EPSILON, WIN_SCORE } from './game.ts';
-import { normalCdf } from './normal-distribution.ts';
 
 /** Predicted probabilities of the player's move, in rock, paper, scissors order. */
 export type Probabilities = readonly [number, number, number];
@@ -88,61 +87,33 @@ export const READ_TEMPERATURE = 0.3;
 export const READ_WINDOW = 6;
 
 /**
- * One-sided significance level of the trust test: the model is followed only when its predictions
- * in this game beat chance at this level (chosen on the training families).
+ * Trust in the model before it has predicted any round of this game: full, so trust only falls
+ * for a model that has done worse than chance on this player (chosen on the training families).
  */
-export const TRUST_LEVEL = 0.1;
-/** Weight of a prediction `k` model rounds back in the trust test. */
+export const TRUST_START = 1;
+/** Trust gained per unit of the model's decayed log-likelihood gain over chance in this game. */
+export const TRUST_SCALE = 0.5;
+/** Weight of a prediction `k` model rounds back in that log-likelihood. */
 export const TRUST_DECAY = 0.85;
 
-/** Standard normal quantile for a one-sided level, by bisection on `normalCdf` (levels in (0, 0.5]). */
-function upperQuantile(level: number): number {
-  let lo = 0;
-  let hi = 10;
-  for (let i = 0; i < 60; i++) {
-    const mid = (lo + hi) / 2;
-    if (1 - normalCdf(mid) > level) lo = mid;
-    else hi = mid;
-  }
-  return (lo + hi) / 2;
-}
-
 /**
- * The z statistic of the playing model's earlier predictions in this game against chance. Each
- * prediction p scores ℓ = ln(3 · p(move played)); if the player's moves were uniform and
- * independent of the predictions, ℓ would have mean μ = mean_m ln(3 · p(m)) and variance
- * σ² = mean_m ln(3 · p(m))² − μ², so z = Σ w (ℓ − μ) / √(Σ w² σ²), with w = TRUST_DECAY^age,
- * is about standard normal for a player the model cannot read. 0 without evidence.
- */
-export function predictionEvidence(
-  past: readonly { probabilities: Probabilities; actual: number }[],
-): number {
-  let gain = 0;
-  let variance = 0;
-  for (const { probabilities: p, actual } of past) {
-    const sum = p[0] + p[1] + p[2];
-    const l = [0, 1, 2].map((m) => Math.log(Math.max(1e-6, (3 * p[m as 0 | 1 | 2]) / sum)));
-    const mean = (l[0]! + l[1]! + l[2]!) / 3;
-    const v = (l[0]! ** 2 + l[1]! ** 2 + l[2]! ** 2) / 3 - mean * mean;
-    gain = gain * TRUST_DECAY + (l[actual]! - mean);
-    variance = variance * TRUST_DECAY * TRUST_DECAY + Math.max(0, v);
-  }
-  return variance > 1e-12 ? gain / Math.sqrt(variance) : 0;
-}
-
-/**
- * How much of the model's prediction the sampled rule keeps this round: 1 when the playing
- * model's earlier predictions in this game beat chance significantly (`predictionEvidence` at
- * one-sided level `level`), else 0 — the uniform prediction, whose EV choice is the best answer to
- * a player the model cannot read and cannot be exploited by one.
+ * How much of the model's prediction the sampled rule keeps this round, from how well the playing
+ * model predicted this player earlier in the game: TRUST_START plus TRUST_SCALE × Σ decay^age ·
+ * ln(3 · p(move played)), clamped to [0, 1]. A model that has beaten chance on this player is
+ * followed; one that has done worse gives way to the values (the uniform prediction), which a
+ * player without a pattern cannot exploit.
  */
 export function predictionTrust(
   past: readonly { probabilities: Probabilities; actual: number }[],
-  level: number = TRUST_LEVEL,
+  start: number = TRUST_START,
+  scale: number = TRUST_SCALE,
 ): number {
-  if (!(level > 0 && level <= 0.5))
-    throw new RangeError(`trust level must be in (0, 0.5], got ${String(level)}`);
-  return predictionEvidence(past) >= upperQuantile(level) - 1e-9 ? 1 : 0;
+  let gain = 0;
+  for (const { probabilities: p, actual } of past) {
+    const sum = p[0] + p[1] + p[2];
+    gain = gain * TRUST_DECAY + Math.log(Math.max(1e-6, (3 * p[actual as 0 | 1 | 2]) / sum));
+  }
+  return Math.min(1, Math.max(0, start + scale * gain));
 }
 
 export interface SampledDecision extends Decision {

@@ -6,9 +6,9 @@ import {
   decideMove,
   decisionTemperature,
   featureSet,
-  predictionEvidence,
   predictionTrust,
-  TRUST_DECAY,
+  TRUST_START,
+  TRUST_SCALE,
   newGame,
   playRound,
   roundValues,
@@ -81,49 +81,20 @@ describe('the sampled EV rule (rps-features/v2)', () => {
     expect(moves.size).toBeGreaterThan(1);
   });
 
-  it('follows the model only while its predictions in this game beat chance significantly', () => {
+  it('distrusts a model as far as it predicted this player worse than chance earlier in the game', () => {
+    const clamp = (x: number) => Math.min(1, Math.max(0, x));
+    expect(predictionTrust([])).toBe(TRUST_START);
     const right = { probabilities: [0.9, 0.05, 0.05] as Probabilities, actual: 0 };
     const wrong = { probabilities: [0.9, 0.05, 0.05] as Probabilities, actual: 1 };
-    // no evidence yet: the uniform prediction
-    expect(predictionEvidence([])).toBe(0);
-    expect(predictionTrust([])).toBe(0);
-    // one prediction: z = (ℓ − μ) / σ with ℓ = ln(3 p(actual)), μ and σ² its mean and variance over moves
-    const l = [0.9, 0.05, 0.05].map((p) => Math.log(3 * p));
-    const mu = (l[0]! + l[1]! + l[2]!) / 3;
-    const sd = Math.sqrt((l[0]! ** 2 + l[1]! ** 2 + l[2]! ** 2) / 3 - mu * mu);
-    expect(predictionEvidence([right])).toBeCloseTo((l[0]! - mu) / sd, 12);
-    expect(predictionEvidence([wrong])).toBeCloseTo((l[1]! - mu) / sd, 12);
-    // decayed sums: two right predictions, the older one weighted TRUST_DECAY
-    expect(predictionEvidence([right, right])).toBeCloseTo(
-      ((1 + TRUST_DECAY) * (l[0]! - mu)) / (sd * Math.sqrt(1 + TRUST_DECAY ** 2)),
+    expect(predictionTrust([right])).toBeCloseTo(clamp(TRUST_START + TRUST_SCALE * Math.log(2.7)), 12);
+    expect(predictionTrust([wrong])).toBeCloseTo(clamp(TRUST_START + TRUST_SCALE * Math.log(0.15)), 12);
+    expect(predictionTrust([wrong, wrong, wrong])).toBe(0);
+    expect(predictionTrust([wrong, wrong, wrong])).toBeLessThan(predictionTrust([wrong]));
+    // a uniform prediction neither gains nor loses trust
+    expect(predictionTrust([{ probabilities: [1 / 3, 1 / 3, 1 / 3], actual: 2 }])).toBeCloseTo(
+      TRUST_START,
       12,
     );
-    // one confident right prediction: z = √2, significant at 0.1 (z ≥ 1.28), not at 0.05 (z < 1.64)
-    expect(predictionTrust([right], 0.1)).toBe(1);
-    expect(predictionTrust([right], 0.05)).toBe(0);
-    expect(predictionTrust([right, right, right])).toBe(1);
-    expect(predictionTrust([right, right, wrong])).toBe(0);
-    expect(predictionTrust([wrong, wrong, wrong])).toBe(0);
-    // a uniform prediction carries no evidence either way
-    expect(predictionEvidence([{ probabilities: [1 / 3, 1 / 3, 1 / 3], actual: 2 }])).toBe(0);
-    expect(() => predictionTrust([right], 0)).toThrow(/trust level must be in \(0, 0.5\], got 0/);
-  });
-
-  it('a model that cannot read the player is trusted in about TRUST_LEVEL of rounds', () => {
-    const random = seededRandom(5);
-    let trusted = 0;
-    const games = 2000;
-    for (let g = 0; g < games; g++) {
-      const past = Array.from({ length: 8 }, () => {
-        const a = 0.2 + 0.6 * random();
-        const p: Probabilities = [a, (1 - a) * random(), 0];
-        const q: Probabilities = [p[0], p[1], 1 - p[0] - p[1]];
-        return { probabilities: q, actual: Math.min(2, Math.floor(random() * 3)) };
-      });
-      trusted += predictionTrust(past);
-    }
-    expect(trusted / games).toBeGreaterThan(0.05);
-    expect(trusted / games).toBeLessThan(0.16);
   });
 
   it('plays the values when the model has misread this player: a distrusted prediction gives way to uniform', () => {
