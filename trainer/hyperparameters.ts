@@ -82,7 +82,7 @@ export const HYPERPARAMETERS = {
     },
     patience: {
       type: 'integer',
-      default: 10,
+      default: 4,
       min: 1,
       max: 1000,
       description: 'epochs without a better validation log loss before stopping (best weights are restored)',
