@@ -214,7 +214,6 @@ export const DriftQuerySchema = Type.Object({
   excludeSynthetic: Type.Optional(Type.Boolean({ default: false })),
 });
 
-
 /** One bot with `?model=`, else every bot. */
 export const DriftReplySchema = Type.Union([
   BotDriftSchema,
