@@ -17,14 +17,12 @@ import { statusJson } from '../decisions/status-json.ts';
 import type { OperatorContext } from '../context.ts';
 import type { EventType } from '../events.ts';
 import type { GameServerClient } from '../game-server.ts';
+import { replaceStatus } from '../status-write.ts';
 import {
-  GROUP,
   PROMOTION_POLICIES,
-  VERSION,
   splitKey,
   type Evaluation,
   type PolicyModelStatus,
-  type PromotionPolicy,
   type PromotionPolicyStatus,
   type RpsModel,
 } from '../resources.ts';
@@ -32,21 +30,6 @@ import type { ReconcileResult } from '../work-queue.ts';
 
 const MAX_MODELS = 50;
 const UNREACHABLE_RETRY_MS = 30_000;
-
-async function writePolicyStatus(
-  ctx: OperatorContext,
-  policy: PromotionPolicy,
-  status: PromotionPolicyStatus,
-): Promise<PromotionPolicy> {
-  return (await ctx.kube.custom.replaceNamespacedCustomObjectStatus({
-    group: GROUP,
-    version: VERSION,
-    namespace: policy.metadata.namespace,
-    plural: PROMOTION_POLICIES,
-    name: policy.metadata.name,
-    body: { ...policy, status },
-  })) as PromotionPolicy;
-}
 
 /** The Event reason of an evaluation: what happened, in the policy's mode. */
 export function evaluationEventReason(ev: Evaluation): string {
@@ -224,7 +207,8 @@ export async function reconcilePromotionPolicy(ctx: OperatorContext, key: string
   if (evaluateNow !== undefined) status.lastEvaluateNow = evaluateNow;
 
   const clean = statusJson(status);
-  if (!isDeepStrictEqual(clean, policy.status ?? {})) policy = await writePolicyStatus(ctx, policy, clean);
+  if (!isDeepStrictEqual(clean, policy.status ?? {}))
+    policy = await replaceStatus(ctx, PROMOTION_POLICIES, policy, clean);
   if (conflicts.length && !hadConflict) {
     events.push({ type: 'Warning', reason: 'PolicyConflict', note: `skipped: ${conflicts.join(', ')}` });
   }

@@ -2,6 +2,7 @@ import type { OperatorContext } from '../../context.ts';
 import type { Job } from '../../decisions/training-job.ts';
 import { servingConfigMapName, servingKey } from '../../decisions/serving.ts';
 import { mergePatch, serverSideApply } from '../../kube.ts';
+import { replaceStatus } from '../../status-write.ts';
 import {
   FIELD_MANAGER,
   GROUP,
@@ -16,19 +17,12 @@ import {
 // The requests the RpsModel reconciler makes of the API server, each written once.
 
 /** Writes the status subresource, guarded by the resourceVersion the decision was made from. */
-export async function writeModelStatus(
+export function writeModelStatus(
   ctx: OperatorContext,
   model: RpsModel,
   status: RpsModelStatus,
 ): Promise<RpsModel> {
-  return (await ctx.kube.custom.replaceNamespacedCustomObjectStatus({
-    group: GROUP,
-    version: VERSION,
-    namespace: model.metadata.namespace,
-    plural: RPS_MODELS,
-    name: model.metadata.name,
-    body: { ...model, status },
-  })) as RpsModel;
+  return replaceStatus(ctx, RPS_MODELS, model, status);
 }
 
 export async function setFinalizers(
