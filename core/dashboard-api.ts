@@ -1,8 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { AlgorithmSchema, AliasSchema } from './schemas.ts';
 
 // GET /api/v1/dashboard: the response schema, and the types app/dashboard.ts builds and the browser
-// code (app/public/dashboard*.js) reads through JSDoc. TypeBox only, so the browser's type check
-// (tsconfig.browser.json: DOM, no Node) can load this file.
+// code (app/public/dashboard*.js) reads through JSDoc (tsconfig.browser.json type-checks it).
 
 const Shares = Type.Array(Type.Number(), { minItems: 3, maxItems: 3 });
 
@@ -31,16 +31,6 @@ export const BotDriftSchema = Type.Object({
 });
 export type BotDrift = Static<typeof BotDriftSchema>;
 
-// core's Alias and Algorithm (core/schemas.ts), spelled out: core reaches Node's crypto, which the
-// browser's type check does not load; app/dashboard.ts assigns core's values to these types, so a
-// new alias or algorithm fails its type check until it is added here.
-const AliasSchema = Type.Union([
-  Type.Literal('Production'),
-  Type.Literal('B'),
-  Type.Literal('Shadow1'),
-  Type.Literal('Shadow2'),
-]);
-const AlgorithmSchema = Type.Union([Type.Literal('mlp'), Type.Literal('gbdt'), Type.Literal('logistic')]);
 const Version = Type.Union([Type.String(), Type.Null()]);
 const EpochMs = Type.Number({ description: 'epoch milliseconds' });
 const Count = Type.Integer({ minimum: 0 });

@@ -35,7 +35,7 @@ export const MoveSchema = StringEnum<Move>(MOVES);
 export const InputMethodSchema = StringEnum<InputMethod>(INPUT_METHODS);
 export const RoundResultSchema = StringEnum<RoundResult>(RESULTS);
 export const AlgorithmSchema = StringEnum<Algorithm>(ALGORITHMS);
-const AliasSchema = StringEnum<Alias>(ALIASES);
+export const AliasSchema = StringEnum<Alias>(ALIASES);
 
 export const RoundValuesSchema = Type.Object({
   rock: Type.Number({ exclusiveMinimum: 0 }),

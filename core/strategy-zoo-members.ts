@@ -25,9 +25,6 @@ import {
 import { SYNTHETIC_PLAYER_NAMES, createSyntheticPlayer } from './synthetic-players.ts';
 import type { HeldOutFamily, TrainingFamily, ZooMember } from './strategy-zoo.ts';
 
-/** The share of rounds in which a `near-random` member plays its pattern's move. */
-const WEAK_BIAS = 0.42;
-
 /** The members of the strategy zoo's training families. */
 export function trainingMembers(): ZooMember[] {
   const list: ZooMember[] = [];
@@ -131,20 +128,6 @@ export function trainingMembers(): ZooMember[] {
       create: (random) => ({ ...createSyntheticPlayer(name, random), name: `scripted/${name}` }),
     });
   }
-  // players with a weak pattern: their pattern's move in about 42 % of rounds, else anything
-  for (let i = 0; i < 3; i++) {
-    const w = [0, 1, 2].map((j) => (j === i ? WEAK_BIAS : (1 - WEAK_BIAS) / 2));
-    add('near-random', `${MOVE_NAMES[i]}-${WEAK_BIAS}`, () => weighted(w, false));
-    add('near-random', `${TIER_NAMES[i]}-${WEAK_BIAS}`, () => weighted(w, true));
-  }
-  const weakNoise = (3 / 2) * (1 - WEAK_BIAS); // the planned move then comes in WEAK_BIAS of rounds
-  for (const [name, plan, tiers] of sequences.slice(0, 8).filter((_, i) => i % 3 === 0)) {
-    add('near-random', `${name}-weak`, () => planned(plan, tiers, weakNoise));
-  }
-  add('near-random', 'beat-bot-last-weak', () => (view, random) => {
-    const last = view.previous.at(-1);
-    return noisy(last ? up(idx(last.botMove)) : uniformMove(random), weakNoise, random);
-  });
   return list;
 }
 

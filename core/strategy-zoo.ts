@@ -15,8 +15,7 @@ export type TrainingFamily =
   | 'bot-reactive'
   | 'player-markov'
   | 'switcher'
-  | 'scripted'
-  | 'near-random';
+  | 'scripted';
 
 export type HeldOutFamily =
   | 'constant'
@@ -40,7 +39,6 @@ export const TRAINING_FAMILIES: readonly TrainingFamily[] = Object.freeze([
   'player-markov',
   'switcher',
   'scripted',
-  'near-random',
 ] as const);
 
 export const HELD_OUT_FAMILIES: readonly HeldOutFamily[] = Object.freeze([

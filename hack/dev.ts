@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ModelsReply } from '../core/index.ts';
 import {
   binary,
   freePort,
@@ -269,8 +270,7 @@ export async function main(): Promise<number> {
       'first trained versions',
       async () => {
         const res = await fetch(`${gameUrl}/api/v1/models`);
-        const body = (await res.json()) as { models?: { aliases?: { Production?: { version?: string } } }[] };
-        const models = body.models ?? [];
+        const { models } = (await res.json()) as ModelsReply;
         return models.length >= 3 && models.every((m) => Boolean(m.aliases?.Production?.version));
       },
       { process: operator.current(), timeoutMs: 15 * 60_000 },
