@@ -185,6 +185,48 @@ export type ModelReport = Static<typeof ModelReportSchema>;
 export const ModelsReplySchema = Type.Object({ models: Type.Array(ModelReportSchema) });
 export type ModelsReply = Static<typeof ModelsReplySchema>;
 
+// --- probes and metrics (the game server; the operator's metrics port answers the same paths) ---
+
+/** GET /healthz of the game server: the process runs (liveness) */
+export const HealthReplySchema = Type.Object({ status: Type.Literal('ok') });
+export type HealthReply = Static<typeof HealthReplySchema>;
+
+/** GET /readyz of the game server: 200 `ready` once the models are loaded and the database answers, else 503 */
+export const ReadyReplySchema = Type.Union([
+  Type.Object({ status: Type.Literal('ready') }),
+  Type.Object({
+    status: Type.Union([Type.Literal('loading'), Type.Literal('unavailable')]),
+    message: Type.String({ description: 'what is not ready yet' }),
+  }),
+]);
+export type ReadyReply = Static<typeof ReadyReplySchema>;
+
+/** The operator's GET /healthz, as text */
+export const OperatorHealthReplySchema = Type.Literal('ok\n');
+export type OperatorHealthReply = Static<typeof OperatorHealthReplySchema>;
+
+/** The operator's GET /readyz, as text: 200 `ready` (the caches are synced, or it stands by), else 503 */
+export const OperatorReadyReplySchema = Type.Union([
+  Type.Literal('ready\n'),
+  Type.Literal('caches not synced\n'),
+]);
+export type OperatorReadyReply = Static<typeof OperatorReadyReplySchema>;
+
+/** The content type of every /metrics reply: Prometheus' text exposition format, version 0.0.4. */
+export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+/**
+ * GET /metrics of the game server and of the operator, in METRICS_CONTENT_TYPE: `# HELP` and `# TYPE`
+ * lines and one sample a line (`name{label="value",…} value`), each line ending in a newline; empty
+ * lines part the metric families.
+ */
+export const MetricsReplySchema = Type.String({
+  contentMediaType: METRICS_CONTENT_TYPE,
+  pattern:
+    '^(# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .*\\n|[a-zA-Z_:][a-zA-Z0-9_:]*(\\{.*\\})? [^ \\n]+( -?[0-9]+)?\\n|\\n)*$',
+});
+export type MetricsReply = Static<typeof MetricsReplySchema>;
+
 // --- internal (bearer token) ---
 
 /** GET /api/v1/stats/versions */

@@ -16,9 +16,15 @@ import {
   ExportedRoundSchema,
   GameParamsSchema,
   GameReplySchema,
+  HealthReplySchema,
+  METRICS_CONTENT_TYPE,
+  MetricsReplySchema,
   ModelsReplySchema,
   MoveBodySchema,
   MoveReplySchema,
+  OperatorHealthReplySchema,
+  OperatorReadyReplySchema,
+  ReadyReplySchema,
   StartGameBodySchema,
   StartGameReplySchema,
   VersionStatsQuerySchema,
@@ -29,6 +35,7 @@ import {
 import { buildApp } from '../../app/build-app.ts';
 import { ERROR_STATUS } from '../../app/error-handler.ts';
 import { ServedReportSchema } from '../../operator/decisions/serving.ts';
+import { OperatorMetrics, startMetricsServer } from '../../operator/metrics.ts';
 import { seedModelCache, servingManifest, writeManifest } from '../support/app-fixtures.ts';
 import { tinyOnnxModel } from '../support/tiny-onnx.ts';
 
@@ -165,5 +172,50 @@ describe('the bots, models and internal routes’ schemas', () => {
     const lines = res.body.split('\n').filter(Boolean);
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) expectValid(ExportedRoundSchema, JSON.parse(line));
+  });
+});
+
+describe('the probes’ and metrics’ schemas', () => {
+  it('describe the game server’s /healthz, /readyz and /metrics, the metrics as Prometheus text', async () => {
+    expectValid(HealthReplySchema, await json('/healthz'));
+    expectValid(ReadyReplySchema, await json('/readyz'));
+    const res = await app.inject('/metrics');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe(METRICS_CONTENT_TYPE);
+    expect(res.body).toContain('# TYPE rpsq_moves_total counter');
+    expectValid(MetricsReplySchema, res.body);
+
+    expect(problems(ReadyReplySchema, { status: 'loading' })).toContain('/: must match a schema in anyOf');
+    expect(problems(MetricsReplySchema, `${res.body}<html>`)).toEqual([
+      expect.stringMatching(/^\/: must match pattern/),
+    ]);
+  });
+
+  it('describe the operator’s /healthz, /readyz (ready and not) and /metrics', async () => {
+    const metrics = new OperatorMetrics();
+    expect(metrics.registry.contentType).toBe(METRICS_CONTENT_TYPE);
+    let ready = false;
+    const server = await startMetricsServer(metrics, 0, () => ready);
+    try {
+      const get = (p: string) => fetch(`http://127.0.0.1:${server.port}${p}`);
+      const health = await get('/healthz');
+      expect(health.status).toBe(200);
+      expectValid(OperatorHealthReplySchema, await health.text());
+      const notReady = await get('/readyz');
+      expect(notReady.status).toBe(503);
+      expectValid(OperatorReadyReplySchema, await notReady.text());
+      ready = true;
+      const isReady = await get('/readyz');
+      expect(isReady.status).toBe(200);
+      expectValid(OperatorReadyReplySchema, await isReady.text());
+      const res = await get('/metrics');
+      expect(res.headers.get('content-type')).toBe(METRICS_CONTENT_TYPE);
+      const text = await res.text();
+      expect(text).toContain('# TYPE rpsquest_operator_reconciles_total counter');
+      expect(text).toContain('rpsquest_operator_process_cpu_seconds_total');
+      expectValid(MetricsReplySchema, text);
+    } finally {
+      await server.close();
+    }
   });
 });
