@@ -34,9 +34,11 @@ build:
 	find dist/app/public -name '*.d.ts' -delete # types for the checker only: the image holds no TypeScript
 	cp package.json dist/package.json
 
-## generate: the CRD's hyperparameter schema and rules from trainer/hyperparameters.ts (output checked in)
+## generate: the CRD's hyperparameter schema and rules from trainer/hyperparameters.ts, and the Argo CD
+## health scripts from config/argocd/health/src (output checked in)
 generate:
 	@node --import tsx hack/generate-crds.ts
+	@node --import tsx hack/generate-argocd-health.ts
 
 lint:
 	npx eslint .

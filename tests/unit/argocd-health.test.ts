@@ -3,9 +3,10 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { load } from 'js-yaml';
+import { generateArgoHealth } from '../../hack/generate-argocd-health.ts';
 import { describe, expect, it } from 'vitest';
 
-// The Argo CD health checks (config/argocd/health/*.lua) run here in fengari, a Lua 5.3 in
+// The Argo CD health checks (config/argocd/health/*.lua, generated from health/src/) run here in fengari, a Lua 5.3 in
 // JavaScript, with the resource as the global `obj`. Argo CD runs them in gopher-lua (Lua 5.1) with
 // only the base and table libraries, `package` (for require) and an os reduced to time and date:
 // no string or math library (and so no string methods), which these tests hold the scripts to by
@@ -167,6 +168,23 @@ function promotionPolicy(
         }),
   };
 }
+
+describe('the generated health scripts', () => {
+  it('are current: each script and the argocd-cm patch are what make generate writes from health/src', () => {
+    const generated = generateArgoHealth();
+    expect(generated.size).toBe(3);
+    for (const [file, text] of generated) {
+      expect(readFileSync(file, 'utf8'), `${file} is stale: run make generate`).toBe(text);
+    }
+  });
+
+  it('start each from the shared status checks, with no include line left', () => {
+    for (const script of Object.values(SCRIPTS)) {
+      expect(script).toContain('local function condition(kind)');
+      expect(script).not.toMatch(/^-- include:/m);
+    }
+  });
+});
 
 describe('the argocd-cm patch', () => {
   const cm = load(readFileSync(path.join(repo, 'config/argocd/argocd-cm-patch.yaml'), 'utf8')) as {
