@@ -26,6 +26,45 @@ const dangerPenalty: HyperparameterSpec = {
   description: 'λ of the danger term: λ × mean predicted probability of the move that beats the true move',
 };
 
+/** The Adam training loop's settings, shared by the networks (mlp, logistic); each has its own defaults. */
+function adamTraining(defaults: {
+  learningRate: number;
+  batchSize: number;
+  epochs: number;
+  patience: number;
+}) {
+  return {
+    learningRate: {
+      type: 'number',
+      default: defaults.learningRate,
+      min: 1e-5,
+      max: 1,
+      description: 'Adam learning rate',
+    },
+    batchSize: {
+      type: 'integer',
+      default: defaults.batchSize,
+      min: 8,
+      max: 8192,
+      description: 'rows per Adam step',
+    },
+    epochs: {
+      type: 'integer',
+      default: defaults.epochs,
+      min: 1,
+      max: 1000,
+      description: 'maximum passes over the training rows',
+    },
+    patience: {
+      type: 'integer',
+      default: defaults.patience,
+      min: 1,
+      max: 1000,
+      description: 'epochs without a better validation log loss before stopping (best weights are restored)',
+    },
+  } as const satisfies Record<string, HyperparameterSpec>;
+}
+
 export const HYPERPARAMETERS = {
   mlp: {
     hiddenUnits: {
@@ -44,22 +83,7 @@ export const HYPERPARAMETERS = {
       max: 0.9,
       description: 'dropout rate after each hidden layer',
     },
-    learningRate: { type: 'number', default: 0.003, min: 1e-5, max: 1, description: 'Adam learning rate' },
-    batchSize: { type: 'integer', default: 128, min: 8, max: 8192, description: 'rows per Adam step' },
-    epochs: {
-      type: 'integer',
-      default: 60,
-      min: 1,
-      max: 1000,
-      description: 'maximum passes over the training rows',
-    },
-    patience: {
-      type: 'integer',
-      default: 8,
-      min: 1,
-      max: 1000,
-      description: 'epochs without a better validation log loss before stopping (best weights are restored)',
-    },
+    ...adamTraining({ learningRate: 0.003, batchSize: 128, epochs: 60, patience: 8 }),
     l2: { type: 'number', default: 0, min: 0, max: 1, description: 'L2 penalty on the weight matrices' },
     dangerPenalty,
   },
@@ -71,22 +95,7 @@ export const HYPERPARAMETERS = {
       enum: ['none', 'balanced'],
       description: '`balanced` weights each class by rows / (3 × class rows) in the loss',
     },
-    learningRate: { type: 'number', default: 0.01, min: 1e-5, max: 1, description: 'Adam learning rate' },
-    batchSize: { type: 'integer', default: 256, min: 8, max: 8192, description: 'rows per Adam step' },
-    epochs: {
-      type: 'integer',
-      default: 100,
-      min: 1,
-      max: 1000,
-      description: 'maximum passes over the training rows',
-    },
-    patience: {
-      type: 'integer',
-      default: 4,
-      min: 1,
-      max: 1000,
-      description: 'epochs without a better validation log loss before stopping (best weights are restored)',
-    },
+    ...adamTraining({ learningRate: 0.01, batchSize: 256, epochs: 100, patience: 4 }),
     dangerPenalty,
   },
   gbdt: {

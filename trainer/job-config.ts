@@ -55,99 +55,61 @@ interface Setting {
   help: string;
 }
 
-/** Every flag mirrors an environment variable; a flag wins over the variable. */
-export const SETTINGS = {
-  model: { flag: 'model', env: 'RPS_MODEL', help: 'model name (a DNS label), e.g. brian' },
-  version: { flag: 'version', env: 'RPS_VERSION', help: 'version to train, v1, v2, …' },
-  algorithm: { flag: 'algorithm', env: 'RPS_ALGORITHM', help: ALGORITHMS.join(' | ') },
-  featureSet: {
-    flag: 'feature-set',
-    env: 'RPS_FEATURE_SET',
-    help: `${FEATURE_SET_NAMES.join(' | ')} (default ${DEFAULT_FEATURE_SET})`,
-  },
-  search: {
-    flag: 'search',
-    env: 'RPS_SEARCH',
-    help: 'JSON {candidates: [...]} or {random: {budget, seed, ranges}} (docs/training.md)',
-  },
-  hyperparameters: {
-    flag: 'hyperparameters',
-    env: 'RPS_HYPERPARAMETERS',
-    help: 'JSON object (docs/training.md)',
-  },
-  dataUrl: {
-    flag: 'data-url',
-    env: 'RPS_DATA_URL',
-    help: 'game server base URL (reads /api/v1/export/events)',
-  },
-  dataToken: { flag: 'data-token', env: 'RPS_DATA_TOKEN', help: 'bearer token of the export endpoint' },
-  dataFile: {
-    flag: 'data-file',
-    env: 'RPS_DATA_FILE',
-    help: 'local .ndjson[.gz] export or the game SQLite db',
-  },
-  seed: { flag: 'seed', env: 'RPS_SEED', help: 'integer seed (default 1)' },
-  maxEvents: { flag: 'max-events', env: 'RPS_MAX_EVENTS', help: 'newest rounds kept (default 50000)' },
-  minTotalEvents: {
-    flag: 'min-total-events',
-    env: 'RPS_MIN_TOTAL_EVENTS',
-    help: 'cold-start top-up below (default 5000)',
-  },
-  syntheticStride: {
-    flag: 'synthetic-stride',
-    env: 'RPS_SYNTHETIC_STRIDE',
-    help: 'keep every n-th synthetic game (default 1)',
-  },
-  inputs: {
-    flag: 'inputs',
-    env: 'RPS_INPUTS',
-    help: `train on games whose every move was entered by one of these (default ${INPUT_METHODS.join(',')})`,
-  },
-  bootstrapGames: {
-    flag: 'bootstrap-games',
-    env: 'RPS_BOOTSTRAP_GAMES',
-    help: 'cold-start corpus size (default 200)',
-  },
-  trigger: { flag: 'trigger', env: 'RPS_TRIGGER', help: `${TRIGGERS.join(' | ')} (default trainNow)` },
-  evalRows: {
-    flag: 'eval-rows',
-    env: 'RPS_EVAL_ROWS',
-    help: `newest test rows the evaluation scores (default ${DEFAULT_EVAL_ROWS})`,
-  },
-  compareVersion: {
-    flag: 'compare-version',
-    env: 'RPS_COMPARE_VERSION',
-    help: 'Production version to score on the same rows, e.g. v3',
-  },
-  compareUri: {
-    flag: 'compare-uri',
-    env: 'RPS_COMPARE_URI',
-    help: 'its model, s3://<bucket>/<model>/<version>/model.onnx',
-  },
+/** The table's settings, each with its flag and variable (given, or derived from its name). */
+function settings<K extends string>(
+  table: Record<K, string | { help: string; flag?: string; env?: string }>,
+): Record<K, Setting> {
+  const entries = Object.entries<string | { help: string; flag?: string; env?: string }>(table).map(
+    ([name, entry]) => {
+      const { help, flag, env } = typeof entry === 'string' ? { help: entry } : entry;
+      const words = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+      const setting: Setting = {
+        flag: flag ?? words,
+        env: env ?? `RPS_${words.replaceAll('-', '_').toUpperCase()}`,
+        help,
+      };
+      return [name, setting] as const;
+    },
+  );
+  return Object.fromEntries(entries) as Record<K, Setting>;
+}
+
+/**
+ * Every flag mirrors an environment variable; a flag wins over the variable. Both follow the
+ * setting's name (`maxEvents`: --max-events, RPS_MAX_EVENTS) unless the table names them.
+ */
+export const SETTINGS = settings({
+  model: 'model name (a DNS label), e.g. brian',
+  version: 'version to train, v1, v2, …',
+  algorithm: ALGORITHMS.join(' | '),
+  featureSet: `${FEATURE_SET_NAMES.join(' | ')} (default ${DEFAULT_FEATURE_SET})`,
+  search: 'JSON {candidates: [...]} or {random: {budget, seed, ranges}} (docs/training.md)',
+  hyperparameters: 'JSON object (docs/training.md)',
+  dataUrl: 'game server base URL (reads /api/v1/export/events)',
+  dataToken: 'bearer token of the export endpoint',
+  dataFile: 'local .ndjson[.gz] export or the game SQLite db',
+  seed: 'integer seed (default 1)',
+  maxEvents: 'newest rounds kept (default 50000)',
+  minTotalEvents: 'cold-start top-up below (default 5000)',
+  syntheticStride: 'keep every n-th synthetic game (default 1)',
+  inputs: `train on games whose every move was entered by one of these (default ${INPUT_METHODS.join(',')})`,
+  bootstrapGames: 'cold-start corpus size (default 200)',
+  trigger: `${TRIGGERS.join(' | ')} (default trainNow)`,
+  evalRows: `newest test rows the evaluation scores (default ${DEFAULT_EVAL_ROWS})`,
+  compareVersion: 'Production version to score on the same rows, e.g. v3',
+  compareUri: 'its model, s3://<bucket>/<model>/<version>/model.onnx',
   outDir: {
+    help: 'write <model>/<version>/ here instead of the object store',
     flag: 'out',
     env: 'RPS_OUTPUT_DIR',
-    help: 'write <model>/<version>/ here instead of the object store',
   },
-  s3Endpoint: {
-    flag: 's3-endpoint',
-    env: 'S3_ENDPOINT',
-    help: 'object store URL, e.g. http://127.0.0.1:9000',
-  },
-  s3Bucket: { flag: 's3-bucket', env: 'S3_BUCKET', help: 'bucket (default rps-models)' },
-  s3AccessKey: { flag: 's3-access-key', env: 'S3_ACCESS_KEY', help: 'object store access key' },
-  s3SecretKey: { flag: 's3-secret-key', env: 'S3_SECRET_KEY', help: 'object store secret key' },
-  s3Retries: {
-    flag: 's3-retries',
-    env: 'RPS_S3_RETRIES',
-    help: 'attempts per object store call (default 6)',
-  },
-  terminationLog: {
-    flag: 'termination-log',
-    env: 'RPS_TERMINATION_LOG',
-    help: 'summary file (default /dev/termination-log)',
-  },
-} as const satisfies Record<string, Setting>;
+  s3Endpoint: { help: 'object store URL, e.g. http://127.0.0.1:9000', env: 'S3_ENDPOINT' },
+  s3Bucket: { help: 'bucket (default rps-models)', env: 'S3_BUCKET' },
+  s3AccessKey: { help: 'object store access key', env: 'S3_ACCESS_KEY' },
+  s3SecretKey: { help: 'object store secret key', env: 'S3_SECRET_KEY' },
+  s3Retries: 'attempts per object store call (default 6)',
+  terminationLog: 'summary file (default /dev/termination-log)',
+});
 
 export function usage(): string {
   const lines = Object.values(SETTINGS).map((s) => `  --${s.flag.padEnd(18)} ${s.env.padEnd(22)} ${s.help}`);
