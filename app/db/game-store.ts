@@ -1,7 +1,9 @@
 import type { Alias, ExportedRound, InputMethod, Probabilities, VersionStats } from '../../core/index.ts';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.ts';
 import {
-  MoveConflictError,
+  notWaiting,
+  storedAlready,
   type AliasChange,
   type BotRecord,
   type DriftSample,
@@ -10,21 +12,12 @@ import {
   type MoveRecord,
   type StoredRound,
 } from './records.ts';
-import {
-  mergeVersionStats,
-  toBotRecords,
-  toDriftSamples,
-  toExported,
-  toGame,
-  toInputCounts,
-  toRound,
-  toRoundPredictions,
-  type ExportRow,
-  type GameRow,
-  type RoundRow,
-  type VersionGamesRow,
-  type VersionPredictionsRow,
-} from './rows.ts';
+import { replyOf } from './rows.ts';
+
+/** The rows a statement answers, typed as the reply that reads them expects (as PgStore's `rows`). */
+function all<T>(statement: Statement, ...params: unknown[]): T[] {
+  return statement.all(...params) as T[];
+}
 
 /** All SQL of the game server, as prepared statements. Every move is one transaction. */
 export class GameStore {
@@ -160,9 +153,7 @@ export class GameStore {
         winner: m.winner,
         finishedAt: m.finished ? m.at : null,
       });
-      if (advanced.changes !== 1) {
-        throw new MoveConflictError(`game ${game.id} is no longer waiting for round ${round.round}`);
-      }
+      if (advanced.changes !== 1) throw notWaiting(m);
       const roundId = Number(
         s.insertRound.run({
           gameId: game.id,
@@ -213,19 +204,16 @@ export class GameStore {
   }
 
   getGame(id: string): GameRecord | null {
-    const row = this.s.game.get(id) as GameRow | undefined;
-    return row ? toGame(row) : null;
+    return replyOf.game(all(this.s.game, id));
   }
 
   getRounds(gameId: string): StoredRound[] {
-    return (this.s.rounds.all(gameId) as RoundRow[]).map(toRound);
+    return replyOf.rounds(all(this.s.rounds, gameId));
   }
 
   /** What `version` predicted for each stored round of the game (rounds it did not predict are absent). */
   getPredictions(gameId: string, version: string): { round: number; probabilities: Probabilities }[] {
-    return toRoundPredictions(
-      this.s.versionRoundPredictions.all(gameId, version) as Parameters<typeof toRoundPredictions>[0],
-    );
+    return replyOf.predictions(all(this.s.versionRoundPredictions, gameId, version));
   }
 
   /** Stores the round, its predictions and the game's new score in one transaction; returns the round id. */
@@ -234,7 +222,7 @@ export class GameStore {
       return this.recordMoveTx(m);
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
-        throw new MoveConflictError(`round ${m.round.round} of game ${m.game.id} is stored already`);
+        throw storedAlready(m);
       }
       throw err;
     }
@@ -242,7 +230,7 @@ export class GameStore {
 
   /** Finished human games per bot (synthetic players excluded: these are the public win rates). */
   botRecords(): Map<string, BotRecord> {
-    return toBotRecords(this.s.botRecords.all() as Parameters<typeof toBotRecords>[0]);
+    return replyOf.botRecords(all(this.s.botRecords));
   }
 
   /** Finished games of a bot since a time, whichever version played them (none, before the first is served). */
@@ -258,10 +246,10 @@ export class GameStore {
   /** Per version: finished games and outcomes since `sinceMs`, predictions and correct ones since `sinceMs`. */
   versionStats(model: string, sinceMs: number, excludeSynthetic: boolean): VersionStats[] {
     const params = { model, since: sinceMs, excludeSynthetic: excludeSynthetic ? 1 : 0 };
-    return mergeVersionStats(
+    return replyOf.versionStats(
       model,
-      this.s.versionGames.all(params) as VersionGamesRow[],
-      this.s.versionPredictions.all(params) as VersionPredictionsRow[],
+      all(this.s.versionGames, params),
+      all(this.s.versionPredictions, params),
     );
   }
 
@@ -367,13 +355,14 @@ export class GameStore {
 
   /** A bot's latest `limit` drift samples, oldest first. */
   driftSamples(bot: string, limit: number): DriftSample[] {
-    return toDriftSamples(this.s.driftSamples.all({ bot, limit }) as Parameters<typeof toDriftSamples>[0]);
+    return replyOf.driftSamples(all(this.s.driftSamples, { bot, limit }));
   }
 
   /** How a bot's moves among the last `window` rounds stored (all bots) were entered. */
   recentInputs(bot: string, window: number, excludeSynthetic: boolean): Record<InputMethod, number> {
-    const rows = this.s.recentInputs.all({ bot, window, excludeSynthetic: excludeSynthetic ? 1 : 0 });
-    return toInputCounts(rows as Parameters<typeof toInputCounts>[0]);
+    return replyOf.inputCounts(
+      all(this.s.recentInputs, { bot, window, excludeSynthetic: excludeSynthetic ? 1 : 0 }),
+    );
   }
 
   /** The id of the last round an export page of `limit` rounds after `after` ends with, or null when none. */
@@ -384,6 +373,6 @@ export class GameStore {
 
   /** Rounds with their game context, `after` < id ≤ `until`, in id order, at most `limit`. */
   exportPage(after: number, until: number, limit: number): ExportedRound[] {
-    return (this.s.exportPage.all({ after, until, limit }) as ExportRow[]).map(toExported);
+    return replyOf.exportPage(all(this.s.exportPage, { after, until, limit }));
   }
 }

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { MoveConflictError, type MoveRecord } from './records.ts';
+import { notWaiting, type MoveRecord } from './records.ts';
 
 // The PostgreSQL store's statements, and the moves' inserts shared by PgStore and PgBatchWriter.
 
@@ -204,8 +204,6 @@ export async function insertMoves(
 /** Stores one move on a client inside an open transaction that holds ROUNDS_LOCK for insert; returns the round id. */
 export async function insertMove(client: pg.ClientBase, m: MoveRecord): Promise<number> {
   const { rows } = await client.query<{ id: number }>(SQL.move, moveParams(m));
-  if (rows.length !== 1) {
-    throw new MoveConflictError(`game ${m.game.id} is no longer waiting for round ${m.round.round}`);
-  }
+  if (rows.length !== 1) throw notWaiting(m);
   return rows[0]!.id;
 }

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Alias, ExportedRound, InputMethod, Probabilities, VersionStats } from '../../core/index.ts';
 import {
-  MoveConflictError,
+  storedAlready,
   type AliasChange,
   type BotRecord,
   type DriftSample,
@@ -10,21 +10,7 @@ import {
   type MoveRecord,
   type StoredRound,
 } from './records.ts';
-import {
-  mergeVersionStats,
-  toBotRecords,
-  toDriftSamples,
-  toExported,
-  toGame,
-  toInputCounts,
-  toRound,
-  toRoundPredictions,
-  type ExportRow,
-  type GameRow,
-  type RoundRow,
-  type VersionGamesRow,
-  type VersionPredictionsRow,
-} from './rows.ts';
+import { replyOf, type VersionGamesRow, type VersionPredictionsRow } from './rows.ts';
 import { migratePg } from './pg-migrations.ts';
 import { SQL, insertMove, lockRoundsForExport, lockRoundsForInsert } from './pg-sql.ts';
 import { DatabaseUnavailableError, type Store } from './store.ts';
@@ -171,19 +157,18 @@ export class PgStore implements Store {
   }
 
   async getGame(id: string): Promise<GameRecord | null> {
-    const [row] = await this.rows<GameRow>(SQL.game, [id]);
-    return row ? toGame(row) : null;
+    return replyOf.game(await this.rows(SQL.game, [id]));
   }
 
   async getRounds(gameId: string): Promise<StoredRound[]> {
-    return (await this.rows<RoundRow>(SQL.rounds, [gameId])).map(toRound);
+    return replyOf.rounds(await this.rows(SQL.rounds, [gameId]));
   }
 
   async getPredictions(
     gameId: string,
     version: string,
   ): Promise<{ round: number; probabilities: Probabilities }[]> {
-    return toRoundPredictions(await this.rows(SQL.versionRoundPredictions, [gameId, version]));
+    return replyOf.predictions(await this.rows(SQL.versionRoundPredictions, [gameId, version]));
   }
 
   async recordMove(m: MoveRecord): Promise<number> {
@@ -194,14 +179,14 @@ export class PgStore implements Store {
       });
     } catch (err) {
       if ((err as { code?: string }).code === '23505') {
-        throw new MoveConflictError(`round ${m.round.round} of game ${m.game.id} is stored already`);
+        throw storedAlready(m);
       }
       throw err;
     }
   }
 
   async botRecords(): Promise<Map<string, BotRecord>> {
-    return toBotRecords(await this.rows(SQL.botRecords));
+    return replyOf.botRecords(await this.rows(SQL.botRecords));
   }
 
   async finishedGames(model: string, sinceMs: number, excludeSynthetic: boolean): Promise<number> {
@@ -219,7 +204,7 @@ export class PgStore implements Store {
       this.rows<VersionGamesRow>(SQL.versionGames, params),
       this.rows<VersionPredictionsRow>(SQL.versionPredictions, params),
     ]);
-    return mergeVersionStats(model, games, predictions);
+    return replyOf.versionStats(model, games, predictions);
   }
 
   async recentGameIds(
@@ -287,7 +272,7 @@ export class PgStore implements Store {
     window: number,
     excludeSynthetic: boolean,
   ): Promise<Record<InputMethod, number>> {
-    return toInputCounts(await this.rows(SQL.recentInputs, [bot, window, excludeSynthetic ? 1 : 0]));
+    return replyOf.inputCounts(await this.rows(SQL.recentInputs, [bot, window, excludeSynthetic ? 1 : 0]));
   }
 
   async firstFinished(
@@ -335,7 +320,7 @@ export class PgStore implements Store {
   }
 
   async driftSamples(bot: string, limit: number): Promise<DriftSample[]> {
-    return toDriftSamples(await this.rows(SQL.driftSamples, [bot, limit]));
+    return replyOf.driftSamples(await this.rows(SQL.driftSamples, [bot, limit]));
   }
 
   async exportEnd(after: number, limit: number): Promise<number | null> {
@@ -348,7 +333,7 @@ export class PgStore implements Store {
   }
 
   async exportPage(after: number, until: number, limit: number): Promise<ExportedRound[]> {
-    return (await this.rows<ExportRow>(SQL.exportPage, [after, until, limit])).map(toExported);
+    return replyOf.exportPage(await this.rows(SQL.exportPage, [after, until, limit]));
   }
 
   async ping(): Promise<void> {

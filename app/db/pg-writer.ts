@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { MoveConflictError, type GameRecord, type MoveRecord } from './records.ts';
+import { MoveConflictError, notWaiting, type GameRecord, type MoveRecord } from './records.ts';
 import type { GameWriter } from './move-writer.ts';
 import { insertMoves, lockRoundsForInsert } from './pg-sql.ts';
 import { classifyPgError, type PgStore } from './pg-store.ts';
@@ -66,12 +66,7 @@ export class PgBatchWriter implements GameWriter {
         batch.forEach((q, i) => {
           const id = ids[i];
           if (id != null) q.resolve(id);
-          else
-            q.reject(
-              new MoveConflictError(
-                `game ${q.move.game.id} is no longer waiting for round ${q.move.round.round}`,
-              ),
-            );
+          else q.reject(notWaiting(q.move));
         });
         return;
       } catch (err) {

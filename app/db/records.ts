@@ -95,3 +95,13 @@ export class MoveConflictError extends Error {
     this.name = 'MoveConflictError';
   }
 }
+
+/** The game is finished or at another round than the move's (its guarded score update changed nothing). */
+export function notWaiting(m: MoveRecord): MoveConflictError {
+  return new MoveConflictError(`game ${m.game.id} is no longer waiting for round ${m.round.round}`);
+}
+
+/** The move's round is stored already (the unique index on game and round refused it). */
+export function storedAlready(m: MoveRecord): MoveConflictError {
+  return new MoveConflictError(`round ${m.round.round} of game ${m.game.id} is stored already`);
+}

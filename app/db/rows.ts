@@ -177,3 +177,18 @@ export function toDriftSamples(
 ): DriftSample[] {
   return rows.map((r) => ({ ...r, drifted: r.drifted === 1 })).reverse();
 }
+
+/**
+ * Each read's reply from the rows its query answers, the same for both stores: the SQLite
+ * GameStore and the PostgreSQL PgStore run their own SQL and hand the rows here.
+ */
+export const replyOf = {
+  game: (rows: GameRow[]): GameRecord | null => (rows[0] ? toGame(rows[0]) : null),
+  rounds: (rows: RoundRow[]): StoredRound[] => rows.map(toRound),
+  predictions: toRoundPredictions,
+  botRecords: toBotRecords,
+  versionStats: mergeVersionStats,
+  driftSamples: toDriftSamples,
+  inputCounts: toInputCounts,
+  exportPage: (rows: ExportRow[]): ExportedRound[] => rows.map(toExported),
+};
