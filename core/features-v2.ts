@@ -1,7 +1,7 @@
 import { MOVES, moveIndex } from './moves.ts';
 import { rankedMoves, type RoundValues } from './round-values.ts';
 import { WIN_SCORE, type PlayedRound } from './game.ts';
-import { inRoundOrder, type FeatureBatch } from './features.ts';
+import { batchOf, type FeatureBatch } from './features.ts';
 
 /**
  * Feature set `rps-features/v2` (docs/features.md): what several online predictors of the
@@ -333,25 +333,13 @@ export function featureBatchV2(
   games: readonly (readonly PlayedRound[])[],
   options: { fromRound?: number } = {},
 ): FeatureBatch {
-  const fromRound = options.fromRound ?? 1;
-  const ordered = games.map(inRoundOrder);
-  let rows = 0;
-  for (const g of ordered) for (const r of g) if (r.round >= fromRound) rows++;
-  const x = new Float32Array(rows * FEATURE_COUNT_V2);
-  const y = new Uint8Array(rows);
-  let row = 0;
-  for (const g of ordered) {
+  return batchOf(games, options, FEATURE_COUNT_V2, (_game, x) => {
     const reader = new GameReader();
-    for (const r of g) {
-      if (r.round >= fromRound) {
-        reader.write(x, row * FEATURE_COUNT_V2, r.round, r.values);
-        y[row] = moveIndex(r.playerMove);
-        row++;
-      }
+    return (r, _i, offset) => {
+      if (offset !== undefined) reader.write(x, offset, r.round, r.values);
       reader.push(r);
-    }
-  }
-  return { x, y, rows };
+    };
+  });
 }
 
 /**

@@ -132,6 +132,42 @@ export function inRoundOrder(rounds: readonly PlayedRound[]): readonly PlayedRou
 }
 
 /**
+ * Visits one game's rounds in round order (`i` the round's index in the game); for a round that
+ * makes a row, `offset` is where its features go in the batch's `x` (undefined otherwise).
+ */
+export type RoundVisitor = (r: PlayedRound, i: number, offset?: number) => void;
+
+/**
+ * The training rows of a feature set of `featureCount` features: one per played round with round
+ * >= fromRound (default 1), features written by the visitor `startGame` returns for each game,
+ * label = the player's move.
+ */
+export function batchOf(
+  games: readonly (readonly PlayedRound[])[],
+  options: { fromRound?: number },
+  featureCount: number,
+  startGame: (game: readonly PlayedRound[], x: Float32Array) => RoundVisitor,
+): FeatureBatch {
+  const fromRound = options.fromRound ?? 1;
+  const ordered = games.map(inRoundOrder);
+  let rows = 0;
+  for (const g of ordered) for (const r of g) if (r.round >= fromRound) rows++;
+  const x = new Float32Array(rows * featureCount);
+  const y = new Uint8Array(rows);
+  let row = 0;
+  for (const g of ordered) {
+    const visit = startGame(g, x);
+    g.forEach((r, i) => {
+      if (r.round < fromRound) return visit(r, i);
+      visit(r, i, row * featureCount);
+      y[row] = moveIndex(r.playerMove);
+      row++;
+    });
+  }
+  return { x, y, rows };
+}
+
+/**
  * Training rows: one per played round with round >= fromRound (default 1), features from the
  * same game's earlier rounds exactly as served, label = the player's move.
  */
@@ -139,23 +175,9 @@ export function featureBatch(
   games: readonly (readonly PlayedRound[])[],
   options: { fromRound?: number } = {},
 ): FeatureBatch {
-  const fromRound = options.fromRound ?? 1;
-  const ordered = games.map(inRoundOrder);
-  let rows = 0;
-  for (const g of ordered) for (const r of g) if (r.round >= fromRound) rows++;
-  const x = new Float32Array(rows * FEATURE_COUNT);
-  const y = new Uint8Array(rows);
-  let row = 0;
-  for (const g of ordered) {
-    for (let i = 0; i < g.length; i++) {
-      const r = g[i]!;
-      if (r.round < fromRound) continue;
-      writeFeatures(x, row * FEATURE_COUNT, g, earlierCount(g, r.round, i), r.round, r.values);
-      y[row] = moveIndex(r.playerMove);
-      row++;
-    }
-  }
-  return { x, y, rows };
+  return batchOf(games, options, FEATURE_COUNT, (g, x) => (r, i, offset) => {
+    if (offset !== undefined) writeFeatures(x, offset, g, earlierCount(g, r.round, i), r.round, r.values);
+  });
 }
 
 /** Class index -> move, for decoding labels and probabilities. */

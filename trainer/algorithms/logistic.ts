@@ -1,9 +1,8 @@
 import { MOVES } from '../../core/index.ts';
 import type { LogisticHyperparameters } from '../hyperparameters.ts';
-import { denseToOnnx } from '../onnx-export.ts';
-import { featureCountOf, type Rows } from '../split.ts';
+import type { Rows } from '../split.ts';
 import type { Standardizer } from '../standardize.ts';
-import { predictNetwork, trainNetwork } from './network.ts';
+import { trainNetworkModel } from './network-model.ts';
 import type { ProgressLog, TrainedModel } from './trained-model.ts';
 
 /** `balanced`: rows / (classes × class rows), so rare moves count as much as common ones. */
@@ -22,10 +21,10 @@ export async function trainLogistic(
   random: () => number,
   log?: ProgressLog,
 ): Promise<TrainedModel> {
-  const result = await trainNetwork(
+  return trainNetworkModel(
+    'logistic',
     train,
     valid,
-    featureCountOf(train),
     standardizer,
     {
       hiddenUnits: [],
@@ -39,12 +38,6 @@ export async function trainLogistic(
       classWeights: hp.classWeights === 'balanced' ? balancedClassWeights(train.y, train.rows) : null,
     },
     random,
-    log && ((p) => log({ msg: 'epoch', ...p })),
+    log,
   );
-  return {
-    algorithm: 'logistic',
-    predict: (x, rows) => predictNetwork(standardizer, result.layers, x, rows, standardizer.mean.length),
-    toOnnx: (info) => denseToOnnx(info, standardizer, result.layers),
-    training: { epochs: result.epochs, bestEpoch: result.bestEpoch, stoppedEarly: result.stoppedEarly },
-  };
 }

@@ -1,8 +1,7 @@
 import type { MlpHyperparameters } from '../hyperparameters.ts';
-import { denseToOnnx } from '../onnx-export.ts';
-import { featureCountOf, type Rows } from '../split.ts';
+import type { Rows } from '../split.ts';
 import type { Standardizer } from '../standardize.ts';
-import { predictNetwork, trainNetwork } from './network.ts';
+import { trainNetworkModel } from './network-model.ts';
 import type { ProgressLog, TrainedModel } from './trained-model.ts';
 
 /** Feed-forward network: ReLU hidden layers with dropout, softmax output, Adam. */
@@ -14,19 +13,5 @@ export async function trainMlp(
   random: () => number,
   log?: ProgressLog,
 ): Promise<TrainedModel> {
-  const result = await trainNetwork(
-    train,
-    valid,
-    featureCountOf(train),
-    standardizer,
-    { ...hp, classWeights: null },
-    random,
-    log && ((p) => log({ msg: 'epoch', ...p })),
-  );
-  return {
-    algorithm: 'mlp',
-    predict: (x, rows) => predictNetwork(standardizer, result.layers, x, rows, standardizer.mean.length),
-    toOnnx: (info) => denseToOnnx(info, standardizer, result.layers),
-    training: { epochs: result.epochs, bestEpoch: result.bestEpoch, stoppedEarly: result.stoppedEarly },
-  };
+  return trainNetworkModel('mlp', train, valid, standardizer, { ...hp, classWeights: null }, random, log);
 }
