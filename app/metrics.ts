@@ -1,21 +1,25 @@
 import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { metricsRegistry } from '../lib/metrics-registry.ts';
 
+/** The labels of what a served version did: the bot, and the alias and version that served it. */
+const SERVED_BY = ['bot', 'alias', 'version'] as const;
+type ServedBy = (typeof SERVED_BY)[number];
+
 /** The game server's Prometheus metrics, on a registry of its own (one per app instance). */
 export interface AppMetrics {
   registry: Registry;
-  moves: Counter<'bot' | 'alias' | 'version'>;
+  moves: Counter<ServedBy>;
   moveInputs: Counter<'bot' | 'input'>;
-  gamesStarted: Counter<'bot' | 'alias' | 'version'>;
-  gamesFinished: Counter<'bot' | 'alias' | 'version' | 'outcome'>;
-  predictions: Counter<'bot' | 'alias' | 'version'>;
-  correctPredictions: Counter<'bot' | 'alias' | 'version'>;
+  gamesStarted: Counter<ServedBy>;
+  gamesFinished: Counter<ServedBy | 'outcome'>;
+  predictions: Counter<ServedBy>;
+  correctPredictions: Counter<ServedBy>;
   fallbacks: Counter<'bot' | 'reason'>;
   moveDuration: Histogram<'bot'>;
-  modelLoads: Counter<'bot' | 'alias' | 'version'>;
+  modelLoads: Counter<ServedBy>;
   modelLoadFailures: Counter<'bot' | 'reason'>;
   modelLoadDuration: Histogram<'bot'>;
-  servedModels: Gauge<'bot' | 'alias' | 'version'>;
+  servedModels: Gauge<ServedBy>;
   driftScore: Gauge<'bot' | 'version'>;
   driftDetected: Gauge<'bot'>;
 }
@@ -25,35 +29,35 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): AppMe
   if (options.processMetrics ?? true) processMetrics();
   return {
     registry,
-    moves: counter('rpsq_moves_total', 'Moves played, by bot and the alias/version that played the game', [
-      'bot',
-      'alias',
-      'version',
-    ]),
+    moves: counter(
+      'rpsq_moves_total',
+      'Moves played, by bot and the alias/version that played the game',
+      SERVED_BY,
+    ),
     moveInputs: counter(
       'rpsq_move_inputs_total',
       'Moves played, by bot and how the player entered them (click, key, camera)',
       ['bot', 'input'],
     ),
-    gamesStarted: counter('rpsq_games_started_total', 'Games started, by bot and assigned alias/version', [
-      'bot',
-      'alias',
-      'version',
-    ]),
+    gamesStarted: counter(
+      'rpsq_games_started_total',
+      'Games started, by bot and assigned alias/version',
+      SERVED_BY,
+    ),
     gamesFinished: counter(
       'rpsq_games_finished_total',
       'Finished games by outcome (bot, player, tie) and the alias/version that played',
-      ['bot', 'alias', 'version', 'outcome'],
+      [...SERVED_BY, 'outcome'],
     ),
     predictions: counter(
       'rpsq_predictions_total',
       "Predictions of the player's move, by the alias and version that made them",
-      ['bot', 'alias', 'version'],
+      SERVED_BY,
     ),
     correctPredictions: counter(
       'rpsq_predictions_correct_total',
       "Predictions that named the player's actual move",
-      ['bot', 'alias', 'version'],
+      SERVED_BY,
     ),
     fallbacks: counter(
       'rpsq_fallback_moves_total',
@@ -69,7 +73,7 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): AppMe
     modelLoads: counter(
       'rpsq_model_loads_total',
       'Model versions verified and loaded into an inference session',
-      ['bot', 'alias', 'version'],
+      SERVED_BY,
     ),
     modelLoadFailures: counter(
       'rpsq_model_load_failures_total',
@@ -85,7 +89,7 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): AppMe
     servedModels: gauge(
       'rpsq_served_model_info',
       'The version each alias serves (value 1); one series per replica: aggregate with max',
-      ['bot', 'alias', 'version'],
+      SERVED_BY,
     ),
     driftScore: gauge(
       'rps_drift_score',
