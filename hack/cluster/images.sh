@@ -1,0 +1,153 @@
+# Sourced by hack/cluster.sh (its settings and helpers in scope): the images.
+# shellcheck shell=bash
+
+# ---------------------------------------------------------------------------------------------
+# images: built with buildah (chroot isolation, no daemon), kept as OCI archives keyed by their
+# inputs, imported into containerd's k8s.io namespace under the names the manifests use
+
+# sha256 of the named files and directories (tracked and untracked, not ignored), the first 16 hex
+inputs_key() {
+  (
+    cd "$repo"
+    git ls-files -co --exclude-standard -- "$@" | sort | while read -r f; do
+      [ -f "$f" ] && printf '%s %s\n' "$(sha256sum <"$f" | cut -c1-64)" "$f"
+    done
+    printf '%s\n' "$*"
+  ) | sha256sum | cut -c1-16
+}
+
+# build_image <name> <archive> <buildah bud args…>: builds and exports one image unless cached
+export_image() {
+  local name="$1" archive="$2"
+  buildah push -q "$name" "oci-archive:$archive.tmp:$name" >/dev/null
+  mv "$archive.tmp" "$archive"
+}
+
+# Node 20 from Debian 13's packages (bookworm's is 18) with npm and a compiler for native modules;
+# the image's user 1000 is `node`, as in the official image. Keyed by this function's own text.
+build_base() {
+  local key base archive start tmp
+  key="$(declare -f build_base | sha256sum | cut -c1-16)"
+  base="localhost/rps-quest/node20-base:$key"
+  archive="$images/node20-base-$key.tar"
+  if [ ! -f "$archive" ]; then
+    say "building $base from Debian trixie's packages (minutes)" >&2
+    start=$(date +%s)
+    tmp="$(mktemp -d)"
+    mmdebstrap --quiet --mode=root --variant=apt \
+      --include=nodejs,npm,libnode-dev,ca-certificates,python3,make,g++ \
+      --customize-hook='echo "node:x:1000:1000::/home/node:/bin/sh" >>"$1/etc/passwd"' \
+      --customize-hook='echo "node:x:1000:" >>"$1/etc/group"' \
+      --customize-hook='mkdir -p "$1/home/node" && chown 1000:1000 "$1/home/node"' \
+      --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin' \
+      trixie "$tmp/rootfs.tar" http://deb.debian.org/debian >&2
+    # native modules compile against Debian's Node headers (/usr/include/node)
+    printf 'FROM scratch\nADD rootfs.tar /\nENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin npm_config_nodedir=/usr\nCMD ["node"]\n' >"$tmp/Dockerfile"
+    buildah bud -q --isolation chroot -t "$base" "$tmp" >/dev/null
+    rm -rf "$tmp"
+    export_image "$base" "$archive"
+    say "built the base in $(($(date +%s) - start)) s" >&2
+  elif ! buildah inspect --type image "$base" >/dev/null 2>&1; then
+    buildah pull -q "oci-archive:$archive" >/dev/null
+  fi
+  echo "$base"
+}
+
+build_images() {
+  mkdir -p "$images"
+  local tmp key archive start
+  tmp="$(mktemp -d)"
+  # shellcheck disable=SC2064
+  trap "rm -rf '$tmp'" RETURN
+
+  # the pod sandbox: a static pause process (hack/cluster/pause.c)
+  key="$(inputs_key hack/cluster/pause.c)"
+  archive="$images/pause-$key.tar"
+  if [ ! -f "$archive" ]; then
+    say "building $pause_image"
+    mkdir -p "$tmp/pause"
+    gcc -static -Os -s -o "$tmp/pause/pause" "$here/pause.c"
+    printf 'FROM scratch\nCOPY pause /pause\nUSER 65535:65535\nENTRYPOINT ["/pause"]\n' >"$tmp/pause/Dockerfile"
+    buildah bud -q --isolation chroot -t "$pause_image" "$tmp/pause" >/dev/null
+    export_image "$pause_image" "$archive"
+  fi
+  echo "$archive" >"$tmp/list"
+
+  # MinIO and the MinIO client from the pinned Go modules, static; mc's Job needs a shell
+  local minio_version mc_version
+  minio_version="$(basename "$(readlink -f "$bin/minio")")"
+  minio_version="${minio_version#minio-}"
+  mc_version="$(basename "$(readlink -f "$bin/mc")")"
+  mc_version="${mc_version#mc-}"
+  archive="$images/minio-$minio_version.tar"
+  if [ ! -f "$archive" ]; then
+    say "building $minio_image ($minio_version)"
+    mkdir -p "$tmp/minio"
+    cp "$bin/minio" "$tmp/minio/minio"
+    printf 'FROM scratch\nCOPY minio /usr/bin/minio\nUSER 1000:1000\nENTRYPOINT ["/usr/bin/minio"]\n' >"$tmp/minio/Dockerfile"
+    buildah bud -q --isolation chroot -t "$minio_image" "$tmp/minio" >/dev/null
+    export_image "$minio_image" "$archive"
+  fi
+  echo "$archive" >>"$tmp/list"
+  archive="$images/mc-$mc_version.tar"
+  if [ ! -f "$archive" ]; then
+    say "building $mc_image ($mc_version)"
+    mkdir -p "$tmp/mc/bin"
+    cp "$bin/mc" "$tmp/mc/bin/mc"
+    cp "$(command -v busybox)" "$tmp/mc/bin/busybox"
+    for tool in sh echo sleep; do ln -s busybox "$tmp/mc/bin/$tool"; done
+    printf 'FROM scratch\nCOPY bin /bin\nENV PATH=/bin\nUSER 1000:1000\nENTRYPOINT ["/bin/mc"]\n' >"$tmp/mc/Dockerfile"
+    buildah bud -q --isolation chroot -t "$mc_image" "$tmp/mc" >/dev/null
+    export_image "$mc_image" "$archive"
+  fi
+  echo "$archive" >>"$tmp/list"
+
+  local base
+  base="$(build_base)"
+
+  # the project's image, from its own Dockerfile on that base
+  key="$(inputs_key Dockerfile .dockerignore package.json package-lock.json tsconfig.json tsconfig.build.json \
+    cli.ts core lib app trainer operator 'hack/*.ts' hack/harness)-${base##*:}"
+  archive="$images/rps-quest-$key.tar"
+  if [ ! -f "$archive" ]; then
+    say "building $app_image (minutes)"
+    start=$(date +%s)
+    local ca=()
+    # a TLS-intercepting proxy's CA, as this machine trusts it, for npm inside the build
+    if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f "$NODE_EXTRA_CA_CERTS" ]; then
+      ca=(-v "$NODE_EXTRA_CA_CERTS:/run/build-ca.crt:ro" --build-arg NODE_EXTRA_CA_CERTS=/run/build-ca.crt)
+    fi
+    buildah bud -q --isolation chroot --layers --build-arg "BASE=$base" "${ca[@]}" -t "$app_image" "$repo" >/dev/null
+    export_image "$app_image" "$archive"
+    say "built the image in $(($(date +%s) - start)) s"
+  fi
+  echo "$archive" >>"$tmp/list"
+  # the newest archive of each image stays, older ones go
+  for prefix in pause rps-quest node20-base; do
+    { ls -t "$images/$prefix"-*.tar 2>/dev/null | tail -n +2 | grep -v -x -F -f "$tmp/list" || true; } | xargs -r rm -f
+  done
+  cp "$tmp/list" "$images/current"
+}
+
+import_images() {
+  local archive
+  touch "$ctrd_root/imported"
+  while read -r archive; do
+    # an archive's name changes with its content: imported once, it is in the store
+    grep -qxF "$archive" "$ctrd_root/imported" && continue
+    ctr_cmd images import --all-platforms "$archive" >/dev/null
+    echo "$archive" >>"$ctrd_root/imported"
+  done <"$images/current"
+  local present
+  present="$(ctr_cmd images ls -q)"
+  for name in "$app_image" "$minio_image" "$mc_image" "$pause_image"; do
+    if ! grep -qx "$name" <<<"$present"; then
+      rm -f "$ctrd_root/imported"
+      die "image $name missing in containerd after the import (the next make cluster imports every image again)"
+    fi
+  done
+  # images no longer current go, with their layers
+  ctr_cmd images ls -q | grep -vx -F -f <(printf '%s\n' "$app_image" "$minio_image" "$mc_image" "$pause_image") |
+    grep -v '^sha256:' | xargs -r ctr --address "$sock" -n k8s.io images rm >/dev/null 2>&1 || true
+  cp "$images/current" "$ctrd_root/imported"
+}
