@@ -23,6 +23,7 @@ const FILES: Record<string, { file: string; type: string; vendored?: true }> = {
   '/dashboard-charts.js': { file: 'dashboard-charts.js', type: JS },
   '/dashboard-drift.js': { file: 'dashboard-drift.js', type: JS },
   '/dashboard.css': { file: 'dashboard.css', type: CSS },
+  '/dashboard-charts.css': { file: 'dashboard-charts.css', type: CSS },
   // uPlot (MIT), vendored unchanged from its npm package; see public/vendor/uplot/LICENSE
   '/vendor/uplot/uPlot.iife.min.js': { file: 'vendor/uplot/uPlot.iife.min.js', type: JS, vendored: true },
   '/vendor/uplot/uPlot.min.css': { file: 'vendor/uplot/uPlot.min.css', type: CSS, vendored: true },
