@@ -111,6 +111,28 @@ async function loadBots() {
   }
 }
 
+/**
+ * A fighter's name and HP bar from the #fighter template, its parts given the ids setHp and
+ * enterGame use (`<side>-label`, `<side>-hp-text`, `<side>-hp-bar`, `<side>-hp-fill`).
+ * @param {'player' | 'bot'} side @param {string} name @param {string} barLabel
+ */
+function fighter(side, name, barLabel) {
+  const template = /** @type {HTMLTemplateElement} */ ($('fighter'));
+  const node = /** @type {HTMLElement} */ (template.content.firstElementChild?.cloneNode(true));
+  /** @param {string} selector @param {string} id */
+  const part = (selector, id) => {
+    const e = /** @type {HTMLElement} */ (node.querySelector(selector));
+    e.id = `${side}-${id}`;
+    return e;
+  };
+  part('.fighter-label', 'label').textContent = name;
+  part('.hp-text', 'hp-text');
+  part('.hp', 'hp-bar').setAttribute('aria-label', barLabel);
+  part('.hp-fill', 'hp-fill').classList.add(side);
+  return node;
+}
+$('fighters').append(fighter('player', 'You', 'Your HP'), fighter('bot', 'Bot', 'Bot HP'));
+
 /** @param {'player' | 'bot'} side @param {number} hp */
 function setHp(side, hp) {
   const clamped = Math.max(0, Math.min(100, hp));

@@ -73,6 +73,15 @@ describe('web UI', () => {
     await page.screenshot({ path: join(RESULTS, 'app-ui-bots-desktop.png') });
 
     await startGame(page, 'Ada');
+    for (const [side, label] of [
+      ['player', 'Your HP'],
+      ['bot', 'Bot HP'],
+    ]) {
+      const bar = page.getByRole('progressbar', { name: label });
+      expect(await bar.getAttribute('id')).toBe(`${side}-hp-bar`);
+      expect(await page.locator(`#${side}-hp-text`).textContent()).toBe('100 HP');
+      expect(await page.locator(`#${side}-hp-fill`).getAttribute('class')).toBe(`hp-fill ${side}`);
+    }
     await page.locator('.move[data-move="rock"]').click();
     await expect.poll(() => page.locator('#history li').count()).toBe(1);
     await page.screenshot({ path: join(RESULTS, 'app-ui-play-desktop.png') });
@@ -80,6 +89,10 @@ describe('web UI', () => {
     await page.waitForTimeout(400); // let the HP bars finish their transition for the screenshot
     await page.screenshot({ path: join(RESULTS, 'app-ui-end-desktop.png') });
     expect(await page.locator('#end-title').textContent()).toMatch(/^(You win!|Brian wins|It's a tie)$/);
+    const hp = await page
+      .locator('.hp')
+      .evaluateAll((bars) => bars.map((b) => b.getAttribute('aria-valuenow')));
+    expect(hp.map(Number).some((v) => v < 100)).toBe(true);
     expect(await page.locator('#end-score').textContent()).toMatch(
       /^You \d+(\.\d)? – \d+(\.\d)? Brian after \d+ rounds$/,
     );
