@@ -235,6 +235,13 @@ describe('RpsModel health', () => {
     expect(health('RpsModel', rpsModel({ status: null })).status).toBe('Progressing');
   });
 
+  it('is Progressing with "Waiting for the first version" while its status has no Ready condition yet', () => {
+    expect(health('RpsModel', rpsModel({ status: { conditions: [] } }))).toEqual({
+      status: 'Progressing',
+      message: 'Waiting for the first version',
+    });
+  });
+
   it('is Progressing while the operator has not observed the latest generation', () => {
     const h = health('RpsModel', rpsModel({ status: { observedGeneration: 1 } }));
     expect(h.status).toBe('Progressing');
@@ -351,6 +358,13 @@ describe('PromotionPolicy health', () => {
 
   it('is Progressing before the operator has written any status', () => {
     expect(health('PromotionPolicy', promotionPolicy({ status: null })).status).toBe('Progressing');
+  });
+
+  it('is Progressing with "Waiting for the first evaluation" while its status has no Ready condition yet', () => {
+    expect(health('PromotionPolicy', promotionPolicy({ status: { conditions: [] } }))).toEqual({
+      status: 'Progressing',
+      message: 'Waiting for the first evaluation',
+    });
   });
 
   it('is Progressing while the operator has not observed the latest generation', () => {

@@ -28,6 +28,16 @@ end
 local function describe(c)
   return (c.reason or "") .. ": " .. (c.message or "")
 end
+-- The last word of both: Progressing, with Ready's reason, or `waiting` while there is no Ready yet.
+local function progressing(ready, waiting)
+  hs.status = "Progressing"
+  if ready ~= nil then
+    hs.message = describe(ready)
+  else
+    hs.message = waiting
+  end
+  return hs
+end
 local ready = condition("Ready")
 -- Ready=False (NoModelsSelected, Conflict, GameServerUnreachable, ...): no evaluation can run.
 if ready ~= nil and ready.status == "False" then
@@ -63,10 +73,4 @@ if ready ~= nil and ready.status == "True" then
   end
   return hs
 end
-hs.status = "Progressing"
-if ready ~= nil then
-  hs.message = describe(ready)
-else
-  hs.message = "Waiting for the first evaluation"
-end
-return hs
+return progressing(ready, "Waiting for the first evaluation")

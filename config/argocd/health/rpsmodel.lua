@@ -28,6 +28,16 @@ end
 local function describe(c)
   return (c.reason or "") .. ": " .. (c.message or "")
 end
+-- The last word of both: Progressing, with Ready's reason, or `waiting` while there is no Ready yet.
+local function progressing(ready, waiting)
+  hs.status = "Progressing"
+  if ready ~= nil then
+    hs.message = describe(ready)
+  else
+    hs.message = waiting
+  end
+  return hs
+end
 -- Ready=False reasons that mean "not there yet" (the first version trains, the game server is
 -- loading a new one); every other reason (TrainingFailed, PinnedVersionMissing,
 -- GameServerUnreachable, ...) needs a person.
@@ -66,10 +76,4 @@ if ready ~= nil and ready.status == "True" then
   end
   return hs
 end
-hs.status = "Progressing"
-if ready ~= nil then
-  hs.message = describe(ready)
-else
-  hs.message = "Waiting for the first version"
-end
-return hs
+return progressing(ready, "Waiting for the first version")

@@ -36,10 +36,4 @@ if ready ~= nil and ready.status == "True" then
   end
   return hs
 end
-hs.status = "Progressing"
-if ready ~= nil then
-  hs.message = describe(ready)
-else
-  hs.message = "Waiting for the first evaluation"
-end
-return hs
+return progressing(ready, "Waiting for the first evaluation")

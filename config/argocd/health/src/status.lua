@@ -25,3 +25,13 @@ end
 local function describe(c)
   return (c.reason or "") .. ": " .. (c.message or "")
 end
+-- The last word of both: Progressing, with Ready's reason, or `waiting` while there is no Ready yet.
+local function progressing(ready, waiting)
+  hs.status = "Progressing"
+  if ready ~= nil then
+    hs.message = describe(ready)
+  else
+    hs.message = waiting
+  end
+  return hs
+end
