@@ -206,3 +206,11 @@ export {
   type HeldOutFamily,
   type ZooMember,
 } from './strategy-zoo.ts';
+export {
+  ExistingSummarySchema,
+  FailedSummarySchema,
+  TrainedSummarySchema,
+  TrainingSummarySchema,
+  type FailedSummary,
+  type TrainingSummary,
+} from './training-summary.ts';

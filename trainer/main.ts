@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import pino from 'pino';
-import type { ExportedRound } from '../core/index.ts';
+import type { ExportedRound, TrainingSummary } from '../core/index.ts';
 import { ArtifactStore, artifactUri } from '../lib/artifact-store.ts';
 import { ConfigError } from '../lib/env-config.ts';
 import { readEventsFromFile, readEventsFromServer } from './dataset.ts';
@@ -22,9 +22,14 @@ const TERMINATION_LIMIT = 4096;
 /** Exit codes of `rpsq train`. */
 export const EXIT = { ok: 0, failed: 1, invalidConfig: 2 } as const;
 
-function writeSummary(file: string, summary: Record<string, unknown>): void {
+/** The run's summary (core's TrainingSummary) to the termination log and stdout, cut to the 4 KiB Kubernetes keeps. */
+function writeSummary(file: string, summary: TrainingSummary): void {
   let line = JSON.stringify(summary);
-  if (Buffer.byteLength(line) > TERMINATION_LIMIT - 1 && typeof summary.error === 'string') {
+  if (
+    Buffer.byteLength(line) > TERMINATION_LIMIT - 1 &&
+    'error' in summary &&
+    typeof summary.error === 'string'
+  ) {
     line = JSON.stringify({ ...summary, error: summary.error.slice(0, TERMINATION_LIMIT - 200) + '…' });
   }
   process.stdout.write(line + '\n');
@@ -101,7 +106,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const config = readJobConfig(argv, process.env);
     terminationLog = config.terminationLog;
-    context = { model: config.model, version: config.version, algorithm: config.algorithm };
+    const named = { model: config.model, version: config.version, algorithm: config.algorithm };
+    context = named;
     const jobLog = log.child(context);
     jobLog.info(
       {
@@ -136,7 +142,7 @@ export async function main(argv: string[]): Promise<number> {
     if (existing.state === 'complete') {
       jobLog.info({ uri: modelUri }, 'version already complete: nothing to do');
       writeSummary(terminationLog, {
-        ...context,
+        ...named,
         status: 'exists',
         uri: modelUri,
         sha256: existing.metadata.artifact.sha256,
@@ -201,7 +207,7 @@ export async function main(argv: string[]): Promise<number> {
     const ev = result.evaluation;
     jobLog.info({ keys, uri: modelUri }, 'version uploaded');
     writeSummary(terminationLog, {
-      ...context,
+      ...named,
       status: 'trained',
       uri: modelUri,
       sha256: m.artifact.sha256,

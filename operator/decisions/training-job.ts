@@ -1,3 +1,4 @@
+import { FailedSummarySchema, validate } from '../../core/index.ts';
 import { MODEL_LABEL, VERSION_LABEL, type RpsModel, type TrainingTrigger } from '../resources.ts';
 import { trainJobName, type JobView } from './training.ts';
 
@@ -193,7 +194,7 @@ export function jobView(job: Job): JobView {
   };
 }
 
-/** The trainer's termination message ({"error": …} on failure) as a readable line. */
+/** The trainer's termination message (core's FailedSummary on failure) as a readable line. */
 export function failureMessage(
   terminationMessage: string | undefined,
   exitCode: number | undefined,
@@ -204,8 +205,8 @@ export function failureMessage(
   if (text) {
     let shown = text;
     try {
-      const parsed = JSON.parse(text) as { error?: unknown };
-      if (parsed && typeof parsed === 'object' && typeof parsed.error === 'string') shown = parsed.error;
+      const summary = validate(FailedSummarySchema, JSON.parse(text));
+      if (summary.ok) shown = summary.value.error;
     } catch {
       // a plain-text message
     }

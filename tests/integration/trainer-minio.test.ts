@@ -11,6 +11,8 @@ import {
   ArtifactMetadataSchema,
   FEATURE_COUNT,
   FEATURE_COUNT_V2,
+  TrainingSummarySchema,
+  assertValid,
   coldStartCorpus,
   featuresV2,
   validate,
@@ -88,7 +90,7 @@ function flags(model: string, version: string, algorithm: keyof typeof FAST, ext
   ];
 }
 
-/** Runs `rpsq train` in this process; returns the exit code and the termination message. */
+/** Runs `rpsq train` in this process; returns the exit code and the termination message (checked). */
 async function train(args: string[]): Promise<{ code: number; summary: Record<string, unknown> }> {
   const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
   let code: number;
@@ -98,7 +100,9 @@ async function train(args: string[]): Promise<{ code: number; summary: Record<st
     out.mockRestore();
   }
   const file = args[args.indexOf('--termination-log') + 1]!;
-  return { code, summary: JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown> };
+  // every summary, whatever the outcome, is core's TrainingSummary
+  const summary = assertValid(TrainingSummarySchema, JSON.parse(readFileSync(file, 'utf8')), file);
+  return { code, summary: summary as Record<string, unknown> };
 }
 
 async function metadataOf(prefix: string): Promise<ArtifactMetadata> {

@@ -2,7 +2,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { ALGORITHMS } from '../../core/index.ts';
+import {
+  ALGORITHMS,
+  FailedSummarySchema,
+  TrainedSummarySchema,
+  TrainingSummarySchema,
+  assertValid,
+  validate,
+} from '../../core/index.ts';
 import { HYPERPARAMETERS, resolveHyperparameters } from '../../trainer/hyperparameters.ts';
 import { readJobConfig } from '../../trainer/job-config.ts';
 import { main } from '../../trainer/main.ts';
@@ -190,8 +197,17 @@ describe('job config', () => {
     } finally {
       out.mockRestore();
     }
-    const summary = JSON.parse(readFileSync(termination, 'utf8')) as { error: string };
-    expect(summary.error).toBe('hyperparameter eta=7 is invalid: allowed is a number in [0.001, 1]');
+    const summary = assertValid(
+      FailedSummarySchema,
+      JSON.parse(readFileSync(termination, 'utf8')),
+      'summary',
+    );
+    expect(summary).toEqual({
+      model: 'forrest',
+      version: 'v1',
+      algorithm: 'gbdt',
+      error: 'hyperparameter eta=7 is invalid: allowed is a number in [0.001, 1]',
+    });
   });
 
   it('main names every bad setting in one line of the termination message', async () => {
@@ -206,8 +222,12 @@ describe('job config', () => {
     } finally {
       out.mockRestore();
     }
-    const summary = JSON.parse(readFileSync(termination, 'utf8')) as { error: string };
-    expect(summary.error).toBe(
+    const summary = assertValid(
+      TrainingSummarySchema,
+      JSON.parse(readFileSync(termination, 'utf8')),
+      'summary',
+    );
+    expect('error' in summary && summary.error).toBe(
       'RPS_SEED="x" must be an integer from 0 to 2147483647; RPS_EVAL_ROWS="0" must be an integer from 1 to 1000000',
     );
   });
@@ -247,6 +267,18 @@ describe('job config', () => {
       search: { candidates: { hyperparameters: { l2: number; epochs: number } }[] };
     };
     expect(md.featureSet).toBe('rps-features/v1');
+    const summary = assertValid(
+      TrainedSummarySchema,
+      JSON.parse(readFileSync(termination, 'utf8')),
+      'summary',
+    );
+    expect(summary).toMatchObject({
+      model: 'logan',
+      version: 'v4',
+      algorithm: 'logistic',
+      status: 'trained',
+    });
+    expect(validate(TrainingSummarySchema, { ...summary, status: 'done' }).ok).toBe(false);
     expect(md.search.candidates.map((c) => [c.hyperparameters.l2, c.hyperparameters.epochs])).toEqual([
       [0.5, 3],
       [0.001, 3],
