@@ -670,7 +670,9 @@ up() {
   volumes
   # CRDs first (server-side: their schemas are large), then the system, then the bots
   k apply --server-side -k "$repo/config/crd" >/dev/null
-  k wait --for=condition=Established crd/rpsmodels.rpsquest.dev crd/promotionpolicies.rpsquest.dev --timeout=60s >/dev/null
+  # a CRD created a moment ago may have no status yet, which `kubectl wait` fails on: retried
+  wait_for "the CRDs Established" 60 k wait --for=condition=Established crd/rpsmodels.rpsquest.dev \
+    crd/promotionpolicies.rpsquest.dev --timeout=5s
   k apply --server-side -k "$here/overlay" >/dev/null
   k apply --server-side -n "$namespace" -k "$repo/config/samples" >/dev/null
   phase "config/default and config/samples applied; waiting for the three bots to serve a trained version"

@@ -95,7 +95,7 @@ async function move(gameId: string, round: number, m: string): Promise<MoveReply
   for (let attempt = 0; attempt < 120; attempt++) {
     try {
       const res = await send<MoveReply>('POST', `/api/v1/games/${gameId}/moves`, { round, move: m });
-      if (res.status === 200) return res.body;
+      if (res.status >= 200 && res.status < 300) return res.body;
       last = `${res.status} ${JSON.stringify(res.body)}`;
       if (res.status !== 503 && res.status !== 502) throw new Error(`round ${round} of ${gameId}: ${last}`);
     } catch (err) {
@@ -109,7 +109,7 @@ async function move(gameId: string, round: number, m: string): Promise<MoveReply
 
 async function startGame(bot: string): Promise<string> {
   const res = await send<StartGameReply>('POST', '/api/v1/games', { bot });
-  if (res.status !== 200)
+  if (res.status !== 201)
     throw new Error(`starting a game with ${bot}: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.gameId;
 }
