@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ModelsReply } from '../core/index.ts';
 import { binary } from '../hack/harness/index.ts';
+import { switchToDefault, switchToScale } from '../tests/cluster/cluster-env.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SCRIPT = path.join(REPO, 'hack', 'cluster.sh');
@@ -83,9 +84,7 @@ try {
   // config/scale: three game server pods on PostgreSQL (the node's image) behind the same Service;
   // kube-proxy spreads the players' keep-alive connections over them. Then back to config/default.
   let scaleMovesPerSecond: number;
-  const applyKustomization = (dir: string) =>
-    kubectl('apply', '--server-side', '--force-conflicts', '-k', path.join(REPO, dir));
-  applyKustomization('hack/cluster/scale');
+  switchToScale();
   try {
     kubectl('rollout', 'status', 'statefulset/rps-quest-postgres', '--timeout=300s');
     kubectl('set', 'env', 'deployment/rps-quest-game', 'RPS_RATE_LIMIT=10000000');
@@ -94,14 +93,7 @@ try {
     scaleMovesPerSecond = await movesPerSecond(info.gameUrl);
   } finally {
     kubectl('set', 'env', 'deployment/rps-quest-game', 'RPS_RATE_LIMIT-');
-    kubectl('delete', 'hpa,pdb', 'rps-quest-game', '--ignore-not-found');
-    applyKustomization('hack/cluster/overlay');
-    kubectl(
-      'delete',
-      'statefulset/rps-quest-postgres',
-      'service/rps-quest-postgres',
-      'secret/rps-quest-postgres',
-    );
+    switchToDefault();
     kubectl('rollout', 'status', 'deployment/rps-quest-game', '--timeout=300s');
   }
 

@@ -32,6 +32,30 @@ export function kubectl(...args: string[]): string {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
+/**
+ * Switches the node's installation to config/scale (hack/cluster/scale: PostgreSQL, three game
+ * servers, HPA, PDB). Server-side apply with --force-conflicts: the autoscaler may own replicas.
+ */
+export function switchToScale(): void {
+  kubectl('apply', '--server-side', '--force-conflicts', '-k', path.join(repo, 'hack/cluster/scale'));
+}
+
+/**
+ * Back to config/default (hack/cluster/overlay): the autoscaler first (it would hold the replicas
+ * at 2 or more), and PostgreSQL goes but its claim (and data) stays for the next switch.
+ */
+export function switchToDefault(): void {
+  kubectl('delete', 'hpa,pdb', 'rps-quest-game', '--ignore-not-found');
+  kubectl('apply', '--server-side', '--force-conflicts', '-k', path.join(repo, 'hack/cluster/overlay'));
+  kubectl(
+    'delete',
+    'statefulset/rps-quest-postgres',
+    'service/rps-quest-postgres',
+    'secret/rps-quest-postgres',
+    '--ignore-not-found',
+  );
+}
+
 export const kjson = <T>(...args: string[]): T => JSON.parse(kubectl(...args, '-o', 'json')) as T;
 
 /** Polls `fn` every 500 ms until it returns a value (not undefined); throws its last error at the end. */

@@ -4,15 +4,21 @@
 // replica deleted in the middle of a game without losing an acknowledged move. The installation is
 // switched back to config/default (hack/cluster/overlay) at the end, as the other files expect it;
 // PostgreSQL's claim and data stay for the next switch.
-import { execFileSync } from 'node:child_process';
 import { request } from 'node:http';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GameReply, ModelsReply, MoveReply, StartGameReply } from '../../core/index.ts';
-import { binary } from '../../hack/harness/index.ts';
-import { cluster, condition, kjson, kubectl, model, repo, until } from './cluster-env.ts';
+import {
+  cluster,
+  condition,
+  kjson,
+  kubectl,
+  model,
+  switchToDefault,
+  switchToScale,
+  until,
+} from './cluster-env.ts';
 
-const { gameUrl, kubeconfig } = cluster();
+const { gameUrl } = cluster();
 const BOTS = ['brian', 'forrest', 'logan'];
 const MOVES = ['rock', 'paper', 'scissors'] as const;
 const GAME = 'app.kubernetes.io/component=game';
@@ -31,13 +37,6 @@ interface Workload {
   status: { replicas?: number; readyReplicas?: number; availableReplicas?: number; updatedReplicas?: number };
 }
 
-/** `kubectl apply --server-side` of a kustomization; --force-conflicts: the autoscaler wrote replicas */
-const applyKustomization = (dir: string) =>
-  execFileSync(
-    binary('kubectl'),
-    ['--kubeconfig', kubeconfig, 'apply', '--server-side', '--force-conflicts', '-k', path.join(repo, dir)],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
-  );
 const workload = (kind: string, name: string) => kjson<Workload>('get', kind, name);
 /** game server pods that run, are ready and are not being deleted */
 const readyGamePods = () =>
@@ -161,7 +160,7 @@ const cronSuspended = (suspend: boolean) =>
 beforeAll(async () => {
   // no synthetic games while moves are counted per replica
   cronSuspended(true);
-  applyKustomization('hack/cluster/scale');
+  switchToScale();
   await until(
     'PostgreSQL Ready',
     () => (workload('statefulset', 'rps-quest-postgres').status.readyReplicas === 1 ? true : undefined),
@@ -184,16 +183,7 @@ beforeAll(async () => {
 }, 660_000);
 
 afterAll(async () => {
-  // back to config/default: the autoscaler first (it would hold the replicas at 2 or more)
-  kubectl('delete', 'hpa,pdb', 'rps-quest-game', '--ignore-not-found');
-  applyKustomization('hack/cluster/overlay');
-  kubectl(
-    'delete',
-    'statefulset/rps-quest-postgres',
-    'service/rps-quest-postgres',
-    'secret/rps-quest-postgres',
-    '--ignore-not-found',
-  );
+  switchToDefault();
   cronSuspended(false);
   await until(
     'one game server on SQLite again',

@@ -407,6 +407,17 @@ describe('PostgreSQL store', () => {
     return { client, ended };
   }
 
+  /** game `done` with round 1 stored, then game `hung` with a hanging writer of its round 1 */
+  async function storedAndHanging(writers: PgStore) {
+    const [done, hung] = [game('done'), game('hung')];
+    await writers.createGame(done);
+    await writers.createGame(hung);
+    const doneId = await writers.recordMove(
+      move(done, playRound(newGame('done', 'razor'), 1, 'rock', 'paper'), 1),
+    );
+    return { doneId, writer: await hangingWriter(writers, hung) };
+  }
+
   it('fails an export that a hanging writer holds back longer than its lock timeout with ExportBusyError', async () => {
     const url = await freshPgUrl();
     const [writers, exporter] = [
@@ -414,18 +425,12 @@ describe('PostgreSQL store', () => {
       await PgStore.open({ url, exportLockTimeoutMs: 300 }),
     ];
     open.push(writers, exporter);
-    const [done, hung] = [game('done'), game('hung')];
-    await writers.createGame(done);
-    await writers.createGame(hung);
-    const doneId = await writers.recordMove(
-      move(done, playRound(newGame('done', 'razor'), 1, 'rock', 'paper'), 1),
-    );
-    const writer = await hangingWriter(writers, hung);
+    const { doneId, writer } = await storedAndHanging(writers);
     try {
       const err = (await exporter.exportEnd(0, 100).catch((e: unknown) => e)) as Error;
       expect(err).toBeInstanceOf(ExportBusyError);
       expect(err.message).toMatch(/waited 300 ms for the transactions that insert rounds to end.*retry/);
-      // the inserts of other replicas were not held back for long: a move is stored meanwhile
+      // once the export has given up, the inserts of other replicas go on while the writer hangs
       const other = game('other');
       await writers.createGame(other);
       await writers.recordMove(move(other, playRound(newGame('other', 'razor'), 1, 'rock', 'paper'), 2));
@@ -445,20 +450,14 @@ describe('PostgreSQL store', () => {
     // an export that would wait as long as it takes: PostgreSQL ending the writer is what lets it go on
     const exporter = await PgStore.open({ url, exportLockTimeoutMs: 120_000 });
     open.push(writers, exporter);
-    const [done, hung] = [game('done'), game('hung')];
-    await writers.createGame(done);
-    await writers.createGame(hung);
-    const doneId = await writers.recordMove(
-      move(done, playRound(newGame('done', 'razor'), 1, 'rock', 'paper'), 1),
-    );
-    const writer = await hangingWriter(writers, hung);
+    const { doneId, writer } = await storedAndHanging(writers);
     expect(await exporter.exportEnd(0, 100)).toBe(doneId);
     const ended = await writer.ended;
     expect((ended as Error & { code?: string }).code).toBe('25P03');
     writer.client.release(ended);
     // its round was rolled back; the writer's pool makes a new connection for the next move
     expect(await writers.getRounds('hung')).toEqual([]);
-    await writers.recordMove(move(hung, playRound(newGame('hung', 'razor'), 1, 'rock', 'paper'), 2));
+    await writers.recordMove(move(game('hung'), playRound(newGame('hung', 'razor'), 1, 'rock', 'paper'), 2));
     expect(
       (await exporter.exportPage(0, (await exporter.exportEnd(0, 100))!, 100)).map((r) => r.gameId),
     ).toEqual(['done', 'hung']);
