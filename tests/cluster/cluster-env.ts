@@ -33,20 +33,36 @@ export function kubectl(...args: string[]): string {
   });
 }
 /**
- * Switches the node's installation to config/scale (hack/cluster/scale: PostgreSQL, three game
- * servers, HPA, PDB). Server-side apply with --force-conflicts: the autoscaler may own replicas.
+ * The game Deployment differs between config/default and config/scale by fields the other removes
+ * (RPS_DB, the SQLite volume, the database URL), and a server-side apply removes only the fields no
+ * other manager holds (Argo CD, in tests/cluster/gitops.test.ts, holds those of config/default). So
+ * a switch deletes the Deployment (and waits for its pods) before applying the other installation:
+ * the game is down for the moment of the switch, as the two keep different games anyway.
  */
+function replaceInstallation(dir: string): void {
+  kubectl(
+    'delete',
+    'deployment',
+    'rps-quest-game',
+    '--cascade=foreground',
+    '--wait=true',
+    '--ignore-not-found',
+  );
+  kubectl('apply', '--server-side', '--force-conflicts', '-k', path.join(repo, dir));
+}
+
+/** Switches the node's installation to config/scale (hack/cluster/scale: PostgreSQL, three game servers, HPA, PDB). */
 export function switchToScale(): void {
-  kubectl('apply', '--server-side', '--force-conflicts', '-k', path.join(repo, 'hack/cluster/scale'));
+  replaceInstallation('hack/cluster/scale');
 }
 
 /**
- * Back to config/default (hack/cluster/overlay): the autoscaler first (it would hold the replicas
- * at 2 or more), and PostgreSQL goes but its claim (and data) stays for the next switch.
+ * Back to config/default (hack/cluster/overlay): the autoscaler first (it would scale the new
+ * Deployment), and PostgreSQL goes but its claim (and data) stays for the next switch.
  */
 export function switchToDefault(): void {
   kubectl('delete', 'hpa,pdb', 'rps-quest-game', '--ignore-not-found');
-  kubectl('apply', '--server-side', '--force-conflicts', '-k', path.join(repo, 'hack/cluster/overlay'));
+  replaceInstallation('hack/cluster/overlay');
   kubectl(
     'delete',
     'statefulset/rps-quest-postgres',
