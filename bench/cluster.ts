@@ -1,8 +1,7 @@
 // The real node (`make cluster`): seconds from `hack/cluster.sh up` to the three bots serving with
 // binaries and images cached, seconds from train-now to the game server pod serving the new
 // version (through the kubelet's update of the mounted ConfigMap), and the game server pod's
-// moves/s through its Service, that of config/scale's three pods on PostgreSQL, and next to them
-// bench/app.ts's host-process figure in the same run.
+// moves/s through its Service next to bench/app.ts's host-process figure in the same run.
 // Needs root and Linux; leaves the cluster as it found it (running or not).
 // Prints one JSON object as its last line.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -12,7 +11,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ModelsReply } from '../core/index.ts';
 import { binary } from '../hack/harness/index.ts';
-import { switchToDefault, switchToScale } from '../tests/cluster/cluster-env.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SCRIPT = path.join(REPO, 'hack', 'cluster.sh');
@@ -81,22 +79,6 @@ try {
     kubectl('rollout', 'status', 'deployment/rps-quest-game', '--timeout=300s');
   }
 
-  // config/scale: three game server pods on PostgreSQL (the node's image) behind the same Service;
-  // kube-proxy spreads the players' keep-alive connections over them. Then back to config/default.
-  let scaleMovesPerSecond: number;
-  switchToScale();
-  try {
-    kubectl('rollout', 'status', 'statefulset/rps-quest-postgres', '--timeout=300s');
-    kubectl('set', 'env', 'deployment/rps-quest-game', 'RPS_RATE_LIMIT=10000000');
-    kubectl('rollout', 'status', 'deployment/rps-quest-game', '--timeout=300s');
-    await waitReady(info.gameUrl);
-    scaleMovesPerSecond = await movesPerSecond(info.gameUrl);
-  } finally {
-    kubectl('set', 'env', 'deployment/rps-quest-game', 'RPS_RATE_LIMIT-');
-    switchToDefault();
-    kubectl('rollout', 'status', 'deployment/rps-quest-game', '--timeout=300s');
-  }
-
   // bench/app.ts in the same run: the game server as a host process
   const app = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO, 'bench', 'app.ts')], {
     encoding: 'utf8',
@@ -112,7 +94,6 @@ try {
       trainNowRegisteredSeconds: round(registeredSeconds),
       trainNowToServedSeconds: round(trainNowToServedSeconds),
       podMovesPerSecond: Math.round(podMovesPerSecond),
-      scaleMovesPerSecond: Math.round(scaleMovesPerSecond),
       hostMovesPerSecond,
       players: PLAYERS,
     }),
