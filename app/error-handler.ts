@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { GameError, type ErrorReply } from '../core/index.ts';
-import { DatabaseUnavailableError } from './db/store.ts';
+import { DatabaseUnavailableError, ExportBusyError } from './db/store.ts';
 import { DomainError, type DomainErrorCode } from './domain-error.ts';
 import { HttpError } from './http-error.ts';
 import { describeValidationError } from './validation-message.ts';
@@ -53,6 +53,11 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
       'the game database is unavailable; retry shortly',
       'DATABASE_UNAVAILABLE',
     );
+  }
+  if (err instanceof ExportBusyError) {
+    req.log.warn({ err: err.message }, 'export busy');
+    reply.header('retry-after', '1');
+    return send(reply, 503, err.message, 'EXPORT_BUSY');
   }
   if (err instanceof DomainError || err instanceof GameError) {
     const details = err instanceof DomainError ? err.details : {};

@@ -40,6 +40,8 @@ app_image=docker.io/library/rps-quest:dev
 minio_image=localhost/rps-quest/minio:local
 mc_image=localhost/rps-quest/mc:local
 pause_image=localhost/rps-quest/pause:local
+# config/postgres names the official image; the node's overlays map it to this one (build_postgres)
+postgres_image=localhost/rps-quest/postgres:local
 # what the kubelet, kube-proxy and the bridge plugin change, put back by down
 sysctls=(
   net.ipv4.ip_forward
@@ -200,7 +202,9 @@ up() {
   volumes
   # CRDs first (server-side: their schemas are large), then the system, then the bots
   k apply --server-side -k "$repo/config/crd" >/dev/null
-  k wait --for=condition=Established crd/rpsmodels.rpsquest.dev crd/promotionpolicies.rpsquest.dev --timeout=60s >/dev/null
+  # a CRD created a moment ago may have no status yet, which `kubectl wait` fails on: retried
+  wait_for "the CRDs Established" 60 k wait --for=condition=Established crd/rpsmodels.rpsquest.dev \
+    crd/promotionpolicies.rpsquest.dev --timeout=5s
   k apply --server-side -k "$here/overlay" >/dev/null
   k apply --server-side -n "$namespace" -k "$repo/config/samples" >/dev/null
   phase "config/default and config/samples applied; waiting for the three bots to serve a trained version"

@@ -17,8 +17,14 @@ export async function lockRoundsForInsert(client: pg.ClientBase): Promise<void> 
   await client.query('SELECT pg_advisory_xact_lock_shared($1)', [ROUNDS_LOCK]);
 }
 
-/** Takes ROUNDS_LOCK for ending an export page, in an open transaction (released at its end). */
-export async function lockRoundsForExport(client: pg.ClientBase): Promise<void> {
+/**
+ * Takes ROUNDS_LOCK for ending an export page, in an open transaction (released at its end), waiting
+ * at most `timeoutMs` for the inserts in flight: after that the statement fails with SQLSTATE 55P03
+ * (lock_not_available), so that one writer that hangs cannot hold the export (and, queued behind
+ * it, every new insert) for long.
+ */
+export async function lockRoundsForExport(client: pg.ClientBase, timeoutMs: number): Promise<void> {
+  await client.query("SELECT set_config('lock_timeout', $1, true)", [`${timeoutMs}ms`]);
   await client.query('SELECT pg_advisory_xact_lock($1)', [ROUNDS_LOCK]);
 }
 

@@ -13,7 +13,7 @@ import {
 import { replyOf, type VersionGamesRow, type VersionPredictionsRow } from './rows.ts';
 import { migratePg } from './pg-migrations.ts';
 import { SQL, insertMove, lockRoundsForExport, lockRoundsForInsert } from './pg-sql.ts';
-import { DatabaseUnavailableError, type Store } from './store.ts';
+import { DatabaseUnavailableError, ExportBusyError, type Store } from './store.ts';
 
 const INT8 = 20;
 /** bigint columns (ids, epoch ms, counts) as numbers: all stay far below 2^53 */
@@ -46,7 +46,19 @@ export interface PgStoreOptions {
   url: string;
   /** connections of this replica's pool (reads, game starts, the move writer's batches), default 10 */
   poolSize?: number;
+  /**
+   * PostgreSQL ends a session of this pool that stays this long in an open transaction without a
+   * statement (idle_in_transaction_session_timeout): a writer that hangs mid-transaction (a stopped
+   * or cut-off replica) releases its locks then. Default 10 s; a batch of moves takes milliseconds.
+   */
+  idleInTransactionTimeoutMs?: number;
+  /** how long an export waits for the inserts in flight before failing with ExportBusyError, default 5 s */
+  exportLockTimeoutMs?: number;
 }
+
+const IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000;
+const ignoreError = () => undefined;
+const EXPORT_LOCK_TIMEOUT_MS = 5_000;
 
 /**
  * The game server's data in PostgreSQL, shared by every replica. Migrations run in `open`; when the
@@ -58,19 +70,26 @@ export class PgStore implements Store {
   private migrated = false;
   private migrating: Promise<void> | null = null;
 
-  private constructor(readonly pool: pg.Pool) {}
+  private constructor(
+    readonly pool: pg.Pool,
+    private readonly exportLockTimeoutMs: number,
+    private readonly idleInTransactionTimeoutMs: number,
+  ) {}
 
   static async open(opts: PgStoreOptions): Promise<PgStore> {
+    const idle = opts.idleInTransactionTimeoutMs ?? IDLE_IN_TRANSACTION_TIMEOUT_MS;
     const pool = new pg.Pool({
       connectionString: opts.url,
       max: opts.poolSize ?? 10,
       connectionTimeoutMillis: 5000,
       idleTimeoutMillis: 30_000,
+      options: `-c idle_in_transaction_session_timeout=${idle}`,
       types,
     });
-    // a dropped idle connection (the server restarted) is replaced on the next checkout
+    // a dropped idle connection (the server restarted, or ended a session idle in a transaction)
+    // is replaced on the next checkout
     pool.on('error', () => undefined);
-    const store = new PgStore(pool);
+    const store = new PgStore(pool, opts.exportLockTimeoutMs ?? EXPORT_LOCK_TIMEOUT_MS, idle);
     try {
       await store.migrate();
     } catch (err) {
@@ -101,19 +120,31 @@ export class PgStore implements Store {
         const cause = classifyPgError((err as Error).cause);
         throw cause instanceof DatabaseUnavailableError ? cause : classifyPgError(err);
       } finally {
-        client.release(broken);
+        PgStore.release(client, broken);
       }
     })().finally(() => (this.migrating = null));
     return this.migrating;
   }
 
-  /** A pooled connection; DatabaseUnavailableError when none can be made. */
+  /**
+   * A pooled connection; DatabaseUnavailableError when none can be made. While it is checked out, a
+   * session the server ends between two statements (a restart, idle_in_transaction_session_timeout)
+   * fails the next statement instead of raising an unhandled 'error' event; give it back with
+   * `release`.
+   */
   private async connect(): Promise<pg.PoolClient> {
     try {
-      return await this.pool.connect();
+      const client = await this.pool.connect();
+      client.on('error', ignoreError);
+      return client;
     } catch (err) {
       throw classifyPgError(err);
     }
+  }
+
+  private static release(client: pg.PoolClient, broken: boolean): void {
+    client.off('error', ignoreError);
+    client.release(broken);
   }
 
   private async rows<T>(sql: string, params: unknown[] = []): Promise<T[]> {
@@ -139,7 +170,7 @@ export class PgStore implements Store {
       await client.query('ROLLBACK').catch(() => (broken = true));
       throw classifyPgError(err);
     } finally {
-      client.release(broken);
+      PgStore.release(client, broken);
     }
   }
 
@@ -325,11 +356,21 @@ export class PgStore implements Store {
 
   async exportEnd(after: number, limit: number): Promise<number | null> {
     // under the lock exclusively: every id up to the page's end is committed (or rolled back) by then
-    return this.transaction(async (client) => {
-      await lockRoundsForExport(client);
-      const { rows } = await client.query<{ until: number | null }>(SQL.exportEnd, [after, limit]);
-      return rows[0]!.until;
-    });
+    try {
+      return await this.transaction(async (client) => {
+        await lockRoundsForExport(client, this.exportLockTimeoutMs);
+        const { rows } = await client.query<{ until: number | null }>(SQL.exportEnd, [after, limit]);
+        return rows[0]!.until;
+      });
+    } catch (err) {
+      if ((err as { code?: string }).code !== '55P03') throw err;
+      throw new ExportBusyError(
+        `the export waited ${this.exportLockTimeoutMs} ms for the transactions that insert rounds to end, ` +
+          `and one has not (a writer that hangs; PostgreSQL ends it after ${this.idleInTransactionTimeoutMs} ms ` +
+          'idle in its transaction): retry shortly',
+        { cause: err },
+      );
+    }
   }
 
   async exportPage(after: number, until: number, limit: number): Promise<ExportedRound[]> {

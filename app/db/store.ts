@@ -19,6 +19,18 @@ export class DatabaseUnavailableError extends Error {
 }
 
 /**
+ * An export page's end could not be fixed in time: a transaction that inserts rounds held the export
+ * back longer than the export waits (a writer that hangs); the server answers 503 and the reader
+ * retries. PostgreSQL only.
+ */
+export class ExportBusyError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ExportBusyError';
+  }
+}
+
+/**
  * What the game server reads and writes, whichever database holds it: SQLite in the process
  * (`GameStore`, synchronous, wrapped by `SqliteStore`) or a PostgreSQL server shared by every
  * replica (`PgStore`). Replies are the same for both; see GameStore for what each method means.

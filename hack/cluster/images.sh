@@ -53,6 +53,41 @@ build_base() {
   echo "$base"
 }
 
+# PostgreSQL from Debian bookworm's packages (the official image's release), run as the image's
+# postgres user (uid 999, as in the official image) through hack/cluster/postgres-entrypoint.sh;
+# it stops on SIGINT (fast shutdown) as the official image does. Keyed by this function's text and
+# the entrypoint.
+build_postgres() {
+  local key archive start tmp
+  key="$( (declare -f build_postgres && cat "$here/postgres-entrypoint.sh") | sha256sum | cut -c1-16)"
+  archive="$images/postgres-$key.tar"
+  if [ ! -f "$archive" ]; then
+    say "building $postgres_image from Debian bookworm's packages (minutes)" >&2
+    start=$(date +%s)
+    tmp="$(mktemp -d)"
+    # the user exists before the package's postinst, which keeps it; no cluster of Debian's own
+    mmdebstrap --quiet --mode=root --variant=apt --include=postgresql \
+      --essential-hook='echo "postgres:x:999:999:PostgreSQL administrator:/var/lib/postgresql:/bin/sh" >>"$1/etc/passwd"' \
+      --essential-hook='echo "postgres:x:999:" >>"$1/etc/group"' \
+      --customize-hook='rm -rf "$1"/var/lib/postgresql/*/main "$1"/etc/postgresql/*/main' \
+      --customize-hook='ln -s "$(basename "$(ls -d "$1"/usr/lib/postgresql/[0-9]*)")/bin" "$1/usr/lib/postgresql/bin"' \
+      --customize-hook='mkdir -p "$1/var/lib/postgresql/data" "$1/var/run/postgresql"' \
+      --customize-hook='chown -R 999:999 "$1/var/lib/postgresql" "$1/var/run/postgresql"' \
+      --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin' \
+      bookworm "$tmp/rootfs.tar" http://deb.debian.org/debian >&2
+    cp "$here/postgres-entrypoint.sh" "$tmp/entrypoint.sh"
+    chmod 755 "$tmp/entrypoint.sh"
+    printf '%s\n' 'FROM scratch' 'ADD rootfs.tar /' 'COPY entrypoint.sh /usr/local/bin/docker-entrypoint.sh' \
+      'ENV PATH=/usr/lib/postgresql/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin PGDATA=/var/lib/postgresql/data' \
+      'USER 999:999' 'STOPSIGNAL SIGINT' 'EXPOSE 5432' 'ENTRYPOINT ["docker-entrypoint.sh"]' 'CMD ["postgres"]' >"$tmp/Dockerfile"
+    buildah bud -q --isolation chroot -t "$postgres_image" "$tmp" >/dev/null
+    rm -rf "$tmp"
+    export_image "$postgres_image" "$archive"
+    say "built $postgres_image in $(($(date +%s) - start)) s" >&2
+  fi
+  echo "$archive"
+}
+
 build_images() {
   mkdir -p "$images"
   local tmp key archive start
@@ -101,6 +136,7 @@ build_images() {
     export_image "$mc_image" "$archive"
   fi
   echo "$archive" >>"$tmp/list"
+  build_postgres >>"$tmp/list"
 
   local base
   base="$(build_base)"
@@ -123,7 +159,7 @@ build_images() {
   fi
   echo "$archive" >>"$tmp/list"
   # the newest archive of each image stays, older ones go
-  for prefix in pause rps-quest node20-base; do
+  for prefix in pause rps-quest node20-base postgres; do
     { ls -t "$images/$prefix"-*.tar 2>/dev/null | tail -n +2 | grep -v -x -F -f "$tmp/list" || true; } | xargs -r rm -f
   done
   cp "$tmp/list" "$images/current"
@@ -140,14 +176,14 @@ import_images() {
   done <"$images/current"
   local present
   present="$(ctr_cmd images ls -q)"
-  for name in "$app_image" "$minio_image" "$mc_image" "$pause_image"; do
+  for name in "$app_image" "$minio_image" "$mc_image" "$pause_image" "$postgres_image"; do
     if ! grep -qx "$name" <<<"$present"; then
       rm -f "$ctrd_root/imported"
       die "image $name missing in containerd after the import (the next make cluster imports every image again)"
     fi
   done
   # images no longer current go, with their layers
-  ctr_cmd images ls -q | grep -vx -F -f <(printf '%s\n' "$app_image" "$minio_image" "$mc_image" "$pause_image") |
+  ctr_cmd images ls -q | grep -vx -F -f <(printf '%s\n' "$app_image" "$minio_image" "$mc_image" "$pause_image" "$postgres_image") |
     grep -v '^sha256:' | xargs -r ctr --address "$sock" -n k8s.io images rm >/dev/null 2>&1 || true
   cp "$images/current" "$ctrd_root/imported"
 }

@@ -261,13 +261,14 @@ EOF
 }
 
 volumes() {
-  # the two ReadWriteOnce claims of config/default, as hostPath volumes bound to them, owned by
-  # the pods' user 1000
-  local name claim size
-  for entry in "game-data|rps-quest-game-data|1Gi" "minio-data|data-rps-quest-minio-0|5Gi"; do
-    IFS='|' read -r name claim size <<<"$entry"
+  # the ReadWriteOnce claims of config/default (game server, MinIO: the pods' user 1000) and of
+  # config/postgres (config/scale: the image's postgres user 999), as hostPath volumes bound to them
+  local name claim size owner
+  for entry in "game-data|rps-quest-game-data|1Gi|1000" "minio-data|data-rps-quest-minio-0|5Gi|1000" \
+    "postgres-data|data-rps-quest-postgres-0|10Gi|999"; do
+    IFS='|' read -r name claim size owner <<<"$entry"
     mkdir -p "$state/volumes/$name"
-    chown 1000:1000 "$state/volumes/$name"
+    chown "$owner:$owner" "$state/volumes/$name"
     k apply -f - >/dev/null <<EOF
 apiVersion: v1
 kind: PersistentVolume

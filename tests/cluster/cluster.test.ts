@@ -10,66 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alias, ModelsReply, MoveReply, StartGameReply } from '../../core/index.ts';
 import { binary } from '../../hack/harness/index.ts';
 import { launchChromium } from '../support/browser.ts';
-import { cluster, repo } from './cluster-env.ts';
+import { NS, cluster, condition, json, kjson, kubectl, model, post, repo, until } from './cluster-env.ts';
 
-const NS = 'rps-quest';
 const RESULTS = path.join(repo, 'test-results');
 const { gameUrl, kubeconfig } = cluster();
 
-function kubectl(...args: string[]): string {
-  return execFileSync(binary('kubectl'), ['--kubeconfig', kubeconfig, '-n', NS, ...args], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
-const kjson = <T>(...args: string[]): T => JSON.parse(kubectl(...args, '-o', 'json')) as T;
-
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 240_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await fn();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(
-    `${what}: not within ${timeoutMs} ms${last ? ` (last error: ${(last as Error).message})` : ''}`,
-  );
-}
-
-async function json<T>(url: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(url, init);
-  if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${url} → ${res.status}: ${await res.text()}`);
-  return (await res.json()) as T;
-}
-const post = <T>(url: string, body: unknown) =>
-  json<T>(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-
-interface Condition {
-  type: string;
-  status: string;
-  reason?: string;
-}
-interface RpsModel {
-  metadata: { name: string; generation: number };
-  status?: {
-    versions?: { name: string; sha256: string; job?: string }[];
-    aliases?: Record<string, string>;
-    conditions?: Condition[];
-  };
-}
 interface Pod {
   metadata: { name: string; uid: string; labels?: Record<string, string> };
   spec: {
@@ -84,9 +29,7 @@ type MoveProgress = Pick<MoveReply, 'round' | 'finished' | 'nextRound'>;
 
 const pods = (selector: string) => kjson<{ items: Pod[] }>('get', 'pods', '-l', selector).items;
 const gamePod = () => pods('app.kubernetes.io/component=game').find((p) => p.status.phase === 'Running');
-const model = (name: string) => kjson<RpsModel>('get', 'rpsm', name);
 const versions = (name: string) => (model(name).status?.versions ?? []).map((v) => v.name);
-const condition = (m: RpsModel, type: string) => m.status?.conditions?.find((c) => c.type === type);
 const served = async (bot: string, version: string) => {
   const reply = await json<ModelsReply>(`${gameUrl}/api/v1/models`);
   const m = reply.models.find((x) => x.model === bot);

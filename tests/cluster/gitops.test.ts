@@ -65,9 +65,11 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'rps-cluster-gitops-'));
   const gitDir = path.join(dir, 'git');
   const { url, git } = await initConfigRepo(gitDir);
-  cpSync(path.join(repo, 'hack', 'cluster', 'overlay'), path.join(gitDir, 'hack', 'cluster', 'overlay'), {
-    recursive: true,
-  });
+  // the overlay and the component it takes the node's images from
+  for (const dir of ['overlay', 'node'])
+    cpSync(path.join(repo, 'hack', 'cluster', dir), path.join(gitDir, 'hack', 'cluster', dir), {
+      recursive: true,
+    });
   await git(['add', '-A']);
   await git(['commit', '-q', '-m', 'the real node overlay']);
   argocd = await startArgoCd({ kubeconfigPath: kubeconfig, dir: path.join(dir, 'argocd') });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Move } from '../../core/index.ts';
+import { lockRoundsForInsert } from '../../app/db/pg-sql.ts';
 import { freePort, startProcess, waitFor, type Managed } from '../../hack/harness/index.ts';
 import { startPostgres, type PostgresServer } from '../../hack/harness/postgres.ts';
 
@@ -12,6 +13,7 @@ const REPO = join(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'app-replicas-'));
 const MOVES: Move[] = ['rock', 'paper', 'scissors'];
 const PLAYERS = 64;
+const TOKEN = 'replicas-internal-token';
 
 interface Replica {
   name: string;
@@ -58,6 +60,7 @@ async function startReplica(name: string, ready = true): Promise<Replica> {
       HOST: '127.0.0.1',
       RPS_DATABASE_URL: dbUrl,
       RPS_RATE_LIMIT: '10000000',
+      RPS_INTERNAL_TOKEN: TOKEN,
       LOG_LEVEL: 'warn',
     },
   });
@@ -205,6 +208,32 @@ describe('three game servers on one PostgreSQL', () => {
     expect(acks.length).toBe(PLAYERS * 16);
     expect(retries.same).toBe(retries.total);
     await checkStored(acks);
+  });
+
+  it('answers the export 503 EXPORT_BUSY while a transaction that inserts rounds hangs, and exports once it ends', async () => {
+    const exportUrl = () => `${next().url}/api/v1/export/events?since=0&limit=10`;
+    const auth = { headers: { authorization: `Bearer ${TOKEN}` } };
+    // a writer (of a replica not among these) that took the insert lock and stopped
+    const hung = new pg.Client({ connectionString: dbUrl });
+    await hung.connect();
+    try {
+      await hung.query('BEGIN');
+      await lockRoundsForInsert(hung);
+      const res = await fetch(exportUrl(), auth);
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('1');
+      const body = (await res.json()) as { code: string; message: string };
+      expect(body.code).toBe('EXPORT_BUSY');
+      expect(body.message).toMatch(/the export waited \d+ ms for the transactions that insert rounds to end/);
+    } finally {
+      await hung.query('ROLLBACK');
+      await hung.end();
+    }
+    const res = await fetch(exportUrl(), auth);
+    expect(res.status).toBe(200);
+    // the rounds the tests before stored, if any: the page ends at the last one
+    const lines = (await res.text()).split('\n').filter(Boolean);
+    expect(res.headers.get('x-next-since')).toBe(lines.length ? String(JSON.parse(lines.at(-1)!).id) : '0');
   });
 
   it('answers 503 while PostgreSQL is away and serves again once it is back, without a restart', async () => {

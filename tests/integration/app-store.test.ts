@@ -11,7 +11,7 @@ import { PG_MIGRATIONS, pgSchemaVersion } from '../../app/db/pg-migrations.ts';
 import { PgStore } from '../../app/db/pg-store.ts';
 import { insertMove, lockRoundsForInsert } from '../../app/db/pg-sql.ts';
 import { PgBatchWriter } from '../../app/db/pg-writer.ts';
-import { DatabaseUnavailableError, SqliteStore, type Store } from '../../app/db/store.ts';
+import { DatabaseUnavailableError, ExportBusyError, SqliteStore, type Store } from '../../app/db/store.ts';
 import { ServedVersionsRecorder } from '../../app/served-versions.ts';
 import { newGame, playRound, type GameState, type Move } from '../../core/index.ts';
 import { startPostgres, type PostgresServer } from '../../hack/harness/postgres.ts';
@@ -391,6 +391,76 @@ describe('PostgreSQL store', () => {
     expect(await slowId).toBeLessThan(fastId);
     expect(await until).toBe(fastId);
     expect((await b.exportPage(0, fastId, 100)).map((r) => r.gameId)).toEqual(['slow', 'fast']);
+  });
+
+  /** a writer that inserted round 1 of `g` and then hangs: its transaction stays open, holding ROUNDS_LOCK */
+  async function hangingWriter(
+    store: PgStore,
+    g: GameRecord,
+  ): Promise<{ client: pg.PoolClient; ended: Promise<Error> }> {
+    const client = await store.pool.connect();
+    // the server's error, then the connection's end
+    const ended = new Promise<Error>((resolve) => client.on('error', resolve));
+    await client.query('BEGIN');
+    await lockRoundsForInsert(client);
+    await insertMove(client, move(g, playRound(newGame(g.id, 'razor'), 1, 'rock', 'paper'), 1));
+    return { client, ended };
+  }
+
+  /** game `done` with round 1 stored, then game `hung` with a hanging writer of its round 1 */
+  async function storedAndHanging(writers: PgStore) {
+    const [done, hung] = [game('done'), game('hung')];
+    await writers.createGame(done);
+    await writers.createGame(hung);
+    const doneId = await writers.recordMove(
+      move(done, playRound(newGame('done', 'razor'), 1, 'rock', 'paper'), 1),
+    );
+    return { doneId, writer: await hangingWriter(writers, hung) };
+  }
+
+  it('fails an export that a hanging writer holds back longer than its lock timeout with ExportBusyError', async () => {
+    const url = await freshPgUrl();
+    const [writers, exporter] = [
+      await PgStore.open({ url }),
+      await PgStore.open({ url, exportLockTimeoutMs: 300 }),
+    ];
+    open.push(writers, exporter);
+    const { doneId, writer } = await storedAndHanging(writers);
+    try {
+      const err = (await exporter.exportEnd(0, 100).catch((e: unknown) => e)) as Error;
+      expect(err).toBeInstanceOf(ExportBusyError);
+      expect(err.message).toMatch(/waited 300 ms for the transactions that insert rounds to end.*retry/);
+      // once the export has given up, the inserts of other replicas go on while the writer hangs
+      const other = game('other');
+      await writers.createGame(other);
+      await writers.recordMove(move(other, playRound(newGame('other', 'razor'), 1, 'rock', 'paper'), 2));
+    } finally {
+      await writer.client.query('ROLLBACK');
+      writer.client.release();
+    }
+    // once the writer has ended, the export goes on (the rolled back round was never exported)
+    const until = (await exporter.exportEnd(0, 100))!;
+    expect((await exporter.exportPage(0, until, 100)).map((r) => r.gameId)).toEqual(['done', 'other']);
+    expect(until).toBeGreaterThan(doneId);
+  });
+
+  it('ends a writer that hangs in its transaction (idle_in_transaction_session_timeout), so the export goes on', async () => {
+    const url = await freshPgUrl();
+    const writers = await PgStore.open({ url, idleInTransactionTimeoutMs: 1000 });
+    // an export that would wait as long as it takes: PostgreSQL ending the writer is what lets it go on
+    const exporter = await PgStore.open({ url, exportLockTimeoutMs: 120_000 });
+    open.push(writers, exporter);
+    const { doneId, writer } = await storedAndHanging(writers);
+    expect(await exporter.exportEnd(0, 100)).toBe(doneId);
+    const ended = await writer.ended;
+    expect((ended as Error & { code?: string }).code).toBe('25P03');
+    writer.client.release(ended);
+    // its round was rolled back; the writer's pool makes a new connection for the next move
+    expect(await writers.getRounds('hung')).toEqual([]);
+    await writers.recordMove(move(game('hung'), playRound(newGame('hung', 'razor'), 1, 'rock', 'paper'), 2));
+    expect(
+      (await exporter.exportPage(0, (await exporter.exportEnd(0, 100))!, 100)).map((r) => r.gameId),
+    ).toEqual(['done', 'hung']);
   });
 
   it('commits queued moves in batches, in order, acknowledging each after its commit', async () => {
