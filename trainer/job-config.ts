@@ -137,6 +137,11 @@ export const SETTINGS = {
   s3Bucket: { flag: 's3-bucket', env: 'S3_BUCKET', help: 'bucket (default rps-models)' },
   s3AccessKey: { flag: 's3-access-key', env: 'S3_ACCESS_KEY', help: 'object store access key' },
   s3SecretKey: { flag: 's3-secret-key', env: 'S3_SECRET_KEY', help: 'object store secret key' },
+  s3SessionToken: {
+    flag: 's3-session-token',
+    env: 'S3_SESSION_TOKEN',
+    help: "session token of temporary keys (a training Job's, from MinIO's STS)",
+  },
   s3Retries: {
     flag: 's3-retries',
     env: 'RPS_S3_RETRIES',

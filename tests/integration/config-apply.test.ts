@@ -125,7 +125,7 @@ describe('kubectl apply --dry-run=server', () => {
       'clusterrolebinding.rbac.authorization.k8s.io/rps-quest-operator',
       'role.rbac.authorization.k8s.io/rps-quest-operator-leader-election',
       'secret/rps-quest-internal',
-      'secret/rps-quest-s3',
+      'secret/rps-quest-s3-minter',
     ]) {
       expect(out).toMatch(new RegExp(`^${object} (created|configured|unchanged) \\(server dry run\\)$`, 'm'));
     }

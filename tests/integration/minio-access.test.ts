@@ -57,29 +57,29 @@ describe('MinIO users of the bucket set-up', () => {
     expect(await root.list('logan/')).toEqual([]);
   });
 
-  it("the training Jobs' can write, read and delete objects of the bucket, and nothing outside it", async () => {
-    const training = as('training');
-    await training.ensureBucket(); // what the trainer does first: the bucket exists, so it passes
-    await training.put('forrest/v2/model.onnx', Buffer.from('forrest v2'));
-    expect((await training.get('forrest/v2/model.onnx'))?.toString()).toBe('forrest v2');
-    expect(await training.deletePrefix('forrest/v2/')).toBe(1);
+  it("the minter's can read, write and delete objects of the bucket, and nothing outside it", async () => {
+    const minter = as('minter');
+    await minter.ensureBucket();
+    await minter.put('forrest/v2/model.onnx', Buffer.from('forrest v2'));
+    expect((await minter.get('forrest/v2/model.onnx'))?.toString()).toBe('forrest v2');
+    expect(await minter.deletePrefix('forrest/v2/')).toBe(1);
     // no other bucket, no new bucket
     const other = new ArtifactStore({ ...root.config, bucket: 'other-bucket' });
     await other.ensureBucket();
     await other.put('x/v1/model.onnx', Buffer.from('other'));
-    await expect(as('training', 'other-bucket').get('x/v1/model.onnx')).rejects.toMatchObject(accessDenied);
-    await expect(
-      as('training', 'other-bucket').put('x/v2/model.onnx', Buffer.from('x')),
-    ).rejects.toMatchObject(accessDenied);
-    await expect(as('training', 'new-bucket').ensureBucket()).rejects.toMatchObject(accessDenied);
-    // and no admin API: a training key cannot give itself more
+    await expect(as('minter', 'other-bucket').get('x/v1/model.onnx')).rejects.toMatchObject(accessDenied);
+    await expect(as('minter', 'other-bucket').put('x/v2/model.onnx', Buffer.from('x'))).rejects.toMatchObject(
+      accessDenied,
+    );
+    await expect(as('minter', 'new-bucket').ensureBucket()).rejects.toMatchObject(accessDenied);
+    // and no admin API: the minter cannot give itself more
     await expect(
       setUserPolicy(
-        { endpoint: minio.endpoint, ...minio.users.training },
-        minio.users.training.accessKey,
+        { endpoint: minio.endpoint, ...minio.users.minter },
+        minio.users.minter.accessKey,
         'readwrite',
       ),
-    ).rejects.toThrow(/set policy readwrite for rps-quest-training .* failed: HTTP 403/);
+    ).rejects.toThrow(/set policy readwrite for rps-quest-minter .* failed: HTTP 403/);
   });
 
   it('the set-up runs again without a change, and a changed secret key takes effect', async () => {

@@ -1,10 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { statusJson } from '../../decisions/status-json.ts';
+import { awaitingKeys, grantFor, keysSecret, keysSecretName } from '../../decisions/training-keys.ts';
 import { failureMessage, trainingJob, type Job } from '../../decisions/training-job.ts';
 import { trainJobName, type TrainingAction } from '../../decisions/training.ts';
 import { markTrained } from '../../decisions/trigger-episode.ts';
 import { apiMessage, isConflict, isNotFound } from '../../kube.ts';
 import type { TrainingStatus, TrainingTrigger } from '../../resources.ts';
-import { createJob, deleteJob, getJob, writeModelStatus } from './api.ts';
+import { createJob, createSecret, deleteJob, getJob, resumeJob, writeModelStatus } from './api.ts';
 import { Deferred, type ModelState, type StepResult } from './state.ts';
 
 /** How soon to look again after a training Job was started. */
@@ -76,11 +78,14 @@ async function createTrainingJob(
   trigger: TrainingTrigger,
 ): Promise<boolean> {
   const { ctx, model } = state;
-  const job = trainingJob(model, version, trigger, ctx.jobSettings(state.namespace));
+  const name = trainJobName(model.metadata.name, version);
+  const secret = keysSecretName(name, randomBytes(4).toString('hex'));
+  const job = trainingJob(model, version, trigger, ctx.jobSettings(state.namespace), secret);
   try {
-    await createJob(ctx, job);
+    const created = await createJob(ctx, job);
     ctx.metrics.trainingJobs.inc({ model: state.name, result: 'created' });
     state.log.info({ job: job.metadata.name, trigger }, 'training job created');
+    await provideKeys(state, created);
     return true;
   } catch (err) {
     if (!isConflict(err)) throw err;
@@ -94,6 +99,30 @@ async function createTrainingJob(
     throw new Deferred(`Job ${job.metadata.name} is still being deleted`);
   }
   return false;
+}
+
+/**
+ * Gives a suspended training Job its keys and resumes it: mints keys for the Job's version, writes
+ * them into the Secret the Job names (owned by the Job), then lets the Job start. Called when the
+ * Job was just created and by every reconcile that finds one still suspended, so a crash between
+ * the steps converges: a Secret that exists already was written by an earlier attempt for this
+ * very Job (its name carries the Job's nonce), and its keys were never used.
+ */
+export async function provideKeys(state: ModelState, job: Job): Promise<void> {
+  const name = awaitingKeys(job);
+  if (!name) return;
+  const { ctx } = state;
+  const keys = await ctx.mintTrainingKeys(grantFor(job, ctx.jobSettings(state.namespace).s3Bucket));
+  try {
+    await createSecret(ctx, keysSecret(job, name, keys));
+  } catch (err) {
+    if (!isConflict(err)) throw err;
+  }
+  await resumeJob(ctx, job);
+  state.log.info(
+    { job: job.metadata.name, secret: name, expiresAt: keys.expiresAt },
+    'training job resumed with its keys',
+  );
 }
 
 /** The trainer's termination message from the Job's newest pod (or the Job's own failure message). */
