@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { V1Secret } from '@kubernetes/client-node';
 import { mintTrainingKeys } from '../../lib/training-keys.ts';
 import type { Job } from '../../operator/decisions/training-job.ts';
-import type { Manager } from '../../operator/manager.ts';
 import {
   NAMESPACE,
   apply,
@@ -56,7 +55,7 @@ describe("a training Job's keys", () => {
   it('a Job left suspended without its keys (or with them written) is resumed by the next operator', async () => {
     // an operator whose minter MinIO refuses: it creates each Job suspended and can go no further,
     // as if it had crashed right after creating the Job
-    let broken: Manager | undefined = await env.startOperator({
+    const broken = await env.startOperator({
       keyMinter: { accessKey: env.minio.users.minter.accessKey, secretKey: 'not-the-minter-secret' },
     });
     await apply(env, modelYaml('logan'));
@@ -76,7 +75,6 @@ describe("a training Job's keys", () => {
       pods.items.filter((p) => p.metadata?.labels?.['app.kubernetes.io/component'] === 'trainer'),
     ).toEqual([]);
     await broken.stop();
-    broken = undefined;
 
     // forrest's Secret was written before the crash (keys minted for forrest/v1, owned by its Job)
     const keys = await mintTrainingKeys(
