@@ -6,6 +6,7 @@ import {
   NAMESPACE,
   apply,
   condition,
+  eventMessages,
   eventually,
   getModel,
   jobsOf,
@@ -70,6 +71,14 @@ describe("a training Job's keys", () => {
       expect(suspended(now!)).toBe(true);
       expect(await secret(job.metadata.annotations![SECRET_ANNOTATION]!)).toBeUndefined();
     }
+    // and the model says why
+    const why = await eventually(
+      'the Warning',
+      async () => (await eventMessages(env, 'logan', 'TrainingKeysUnavailable'))[0],
+    );
+    expect(why).toMatch(
+      /^Job logan-train-v1 waits for its object store keys: training keys for logan\/v1: MinIO STS at http:\/\/127\.0\.0\.1:\d+ refused the minter rps-quest-minter: .*AccessDenied/,
+    );
     const pods = await env.kube.core.listNamespacedPod({ namespace: NAMESPACE });
     expect(
       pods.items.filter((p) => p.metadata?.labels?.['app.kubernetes.io/component'] === 'trainer'),

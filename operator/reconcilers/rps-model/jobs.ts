@@ -112,17 +112,19 @@ export async function provideKeys(state: ModelState, job: Job): Promise<void> {
   const name = awaitingKeys(job);
   if (!name) return;
   const { ctx } = state;
-  const keys = await ctx.mintTrainingKeys(grantFor(job, ctx.jobSettings(state.namespace).s3Bucket));
   try {
+    const keys = await ctx.mintTrainingKeys(grantFor(job, ctx.jobSettings(state.namespace).s3Bucket));
     await createSecret(ctx, keysSecret(job, name, keys));
   } catch (err) {
-    if (!isConflict(err)) throw err;
+    if (!isConflict(err)) {
+      // the Job waits suspended, without a pod: say why where `kubectl describe` shows it
+      const why = `Job ${job.metadata.name} waits for its object store keys: ${apiMessage(err)}`;
+      await ctx.events.record('Warning', state.model, 'TrainingKeysUnavailable', 'Train', why);
+      throw err;
+    }
   }
   await resumeJob(ctx, job);
-  state.log.info(
-    { job: job.metadata.name, secret: name, expiresAt: keys.expiresAt },
-    'training job resumed with its keys',
-  );
+  state.log.info({ job: job.metadata.name, secret: name }, 'training job resumed with its keys');
 }
 
 /** The trainer's termination message from the Job's newest pod (or the Job's own failure message). */
