@@ -139,10 +139,10 @@ describe('the RpsModel reconciler against fake clients', () => {
       'finalizers rpsquest.dev/cleanup',
       'status.write v1',
       'create jobs logan-train-v1',
+      'event TrainingStarted',
       'mint logan/v1 4200s',
       'create secrets logan-train-v1-s3-<nonce>',
       'resume jobs logan-train-v1',
-      'event TrainingStarted',
     ]);
     const secretName = created[0]!.metadata.annotations!['rpsquest.dev/s3-secret'];
     expect(secrets).toEqual([
@@ -179,10 +179,10 @@ describe('the RpsModel reconciler against fake clients', () => {
       'status.write v2',
       'delete jobs logan-train-v2',
       'create jobs logan-train-v2',
+      'event TrainingStarted',
       'mint logan/v2 4200s',
       'create secrets logan-train-v2-s3-<nonce>',
       'resume jobs logan-train-v2',
-      'event TrainingStarted',
     ]);
     expect(statusWrites[0]!.training).toMatchObject({ version: 'v2', attempts: 1 });
     expect(statusWrites[0]!.training?.nextRetryTime).toBeUndefined();

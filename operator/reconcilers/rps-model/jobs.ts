@@ -48,7 +48,8 @@ export async function startTraining(
 /**
  * Creates the version's Job. When this reconcile created it, records TrainingStarted and, for a
  * first attempt, TrainingTriggered (a retry keeps the first attempt's trigger: its Event was
- * recorded then). The Events are recorded at once: status was written before.
+ * recorded then), then gives the Job its keys. The Events are recorded at once: status was
+ * written before, and a Job whose keys fail now gets them from a later reconcile.
  */
 export async function launch(
   state: ModelState,
@@ -56,27 +57,34 @@ export async function launch(
   trigger: TrainingTrigger,
   training: TrainingStatus | undefined,
 ): Promise<void> {
-  if (!(await createTrainingJob(state, version, trigger))) return;
+  const created = await createTrainingJob(state, version, trigger);
+  if (!created) return;
   const { ctx, model } = state;
   await ctx.events.record('Normal', model, 'TrainingStarted', 'Train', startedNote(state, version, trigger));
-  if (!training || (training.attempts ?? 0) !== 0) return;
-  const { trigger: why, triggerEvidence } = training;
-  if (!why || !triggerEvidence || !['drift', 'accuracyDrop', 'schedule'].includes(why)) return;
-  await ctx.events.record(
-    'Normal',
-    model,
-    'TrainingTriggered',
-    'Train',
-    `${why} started ${version}: ${triggerEvidence}`,
-  );
+  const { trigger: why, triggerEvidence } = training ?? {};
+  if (
+    (training?.attempts ?? 0) === 0 &&
+    why &&
+    triggerEvidence &&
+    ['drift', 'accuracyDrop', 'schedule'].includes(why)
+  ) {
+    await ctx.events.record(
+      'Normal',
+      model,
+      'TrainingTriggered',
+      'Train',
+      `${why} started ${version}: ${triggerEvidence}`,
+    );
+  }
+  await provideKeys(state, created);
 }
 
-/** Creates the version's Job; false when it exists already (an earlier attempt created it). */
+/** Creates the version's Job (suspended); undefined when it exists already (an earlier attempt created it). */
 async function createTrainingJob(
   state: ModelState,
   version: string,
   trigger: TrainingTrigger,
-): Promise<boolean> {
+): Promise<Job | undefined> {
   const { ctx, model } = state;
   const name = trainJobName(model.metadata.name, version);
   const secret = keysSecretName(name, randomBytes(4).toString('hex'));
@@ -85,8 +93,7 @@ async function createTrainingJob(
     const created = await createJob(ctx, job);
     ctx.metrics.trainingJobs.inc({ model: state.name, result: 'created' });
     state.log.info({ job: job.metadata.name, trigger }, 'training job created');
-    await provideKeys(state, created);
-    return true;
+    return created;
   } catch (err) {
     if (!isConflict(err)) throw err;
   }
@@ -98,7 +105,7 @@ async function createTrainingJob(
     // the replaced Job is still going away: try again shortly
     throw new Deferred(`Job ${job.metadata.name} is still being deleted`);
   }
-  return false;
+  return undefined;
 }
 
 /**
