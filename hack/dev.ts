@@ -153,8 +153,8 @@ export async function main(): Promise<number> {
         name,
         ...Object.entries(data).map(([k, v]) => `--from-literal=${k}=${v}`),
       ]);
-    // the training Jobs' credentials; the game server and the operator get their own below
-    applySecret('rps-quest-s3', minio.users.training);
+    // the game server and the operator get their own keys below; the training Jobs get theirs
+    // from the operator, minted for each Job
     applySecret('rps-quest-internal', { token: internalToken });
 
     const s3Env = (role: 'game' | 'operator') => ({
@@ -239,6 +239,8 @@ export async function main(): Promise<number> {
             cwd: repo,
             env: {
               ...s3Env('operator'),
+              S3_MINTER_ACCESS_KEY: minio.users.minter.accessKey,
+              S3_MINTER_SECRET_KEY: minio.users.minter.secretKey,
               KUBECONFIG: kubeconfig,
               NAMESPACE: namespace,
               RPS_GAME_URL: gameUrl,

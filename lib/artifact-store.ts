@@ -8,6 +8,8 @@ export interface ArtifactStoreConfig {
   endpoint: string;
   accessKey: string;
   secretKey: string;
+  /** with temporary keys (a training Job's, from MinIO's STS) */
+  sessionToken?: string;
   bucket: string;
   /** attempts for each call while the store is briefly unavailable (default 5) */
   retries?: number;
@@ -80,6 +82,7 @@ export class ArtifactStore {
       useSSL: url.protocol === 'https:',
       accessKey: config.accessKey,
       secretKey: config.secretKey,
+      ...(config.sessionToken ? { sessionToken: config.sessionToken } : {}),
       region: 'us-east-1',
     });
     this.bucket = config.bucket;
@@ -175,7 +178,10 @@ export class ArtifactStore {
   }
 }
 
-/** Reads the store settings from the environment (S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, S3_BUCKET). */
+/**
+ * Reads the store settings from the environment (S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY,
+ * S3_BUCKET, and S3_SESSION_TOKEN with temporary keys).
+ */
 export function artifactStoreConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ArtifactStoreConfig {
   const missing = ['S3_ENDPOINT', 'S3_ACCESS_KEY', 'S3_SECRET_KEY'].filter((k) => !env[k]);
   if (missing.length)
@@ -184,6 +190,7 @@ export function artifactStoreConfigFromEnv(env: NodeJS.ProcessEnv = process.env)
     endpoint: env.S3_ENDPOINT!,
     accessKey: env.S3_ACCESS_KEY!,
     secretKey: env.S3_SECRET_KEY!,
+    ...(env.S3_SESSION_TOKEN ? { sessionToken: env.S3_SESSION_TOKEN } : {}),
     bucket: env.S3_BUCKET || 'rps-models',
   };
 }

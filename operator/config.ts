@@ -20,6 +20,11 @@ export interface OperatorConfig {
   internalToken: string | null;
   /** S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, S3_BUCKET */
   artifactStore: ArtifactStoreConfig;
+  /**
+   * S3_MINTER_ACCESS_KEY, S3_MINTER_SECRET_KEY: the keys that ask the object store's STS (at
+   * S3_ENDPOINT) for each training Job's own temporary keys
+   */
+  keyMinter: { accessKey: string; secretKey: string };
   /** TRAINER_IMAGE: image of the training Jobs (default null: the operator's own image, read from its Pod) */
   trainerImage: string | null;
   /** LEADER_ELECTION: true to run only while holding the Lease (default true) */
@@ -92,6 +97,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OperatorConfig
     if (valid) gameUrls[ns] = url.replace(/\/$/, '');
   }
   const artifactStore = read.artifactStore();
+  const minterAccessKey = read.raw('S3_MINTER_ACCESS_KEY');
+  const minterSecretKey = read.raw('S3_MINTER_SECRET_KEY');
+  read.require(
+    !!minterAccessKey && !!minterSecretKey,
+    "S3_MINTER_ACCESS_KEY and S3_MINTER_SECRET_KEY are required: the keys that mint each training Job's object store keys (Secret rps-quest-s3-minter)",
+  );
   const lease = {
     durationMs: read.integer('LEASE_DURATION_SECONDS', 15, 2, 600) * 1000,
     renewDeadlineMs: read.integer('RENEW_DEADLINE_SECONDS', 10, 1, 600) * 1000,
@@ -120,5 +131,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OperatorConfig
   };
   read.done('operator configuration');
   // done() threw if the object store settings were missing
-  return { ...config, artifactStore: artifactStore! };
+  return {
+    ...config,
+    artifactStore: artifactStore!,
+    keyMinter: { accessKey: minterAccessKey!, secretKey: minterSecretKey! },
+  };
 }

@@ -1,6 +1,7 @@
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { ArtifactStore } from '../lib/artifact-store.ts';
+import type { TrainingGrant, TrainingKeys } from '../lib/training-keys.ts';
 import type { Job, TrainingJobSettings } from './decisions/training-job.ts';
 import type { EventRecorder } from './events.ts';
 import type { GameServerClient } from './game-server.ts';
@@ -21,6 +22,8 @@ export interface OperatorContext {
   log: Logger;
   /** the training Job settings of a namespace (the trainer reads that namespace's game server) */
   jobSettings: (namespace: string) => TrainingJobSettings;
+  /** a training Job's own temporary object store keys, from the object store's STS */
+  mintTrainingKeys: (grant: TrainingGrant) => Promise<TrainingKeys>;
   models: Cache<RpsModel>;
   policies: Cache<PromotionPolicy>;
   jobs: Cache<Job>;

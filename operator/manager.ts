@@ -1,6 +1,7 @@
 import type { KubeConfig, V1ConfigMap } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { ArtifactStore } from '../lib/artifact-store.ts';
+import { mintTrainingKeys } from '../lib/training-keys.ts';
 import { gameUrlFor, type OperatorConfig } from './config.ts';
 import type { OperatorContext } from './context.ts';
 import { policySelects } from './decisions/selection.ts';
@@ -278,6 +279,8 @@ export class Manager {
         s3Endpoint: config.artifactStore.endpoint,
         s3Bucket: config.artifactStore.bucket,
       }),
+      mintTrainingKeys: (grant) =>
+        mintTrainingKeys({ endpoint: config.artifactStore.endpoint, ...config.keyMinter }, grant),
       models,
       policies,
       jobs,

@@ -107,6 +107,10 @@ export const SETTINGS = settings({
   s3Bucket: { help: 'bucket (default rps-models)', env: 'S3_BUCKET' },
   s3AccessKey: { help: 'object store access key', env: 'S3_ACCESS_KEY' },
   s3SecretKey: { help: 'object store secret key', env: 'S3_SECRET_KEY' },
+  s3SessionToken: {
+    help: "session token of temporary keys (a training Job's, from MinIO's STS)",
+    env: 'S3_SESSION_TOKEN',
+  },
   s3Retries: 'attempts per object store call (default 6)',
   terminationLog: 'summary file (default /dev/termination-log)',
 });

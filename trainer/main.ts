@@ -125,7 +125,8 @@ export async function main(argv: string[]): Promise<number> {
     let store: VersionStore;
     if (config.s3) {
       const s3 = new ArtifactStore(config.s3);
-      await s3.ensureBucket();
+      // a Job's temporary keys may neither create nor look up the bucket (the bucket set-up made it)
+      if (!config.s3.sessionToken) await s3.ensureBucket();
       store = s3;
     } else {
       store = new DirectoryStore(config.outDir!);

@@ -5,8 +5,12 @@ import { ArtifactStore } from '../../lib/artifact-store.ts';
 import { addPolicy, addUser, setUserPolicy, type MinioAdminConfig } from './minio-admin.ts';
 import { binary, freePort, portFree, startProcess, waitFor } from './processes.ts';
 
-/** Who reads and writes the bucket, each with its own MinIO user and policy (config/minio/policies). */
-export const MINIO_ROLES = ['game', 'training', 'operator'] as const;
+/**
+ * Who reads and writes the bucket, each with its own MinIO user and policy (config/minio/policies);
+ * the minter writes nothing itself: the operator asks MinIO's STS with its keys for each training
+ * Job's own, narrower keys (lib/training-keys.ts).
+ */
+export const MINIO_ROLES = ['game', 'minter', 'operator'] as const;
 export type MinioRole = (typeof MINIO_ROLES)[number];
 
 // a type, not an interface: it is also a Record<string, string> (a Secret's stringData)
@@ -22,7 +26,7 @@ export function minioPolicy(role: MinioRole, bucket: string): object {
 
 /**
  * What config/minio's bucket Job does with `mc`: one user per role with the role's policy
- * (rps-quest-game, rps-quest-training, rps-quest-operator). Idempotent: it sets the same again.
+ * (rps-quest-game, rps-quest-minter, rps-quest-operator). Idempotent: it sets the same again.
  */
 export async function ensureMinioUsers(
   admin: MinioAdminConfig,
@@ -42,7 +46,7 @@ export interface MinioServer {
   accessKey: string;
   secretKey: string;
   bucket: string;
-  /** the least-privilege users: the game server reads, training Jobs write, the operator reads and deletes */
+  /** the least-privilege users: the game server reads, the operator reads and deletes, the minter's keys mint the training Jobs' */
   users: Record<MinioRole, MinioCredentials>;
   dataDir: string;
   logFile: string;
@@ -51,7 +55,7 @@ export interface MinioServer {
 
 /**
  * Starts a real MinIO server on a free loopback port, waits until it is ready and creates the bucket
- * and the users of the game server, the training Jobs and the operator (their secret keys derive
+ * and the users of the game server, the operator and the training keys' minter (their secret keys derive
  * from the root's).
  */
 export async function startMinio(opts: {

@@ -8,7 +8,8 @@ export const TRAINER_LABELS = {
 } as const;
 export const TRAINER_SELECTOR = 'app.kubernetes.io/name=rps-quest,app.kubernetes.io/component=trainer';
 export const INTERNAL_SECRET = 'rps-quest-internal';
-export const S3_SECRET = 'rps-quest-s3';
+/** On a training Job: the name of the Secret that holds its own object store keys. */
+export const KEYS_SECRET_ANNOTATION = 'rpsquest.dev/s3-secret';
 
 /**
  * The trainer container's resources when the RpsModel's `training.resources` sets none: a request
@@ -94,12 +95,17 @@ export function maxEventsFor(model: RpsModel, trigger: TrainingTrigger): number 
   return own ?? training.maxEvents;
 }
 
-/** The Job of the trainer contract for one version of a model. */
+/**
+ * The Job of the trainer contract for one version of a model. It is created suspended: no pod
+ * starts before the operator has written the Job's keys into `keysSecret` (owned by the Job) and
+ * resumed it.
+ */
 export function trainingJob(
   model: RpsModel,
   version: string,
   trigger: TrainingTrigger,
   settings: TrainingJobSettings,
+  keysSecret: string,
 ): Job {
   const name = trainJobName(model.metadata.name, version);
   const training = model.spec.training;
@@ -124,8 +130,9 @@ export function trainingJob(
     ...compareWith(model),
     { name: 'S3_ENDPOINT', value: settings.s3Endpoint },
     { name: 'S3_BUCKET', value: settings.s3Bucket },
-    { name: 'S3_ACCESS_KEY', valueFrom: { secretKeyRef: { name: S3_SECRET, key: 'accessKey' } } },
-    { name: 'S3_SECRET_KEY', valueFrom: { secretKeyRef: { name: S3_SECRET, key: 'secretKey' } } },
+    { name: 'S3_ACCESS_KEY', valueFrom: { secretKeyRef: { name: keysSecret, key: 'accessKey' } } },
+    { name: 'S3_SECRET_KEY', valueFrom: { secretKeyRef: { name: keysSecret, key: 'secretKey' } } },
+    { name: 'S3_SESSION_TOKEN', valueFrom: { secretKeyRef: { name: keysSecret, key: 'sessionToken' } } },
   ];
   return {
     apiVersion: 'batch/v1',
@@ -134,7 +141,7 @@ export function trainingJob(
       name,
       namespace: model.metadata.namespace,
       labels: { ...labels, 'app.kubernetes.io/managed-by': 'rps-quest-operator' },
-      annotations: { 'rpsquest.dev/trigger': trigger },
+      annotations: { 'rpsquest.dev/trigger': trigger, [KEYS_SECRET_ANNOTATION]: keysSecret },
       ownerReferences: [
         {
           apiVersion: model.apiVersion,
@@ -147,6 +154,7 @@ export function trainingJob(
       ],
     },
     spec: {
+      suspend: true,
       backoffLimit: training.backoffLimit,
       activeDeadlineSeconds: training.activeDeadlineSeconds,
       ttlSecondsAfterFinished: training.ttlSecondsAfterFinished,

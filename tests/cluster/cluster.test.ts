@@ -119,7 +119,10 @@ describe('the workloads', () => {
       ['patch', 'promotionpolicies.rpsquest.dev/status'],
       ['update', 'rpsmodels.rpsquest.dev/finalizers'],
       ['create', 'jobs.batch'],
+      ['patch', 'jobs.batch'],
       ['delete', 'jobs.batch'],
+      ['create', 'secrets'],
+      ['create', 'secrets', 'default'],
       ['get', 'pods'],
       ['patch', 'configmaps'],
       ['create', 'events'],
@@ -129,6 +132,11 @@ describe('the workloads', () => {
     ];
     const refused = [
       ['get', 'secrets'],
+      ['list', 'secrets'],
+      ['watch', 'secrets'],
+      ['update', 'secrets'],
+      ['patch', 'secrets'],
+      ['delete', 'secrets'],
       ['update', 'rpsmodels.rpsquest.dev'],
       ['patch', 'promotionpolicies.rpsquest.dev'],
       ['create', 'pods'],

@@ -125,7 +125,7 @@ describe('kubectl apply --dry-run=server', () => {
       'clusterrolebinding.rbac.authorization.k8s.io/rps-quest-operator',
       'role.rbac.authorization.k8s.io/rps-quest-operator-leader-election',
       'secret/rps-quest-internal',
-      'secret/rps-quest-s3',
+      'secret/rps-quest-s3-minter',
     ]) {
       expect(out).toMatch(new RegExp(`^${object} (created|configured|unchanged) \\(server dry run\\)$`, 'm'));
     }
@@ -265,6 +265,8 @@ describe('the RBAC, as the API server authorizes it', () => {
   it('lets the operator run training Jobs, write the serving ConfigMap, record Events, hold its Lease', () => {
     expect(can(operator, 'create', 'jobs.batch')).toBe(true);
     expect(can(operator, 'delete', 'jobs.batch')).toBe(true);
+    expect(can(operator, 'patch', 'jobs.batch')).toBe(true); // resumes a Job once its keys are written
+    expect(can(operator, 'create', 'secrets')).toBe(true); // a training Job's keys
     expect(can(operator, 'patch', 'configmaps')).toBe(true);
     expect(can(operator, 'create', 'events')).toBe(true);
     expect(can(operator, 'patch', 'events')).toBe(true);
@@ -282,6 +284,7 @@ describe('the RBAC, as the API server authorizes it', () => {
       expect(can(operator, 'watch', 'rpsmodels.rpsquest.dev', ns)).toBe(true);
       expect(can(operator, 'update', 'rpsmodels.rpsquest.dev/status', ns)).toBe(true);
       expect(can(operator, 'create', 'jobs.batch', ns)).toBe(true);
+      expect(can(operator, 'create', 'secrets', ns)).toBe(true);
       expect(can(operator, 'patch', 'configmaps', ns)).toBe(true);
       expect(can(operator, 'create', 'events', ns)).toBe(true);
       expect(can(operator, 'patch', 'events', ns)).toBe(true);
@@ -290,9 +293,11 @@ describe('the RBAC, as the API server authorizes it', () => {
     expect(can(operator, 'list', 'rpsmodels.rpsquest.dev', null)).toBe(true); // the cluster-wide watch
   });
 
-  it('keeps the operator out of Secrets, Deployments and cluster-scoped resources', () => {
-    expect(can(operator, 'get', 'secrets')).toBe(false);
-    expect(can(operator, 'get', 'secrets', 'default')).toBe(false);
+  it('keeps the operator out of Secrets (but creating one), Deployments and cluster-scoped resources', () => {
+    for (const verb of ['get', 'list', 'watch', 'update', 'patch', 'delete']) {
+      expect(can(operator, verb, 'secrets'), verb).toBe(false);
+      expect(can(operator, verb, 'secrets', 'default'), verb).toBe(false);
+    }
     expect(can(operator, 'patch', 'deployments.apps')).toBe(false);
     expect(can(operator, 'delete', 'configmaps', 'default')).toBe(false);
     expect(can(operator, 'update', 'rpsmodels.rpsquest.dev')).toBe(false);

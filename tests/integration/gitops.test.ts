@@ -427,8 +427,8 @@ describe('GitOps-safe manifests: the system Application', () => {
     expect(await secretValue('rps-quest-internal', 'token')).toBe(TOKEN);
     await argocd.cli(['app', 'sync', SYSTEM, '--timeout', '120']);
     expect(await secretValue('rps-quest-internal', 'token')).toBe(TOKEN);
-    expect(await secretValue('rps-quest-s3', 'accessKey')).toBe(env.minio.users.training.accessKey);
-    expect(await secretValue('rps-quest-s3', 'secretKey')).toBe(env.minio.users.training.secretKey);
+    expect(await secretValue('rps-quest-s3-minter', 'accessKey')).toBe(env.minio.users.minter.accessKey);
+    expect(await secretValue('rps-quest-s3-minter', 'secretKey')).toBe(env.minio.users.minter.secretKey);
   });
 
   it('a pruning sync does not delete the CRDs', async () => {

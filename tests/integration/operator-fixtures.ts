@@ -204,11 +204,12 @@ async function prepareEnv(
   await kubectl(['apply', '--server-side', '-f', path.join(repo, 'crds')]);
   await waitEstablished((...args) => kubectl(args));
   await kube.core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
+  // the operator's own (as config/minio has it); the training Jobs get theirs from the operator
   await kube.core.createNamespacedSecret({
     namespace: NAMESPACE,
     body: {
-      metadata: { name: 'rps-quest-s3' },
-      stringData: minio.users.training,
+      metadata: { name: 'rps-quest-s3-minter' },
+      stringData: minio.users.minter,
     },
   });
   await kube.core.createNamespacedSecret({
@@ -249,6 +250,7 @@ async function prepareEnv(
       retries: 2,
       backoffMs: 100,
     },
+    keyMinter: minio.users.minter,
     trainerImage: 'rps-quest:test',
     leaderElection: false,
     leaseName: 'rps-quest-operator',
@@ -296,6 +298,8 @@ async function prepareEnv(
           S3_ENDPOINT: minio.endpoint,
           S3_ACCESS_KEY: minio.users.operator.accessKey,
           S3_SECRET_KEY: minio.users.operator.secretKey,
+          S3_MINTER_ACCESS_KEY: minio.users.minter.accessKey,
+          S3_MINTER_SECRET_KEY: minio.users.minter.secretKey,
           S3_BUCKET: minio.bucket,
           METRICS_PORT: '0',
           POD_NAME: name,

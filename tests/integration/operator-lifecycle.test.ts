@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ArtifactStore } from '../../lib/artifact-store.ts';
 import type { ServingManifest } from '../../core/index.ts';
 import type { RpsModel } from '../../operator/resources.ts';
 import type { Manager } from '../../operator/manager.ts';
@@ -129,8 +130,33 @@ describe('RpsModel lifecycle on a real API server, MinIO and trainer', () => {
       RPS_TRIGGER: 'created',
       RPS_DATA_URL: env.game.url,
       RPS_DATA_TOKEN: { secretKeyRef: { name: 'rps-quest-internal', key: 'token' } },
-      S3_ACCESS_KEY: { secretKeyRef: { name: 'rps-quest-s3', key: 'accessKey' } },
-      S3_SECRET_KEY: { secretKeyRef: { name: 'rps-quest-s3', key: 'secretKey' } },
+    });
+    // its own keys, in a Secret it owns, minted for logan/v1
+    const keysName = job.metadata.annotations!['rpsquest.dev/s3-secret']!;
+    expect(keysName).toMatch(/^logan-train-v1-s3-[0-9a-f]{8}$/);
+    for (const [name, key] of [
+      ['S3_ACCESS_KEY', 'accessKey'],
+      ['S3_SECRET_KEY', 'secretKey'],
+      ['S3_SESSION_TOKEN', 'sessionToken'],
+    ]) {
+      expect(envOf[name!]).toEqual({ secretKeyRef: { name: keysName, key } });
+    }
+    const keys = await env.kube.core.readNamespacedSecret({ name: keysName, namespace: NAMESPACE });
+    expect(keys.metadata?.ownerReferences).toEqual([
+      { apiVersion: 'batch/v1', kind: 'Job', name: 'logan-train-v1', uid: job.metadata.uid },
+    ]);
+    const keyOf = (k: string) => Buffer.from(keys.data![k]!, 'base64').toString();
+    expect(keyOf('accessKey')).not.toBe(env.minio.users.minter.accessKey);
+    const jobStore = new ArtifactStore({
+      endpoint: env.minio.endpoint,
+      accessKey: keyOf('accessKey'),
+      secretKey: keyOf('secretKey'),
+      sessionToken: keyOf('sessionToken'),
+      bucket: env.minio.bucket,
+      retries: 1,
+    });
+    await expect(jobStore.put('brian/v1/model.onnx', Buffer.from('x'))).rejects.toMatchObject({
+      code: 'AccessDenied',
     });
     expect(JSON.parse(envOf.RPS_HYPERPARAMETERS as string)).toEqual({
       epochs: 3,

@@ -35,13 +35,6 @@ beforeAll(async () => {
   await core.createNamespace({ body: { metadata: { name: TEAM } } });
   await core.createNamespacedSecret({
     namespace: TEAM,
-    body: {
-      metadata: { name: 'rps-quest-s3' },
-      stringData: env.minio.users.training,
-    },
-  });
-  await core.createNamespacedSecret({
-    namespace: TEAM,
     body: { metadata: { name: 'rps-quest-internal' }, stringData: { token: TOKEN } },
   });
   teamExecutor = await startPodExecutor({

@@ -145,19 +145,29 @@ describe('a failing trainer', () => {
     expect(fixed.status?.training?.attempts).toBe(0);
   });
 
-  it('survives the object store going away: the training fails, backs off, and succeeds once it is back', async () => {
+  it('survives the object store going away: the Job waits for its keys, says why, and trains once the store is back', async () => {
     await apply(env, modelYaml('sturdy'));
     await eventually('v1', async () => condition(await getModel(env, 'sturdy'), 'Ready')?.status === 'True');
     const backUp = await stopMinio();
-    await env.kubectl(['-n', NAMESPACE, 'annotate', 'rpsm', 'sturdy', 'rpsquest.dev/train-now=1']);
-    const failed = await eventually('TrainingFailed while MinIO is down', async () => {
-      const m = await getModel(env, 'sturdy');
-      return condition(m, 'Training')?.reason === 'TrainingFailed' ? m : undefined;
-    });
-    expect(condition(failed, 'Training')?.message).toMatch(/training v2 failed/);
-    // Production keeps serving meanwhile
-    expect(failed.status?.aliases?.Production).toBe('v1');
-    await backUp();
+    try {
+      await env.kubectl(['-n', NAMESPACE, 'annotate', 'rpsm', 'sturdy', 'rpsquest.dev/train-now=1']);
+      // no keys can be minted: the Job stays suspended, without a pod, and no attempt is spent
+      const note = await eventually(
+        'TrainingKeysUnavailable while MinIO is down',
+        async () => (await eventNotes('sturdy', 'TrainingKeysUnavailable'))[0],
+      );
+      expect(note).toMatch(
+        /^Warning: Job sturdy-train-v2 waits for its object store keys: training keys for sturdy\/v2: /,
+      );
+      const v2 = (await jobsOf(env, 'sturdy')).find((j) => j.metadata.name === 'sturdy-train-v2');
+      expect((v2?.spec as { suspend?: boolean }).suspend).toBe(true);
+      const waiting = await getModel(env, 'sturdy');
+      // Production keeps serving meanwhile
+      expect(waiting.status?.aliases?.Production).toBe('v1');
+      expect(waiting.status?.training?.attempts ?? 0).toBe(0);
+    } finally {
+      await backUp();
+    }
     const recovered = await eventually('v2 registered', async () => {
       const m = await getModel(env, 'sturdy');
       return m.status?.versions?.some((v) => v.name === 'v2') ? m : undefined;

@@ -19,6 +19,7 @@ import {
   type ArtifactMetadata,
 } from '../../core/index.ts';
 import { startMinio, type MinioServer } from '../../hack/harness/index.ts';
+import { mintTrainingKeys } from '../../lib/training-keys.ts';
 import { ArtifactStore, sha256Hex } from '../../lib/artifact-store.ts';
 import type { Evaluation } from '../../trainer/evaluation.ts';
 import { main } from '../../trainer/main.ts';
@@ -84,7 +85,7 @@ function flags(model: string, version: string, algorithm: keyof typeof FAST, ext
       '50',
     ],
     ...['--s3-endpoint', minio.endpoint, '--s3-bucket', minio.bucket],
-    ...['--s3-access-key', minio.users.training.accessKey, '--s3-secret-key', minio.users.training.secretKey],
+    ...['--s3-access-key', minio.users.minter.accessKey, '--s3-secret-key', minio.users.minter.secretKey],
     ...['--termination-log', path.join(dir, `${model}-${version}.log`)],
     ...extra,
   ];
@@ -201,8 +202,13 @@ describe('recovery and failures', () => {
     expect(summary.error).toMatch(/object store at http:\/\/127\.0\.0\.1:1 unavailable after 2 attempts/);
   });
 
-  it('runs as the Job does: `rpsq train` with the contract environment, exit code and termination log', async () => {
+  it('runs as the Job does: `rpsq train` with the contract environment and keys, exit code and termination log', async () => {
     const termination = path.join(dir, 'job-termination.log');
+    // the Job's own keys, as the operator mints them: this version of this model only
+    const keys = await mintTrainingKeys(
+      { endpoint: minio.endpoint, ...minio.users.minter },
+      { bucket: minio.bucket, model: 'it-job', version: 'v1', lifetimeSeconds: 600 },
+    );
     const env = {
       ...process.env,
       RPS_MODEL: 'it-job',
@@ -219,8 +225,9 @@ describe('recovery and failures', () => {
       RPS_TRIGGER: 'schedule',
       S3_ENDPOINT: minio.endpoint,
       S3_BUCKET: minio.bucket,
-      S3_ACCESS_KEY: minio.users.training.accessKey,
-      S3_SECRET_KEY: minio.users.training.secretKey,
+      S3_ACCESS_KEY: keys.accessKey,
+      S3_SECRET_KEY: keys.secretKey,
+      S3_SESSION_TOKEN: keys.sessionToken,
       RPS_TERMINATION_LOG: termination,
     };
     let stdout = '';

@@ -194,7 +194,7 @@ describe('config/default', () => {
     find(objects, 'CronJob', 'rps-quest-simulate');
     const token = find<V1Secret>(objects, 'Secret', 'rps-quest-internal');
     expect(token.stringData?.token?.length).toBeGreaterThanOrEqual(16);
-    const s3 = find<V1Secret>(objects, 'Secret', 'rps-quest-s3');
+    const s3 = find<V1Secret>(objects, 'Secret', 'rps-quest-s3-minter');
     expect(Object.keys(s3.stringData ?? {}).sort()).toEqual(['accessKey', 'secretKey']);
     expect(s3.stringData!.secretKey!.length).toBeGreaterThanOrEqual(8); // MinIO's minimum
   });
@@ -257,7 +257,7 @@ describe('config/default', () => {
       expect(allows(rules, 'coordination.k8s.io', 'leases', 'update')).toBe(false);
       const binding = find<V1ClusterRoleBinding>(objects, 'ClusterRoleBinding', 'rps-quest-operator');
       expect(binding.roleRef).toMatchObject({ kind: 'ClusterRole', name: 'rps-quest-operator' });
-      for (const verb of ['get', 'list', 'watch', 'create', 'delete'])
+      for (const verb of ['get', 'list', 'watch', 'create', 'patch', 'delete'])
         expect(allows(rules, 'batch', 'jobs', verb)).toBe(true);
       for (const verb of ['get', 'list', 'watch', 'create', 'patch'])
         expect(allows(rules, '', 'configmaps', verb)).toBe(true);
@@ -270,11 +270,19 @@ describe('config/default', () => {
       }
     });
 
-    it('gives the operator no access to Secrets, Deployments or anything outside its kinds', () => {
+    it("lets the operator create Secrets (a training Job's keys) and nothing else with them", () => {
+      const secretRules = [...roles, ...clusterRoles].flatMap((r) =>
+        (r.rules ?? []).filter((rule) => rule.resources?.includes('secrets')),
+      );
+      expect(secretRules).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['create'] }]);
+    });
+
+    it('gives the operator no access to Deployments or anything outside its kinds', () => {
       const granted = [...roles, ...clusterRoles].flatMap((r) =>
         (r.rules ?? []).flatMap((rule) => rule.resources ?? []),
       );
       const allowed = new Set([
+        'secrets', // create only (above)
         'jobs',
         'pods',
         'configmaps',
@@ -527,19 +535,24 @@ describe('config/default', () => {
     expect(secretOf(game, 'S3_ACCESS_KEY')).toBe('rps-quest-s3-game');
     expect(secretOf(operator, 'S3_SECRET_KEY')).toBe('rps-quest-s3-operator');
     expect(secretOf(minio, 'MINIO_ROOT_USER')).toBe('rps-quest-minio-root');
-    // the Job makes each user from the same Secret its holder reads (the training Jobs read rps-quest-s3)
+    expect(secretOf(operator, 'S3_MINTER_SECRET_KEY')).toBe('rps-quest-s3-minter');
+    // the Job makes each user from the same Secret its holder reads (the training Jobs get their
+    // keys from the operator, minted with rps-quest-s3-minter's)
     expect(secretOf(mc, 'S3_ACCESS_KEY')).toBe('rps-quest-minio-root');
     expect(secretOf(mc, 'GAME_SECRET_KEY')).toBe('rps-quest-s3-game');
-    expect(secretOf(mc, 'TRAINING_SECRET_KEY')).toBe('rps-quest-s3');
+    expect(secretOf(mc, 'MINTER_SECRET_KEY')).toBe('rps-quest-s3-minter');
     expect(secretOf(mc, 'OPERATOR_SECRET_KEY')).toBe('rps-quest-s3-operator');
-    const keys = ['rps-quest-minio-root', 'rps-quest-s3', 'rps-quest-s3-game', 'rps-quest-s3-operator'].map(
-      (name) => find<V1Secret>(objects, 'Secret', name).stringData!.accessKey,
-    );
+    const keys = [
+      'rps-quest-minio-root',
+      'rps-quest-s3-minter',
+      'rps-quest-s3-game',
+      'rps-quest-s3-operator',
+    ].map((name) => find<V1Secret>(objects, 'Secret', name).stringData!.accessKey);
     expect(new Set(keys).size).toBe(4);
     // the policies it attaches, mounted from the generated ConfigMap
     const volume = job.spec!.template.spec!.volumes!.find((v) => v.name === 'policies');
     const policies = find<V1ConfigMap>(objects, 'ConfigMap', volume!.configMap!.name!);
-    expect(Object.keys(policies.data ?? {}).sort()).toEqual(['game.json', 'operator.json', 'training.json']);
+    expect(Object.keys(policies.data ?? {}).sort()).toEqual(['game.json', 'minter.json', 'operator.json']);
     const actions = (file: string) =>
       (JSON.parse(policies.data![file]!) as { Statement: { Action: string[] }[] }).Statement.flatMap(
         (s) => s.Action,
@@ -547,7 +560,7 @@ describe('config/default', () => {
     expect(actions('game.json')).not.toContain('s3:PutObject');
     expect(actions('game.json')).not.toContain('s3:DeleteObject');
     expect(actions('operator.json')).not.toContain('s3:PutObject');
-    expect(actions('training.json')).toContain('s3:PutObject');
+    expect(actions('minter.json')).toContain('s3:PutObject');
     // mc's admin calls peak at about 160 MB (argon2id): a lower limit OOM-kills the Job
     expect(mc.resources?.limits?.memory).toBe('256Mi');
   });

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, gameUrlFor, loadConfig } from '../../operator/config.ts';
 import { operatorImage } from '../../operator/trainer-image.ts';
 
-const s3 = { S3_ENDPOINT: 'http://minio:9000', S3_ACCESS_KEY: 'a', S3_SECRET_KEY: 'b' };
+const s3 = {
+  S3_ENDPOINT: 'http://minio:9000',
+  S3_ACCESS_KEY: 'a',
+  S3_SECRET_KEY: 'b',
+  S3_MINTER_ACCESS_KEY: 'm',
+  S3_MINTER_SECRET_KEY: 'n',
+};
 
 describe('operator configuration', () => {
   it('has defaults for everything but the object store', () => {
@@ -19,6 +25,7 @@ describe('operator configuration', () => {
       identity: 'op-0',
       metricsPort: 8081,
       artifactStore: { endpoint: 'http://minio:9000', bucket: 'rps-models' },
+      keyMinter: { accessKey: 'm', secretKey: 'n' },
       lease: { durationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2000 },
     });
   });
@@ -58,6 +65,9 @@ describe('operator configuration', () => {
     expect(problems).toContain('METRICS_PORT="99999" must be an integer from 0 to 65535');
     expect(problems).toContain('RPS_GAME_URL="not a url" is not a URL');
     expect(problems).toContain('S3_ENDPOINT');
+    expect(problems).toContain(
+      "S3_MINTER_ACCESS_KEY and S3_MINTER_SECRET_KEY are required: the keys that mint each training Job's object store keys (Secret rps-quest-s3-minter)",
+    );
   });
 
   it('watches the listed namespaces, and finds each namespace its own game server', () => {

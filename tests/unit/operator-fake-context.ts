@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import type { TrainingGrant } from '../../lib/training-keys.ts';
 import type { OperatorContext } from '../../operator/context.ts';
 import type { ServedReport } from '../../operator/decisions/serving.ts';
 import type { Job } from '../../operator/decisions/training-job.ts';
@@ -56,6 +57,7 @@ export function fakeContext(options: FakeOptions = {}) {
   const created: Job[] = [];
   const events: { type: string; reason: string; note: string }[] = [];
   const applied: Record<string, string> = {};
+  const secrets: unknown[] = [];
   const models = new FakeCache(options.models ?? []);
   const store = {
     bucket: 'rps-models',
@@ -83,7 +85,15 @@ export function fakeContext(options: FakeOptions = {}) {
         const rv = String(Number(req.body.metadata.resourceVersion) + 1);
         return { ...req.body, metadata: { ...req.body.metadata, resourceVersion: rv } };
       },
-      async patchNamespacedCustomObject(req: { name: string; body: { metadata: { finalizers: string[] } } }) {
+      async patchNamespacedCustomObject(req: {
+        plural: string;
+        name: string;
+        body: { metadata: { finalizers: string[] }; spec?: { suspend?: boolean } };
+      }) {
+        if (req.plural === 'jobs') {
+          calls.push(`resume jobs ${req.name}`);
+          return {};
+        }
         calls.push(`finalizers ${req.body.metadata.finalizers.join(',')}`);
         const model = models.items.find((m) => m.metadata.name === req.name)!;
         return { ...model, metadata: { ...model.metadata, finalizers: req.body.metadata.finalizers } };
@@ -91,7 +101,7 @@ export function fakeContext(options: FakeOptions = {}) {
       async createNamespacedCustomObject(req: { plural: string; body: Job }) {
         calls.push(`create ${req.plural} ${req.body.metadata.name}`);
         created.push(req.body);
-        return req.body;
+        return { ...req.body, metadata: { ...req.body.metadata, uid: `uid-${req.body.metadata.name}` } };
       },
       async getNamespacedCustomObject(req: { plural: string; name: string }) {
         calls.push(`get ${req.plural} ${req.name}`);
@@ -108,6 +118,11 @@ export function fakeContext(options: FakeOptions = {}) {
         if (options.applyFails) throw options.applyFails;
         Object.assign(applied, req.body.data);
         return {};
+      },
+      async createNamespacedSecret(req: { body: { metadata: { name: string } } }) {
+        calls.push(`create secrets ${req.body.metadata.name.replace(/-[0-9a-f]{8}$/, '-<nonce>')}`);
+        secrets.push(req.body);
+        return req.body;
       },
       async listNamespacedPod() {
         calls.push('pods.list');
@@ -157,6 +172,15 @@ export function fakeContext(options: FakeOptions = {}) {
       s3Endpoint: 'http://minio:9000',
       s3Bucket: 'rps-models',
     }),
+    async mintTrainingKeys(grant: TrainingGrant) {
+      calls.push(`mint ${grant.model}/${grant.version} ${grant.lifetimeSeconds}s`);
+      return {
+        accessKey: 'AK',
+        secretKey: 'SK',
+        sessionToken: 'TOKEN',
+        expiresAt: '2026-01-01T01:10:00.000Z',
+      };
+    },
     models,
     policies: new FakeCache(options.policies ?? []),
     jobs: new FakeCache(options.jobs ?? []),
@@ -169,7 +193,7 @@ export function fakeContext(options: FakeOptions = {}) {
     enqueueModel: () => {},
     enqueuePolicy: () => {},
   } as unknown as OperatorContext;
-  return { ctx, calls, statusWrites, created, events, applied };
+  return { ctx, calls, statusWrites, created, events, applied, secrets };
 }
 
 export const SPEC = storedSpec({

@@ -132,13 +132,29 @@ describe('the RpsModel reconciler against fake clients', () => {
   it('writes the status that allocates v1 before it creates the Job, and leaves the other steps to the next reconcile', async () => {
     const model = storedModel();
     model.metadata.finalizers = [];
-    const { ctx, calls, statusWrites, created } = fakeContext({ models: [model] });
+    const { ctx, calls, statusWrites, created, secrets } = fakeContext({ models: [model] });
     expect(await reconcileRpsModel(ctx, 'ns/logan')).toEqual({ requeueAfterMs: 5000 });
+    // the Job is created suspended, gets its own keys (deadline 3600 s + 600 s), then starts
     expect(calls).toEqual([
       'finalizers rpsquest.dev/cleanup',
       'status.write v1',
       'create jobs logan-train-v1',
       'event TrainingStarted',
+      'mint logan/v1 4200s',
+      'create secrets logan-train-v1-s3-<nonce>',
+      'resume jobs logan-train-v1',
+    ]);
+    const secretName = created[0]!.metadata.annotations!['rpsquest.dev/s3-secret'];
+    expect(secrets).toEqual([
+      expect.objectContaining({
+        metadata: expect.objectContaining({
+          name: secretName,
+          ownerReferences: [
+            { apiVersion: 'batch/v1', kind: 'Job', name: 'logan-train-v1', uid: 'uid-logan-train-v1' },
+          ],
+        }),
+        stringData: { accessKey: 'AK', secretKey: 'SK', sessionToken: 'TOKEN' },
+      }),
     ]);
     expect(statusWrites[0]!.training).toMatchObject({
       version: 'v1',
@@ -164,6 +180,9 @@ describe('the RpsModel reconciler against fake clients', () => {
       'delete jobs logan-train-v2',
       'create jobs logan-train-v2',
       'event TrainingStarted',
+      'mint logan/v2 4200s',
+      'create secrets logan-train-v2-s3-<nonce>',
+      'resume jobs logan-train-v2',
     ]);
     expect(statusWrites[0]!.training).toMatchObject({ version: 'v2', attempts: 1 });
     expect(statusWrites[0]!.training?.nextRetryTime).toBeUndefined();

@@ -122,12 +122,18 @@ describe('serving manifest', () => {
 
 describe('training Job', () => {
   it('follows the trainer contract', () => {
-    const job = trainingJob(model, 'v3', 'trainNow', {
-      image: 'img:1',
-      dataUrl: 'http://game:8080',
-      s3Endpoint: 'http://minio:9000',
-      s3Bucket: 'rps-models',
-    });
+    const job = trainingJob(
+      model,
+      'v3',
+      'trainNow',
+      {
+        image: 'img:1',
+        dataUrl: 'http://game:8080',
+        s3Endpoint: 'http://minio:9000',
+        s3Bucket: 'rps-models',
+      },
+      'brian-train-v3-s3-0a1b2c3d',
+    );
     expect(job.metadata).toMatchObject({
       name: 'brian-train-v3',
       labels: {
@@ -138,7 +144,12 @@ describe('training Job', () => {
       },
       ownerReferences: [{ kind: 'RpsModel', name: 'brian', uid: 'uid-1', controller: true }],
     });
+    expect(job.metadata.annotations).toMatchObject({
+      'rpsquest.dev/s3-secret': 'brian-train-v3-s3-0a1b2c3d',
+    });
     expect(job.spec).toMatchObject({
+      // no pod before the operator has written the Job's keys and resumed it
+      suspend: true,
       backoffLimit: 0,
       activeDeadlineSeconds: 600,
       ttlSecondsAfterFinished: 60,
@@ -172,11 +183,20 @@ describe('training Job', () => {
       S3_ENDPOINT: 'http://minio:9000',
       S3_BUCKET: 'rps-models',
     });
+    // the Job's own keys, from the Secret it names
+    const secretRefs = Object.fromEntries(
+      (c.env as { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[])
+        .filter((e) => e.name.startsWith('S3_') && e.valueFrom)
+        .map((e) => [e.name, e.valueFrom!.secretKeyRef]),
+    );
+    expect(secretRefs).toEqual({
+      S3_ACCESS_KEY: { name: 'brian-train-v3-s3-0a1b2c3d', key: 'accessKey' },
+      S3_SECRET_KEY: { name: 'brian-train-v3-s3-0a1b2c3d', key: 'secretKey' },
+      S3_SESSION_TOKEN: { name: 'brian-train-v3-s3-0a1b2c3d', key: 'sessionToken' },
+    });
     expect(c.env.map((e) => e.name)).toEqual(
       expect.arrayContaining([
         'RPS_DATA_TOKEN',
-        'S3_ACCESS_KEY',
-        'S3_SECRET_KEY',
         'RPS_MIN_TOTAL_EVENTS',
         'RPS_SYNTHETIC_STRIDE',
         'RPS_FEATURE_SET',
@@ -193,7 +213,7 @@ describe('training Job', () => {
     };
     const inputsOf = (m: typeof model) =>
       (
-        trainingJob(m, 'v3', 'trainNow', settings).spec as {
+        trainingJob(m, 'v3', 'trainNow', settings, 'keys').spec as {
           template: { spec: { containers: { env: { name: string; value?: string }[] }[] } };
         }
       ).template.spec.containers[0]!.env.find((e) => e.name === 'RPS_INPUTS')?.value;

@@ -30,7 +30,7 @@ function model(training: RpsModelSpec['training'] = {}): RpsModel {
 }
 
 const podSpec = (m: RpsModel): V1PodSpec =>
-  (trainingJob(m, 'v1', 'created', settings).spec as { template: { spec: V1PodSpec } }).template.spec;
+  (trainingJob(m, 'v1', 'created', settings, 'keys').spec as { template: { spec: V1PodSpec } }).template.spec;
 
 describe('the training Job pod', () => {
   it('complies with Pod Security restricted', () => {

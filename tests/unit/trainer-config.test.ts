@@ -101,7 +101,17 @@ describe('job config', () => {
     expect(c).toMatchObject({ model: 'brian', version: 'v3', algorithm: 'mlp', seed: 9, maxEvents: 20 });
     expect(c.hyperparameters).toMatchObject({ epochs: 5, hiddenUnits: [64, 32] });
     expect(c.s3).toMatchObject({ endpoint: 'http://127.0.0.1:9000', bucket: 'rps-models' });
+    expect(c.s3?.sessionToken).toBeUndefined();
     expect(c.trigger).toBe('trainNow');
+  });
+
+  it("reads a Job's temporary keys with their session token, from the environment or the flag", () => {
+    expect(readJobConfig([], { ...env, S3_SESSION_TOKEN: 'tok' }).s3).toMatchObject({
+      accessKey: 'a',
+      secretKey: 'b',
+      sessionToken: 'tok',
+    });
+    expect(readJobConfig(['--s3-session-token', 'flag'], env).s3?.sessionToken).toBe('flag');
   });
 
   it('rejects bad settings with what is allowed', () => {

@@ -1,3 +1,4 @@
+import type { V1Secret } from '@kubernetes/client-node';
 import type { OperatorContext } from '../../context.ts';
 import type { Job } from '../../decisions/training-job.ts';
 import { servingConfigMapName, servingKey } from '../../decisions/serving.ts';
@@ -109,15 +110,38 @@ export async function deleteJob(
   });
 }
 
-/** Creates a Job (a 409 Conflict when one of its name exists). */
-export async function createJob(ctx: OperatorContext, job: Job): Promise<void> {
-  await ctx.kube.custom.createNamespacedCustomObject({
+/** Creates a Job (a 409 Conflict when one of its name exists) and returns it as stored. */
+export async function createJob(ctx: OperatorContext, job: Job): Promise<Job> {
+  return (await ctx.kube.custom.createNamespacedCustomObject({
     group: 'batch',
     version: 'v1',
     namespace: job.metadata.namespace,
     plural: 'jobs',
     body: job,
-  });
+  })) as Job;
+}
+
+/** Lets a suspended Job start its pod; only that very Job (its uid), not a successor of its name. */
+export async function resumeJob(ctx: OperatorContext, job: Job): Promise<void> {
+  await ctx.kube.custom.patchNamespacedCustomObject(
+    {
+      group: 'batch',
+      version: 'v1',
+      namespace: job.metadata.namespace,
+      plural: 'jobs',
+      name: job.metadata.name,
+      body: { metadata: { uid: job.metadata.uid }, spec: { suspend: false } },
+    },
+    mergePatch(),
+  );
+}
+
+/**
+ * Creates a Secret (a 409 Conflict when one of its name exists). The operator may only create
+ * Secrets: it never reads, lists, changes or deletes one (their owners' deletion removes them).
+ */
+export async function createSecret(ctx: OperatorContext, secret: V1Secret): Promise<void> {
+  await ctx.kube.core.createNamespacedSecret({ namespace: secret.metadata!.namespace!, body: secret });
 }
 
 export async function getJob(ctx: OperatorContext, namespace: string, name: string): Promise<Job> {

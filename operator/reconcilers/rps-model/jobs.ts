@@ -1,10 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { statusJson } from '../../decisions/status-json.ts';
+import { awaitingKeys, grantFor, keysSecret, keysSecretName } from '../../decisions/training-keys.ts';
 import { failureMessage, trainingJob, type Job } from '../../decisions/training-job.ts';
 import { trainJobName, type TrainingAction } from '../../decisions/training.ts';
 import { markTrained } from '../../decisions/trigger-episode.ts';
 import { apiMessage, isConflict, isNotFound } from '../../kube.ts';
 import type { TrainingStatus, TrainingTrigger } from '../../resources.ts';
-import { createJob, deleteJob, getJob, writeModelStatus } from './api.ts';
+import { createJob, createSecret, deleteJob, getJob, resumeJob, writeModelStatus } from './api.ts';
 import { Deferred, type ModelState, type StepResult } from './state.ts';
 
 /** How soon to look again after a training Job was started. */
@@ -46,7 +48,8 @@ export async function startTraining(
 /**
  * Creates the version's Job. When this reconcile created it, records TrainingStarted and, for a
  * first attempt, TrainingTriggered (a retry keeps the first attempt's trigger: its Event was
- * recorded then). The Events are recorded at once: status was written before.
+ * recorded then), then gives the Job its keys. The Events are recorded at once: status was
+ * written before, and a Job whose keys fail now gets them from a later reconcile.
  */
 export async function launch(
   state: ModelState,
@@ -54,34 +57,43 @@ export async function launch(
   trigger: TrainingTrigger,
   training: TrainingStatus | undefined,
 ): Promise<void> {
-  if (!(await createTrainingJob(state, version, trigger))) return;
+  const created = await createTrainingJob(state, version, trigger);
+  if (!created) return;
   const { ctx, model } = state;
   await ctx.events.record('Normal', model, 'TrainingStarted', 'Train', startedNote(state, version, trigger));
-  if (!training || (training.attempts ?? 0) !== 0) return;
-  const { trigger: why, triggerEvidence } = training;
-  if (!why || !triggerEvidence || !['drift', 'accuracyDrop', 'schedule'].includes(why)) return;
-  await ctx.events.record(
-    'Normal',
-    model,
-    'TrainingTriggered',
-    'Train',
-    `${why} started ${version}: ${triggerEvidence}`,
-  );
+  const { trigger: why, triggerEvidence } = training ?? {};
+  if (
+    (training?.attempts ?? 0) === 0 &&
+    why &&
+    triggerEvidence &&
+    ['drift', 'accuracyDrop', 'schedule'].includes(why)
+  ) {
+    await ctx.events.record(
+      'Normal',
+      model,
+      'TrainingTriggered',
+      'Train',
+      `${why} started ${version}: ${triggerEvidence}`,
+    );
+  }
+  await provideKeys(state, created);
 }
 
-/** Creates the version's Job; false when it exists already (an earlier attempt created it). */
+/** Creates the version's Job (suspended); undefined when it exists already (an earlier attempt created it). */
 async function createTrainingJob(
   state: ModelState,
   version: string,
   trigger: TrainingTrigger,
-): Promise<boolean> {
+): Promise<Job | undefined> {
   const { ctx, model } = state;
-  const job = trainingJob(model, version, trigger, ctx.jobSettings(state.namespace));
+  const name = trainJobName(model.metadata.name, version);
+  const secret = keysSecretName(name, randomBytes(4).toString('hex'));
+  const job = trainingJob(model, version, trigger, ctx.jobSettings(state.namespace), secret);
   try {
-    await createJob(ctx, job);
+    const created = await createJob(ctx, job);
     ctx.metrics.trainingJobs.inc({ model: state.name, result: 'created' });
     state.log.info({ job: job.metadata.name, trigger }, 'training job created');
-    return true;
+    return created;
   } catch (err) {
     if (!isConflict(err)) throw err;
   }
@@ -93,7 +105,33 @@ async function createTrainingJob(
     // the replaced Job is still going away: try again shortly
     throw new Deferred(`Job ${job.metadata.name} is still being deleted`);
   }
-  return false;
+  return undefined;
+}
+
+/**
+ * Gives a suspended training Job its keys and resumes it: mints keys for the Job's version, writes
+ * them into the Secret the Job names (owned by the Job), then lets the Job start. Called when the
+ * Job was just created and by every reconcile that finds one still suspended, so a crash between
+ * the steps converges: a Secret that exists already was written by an earlier attempt for this
+ * very Job (its name carries the Job's nonce), and its keys were never used.
+ */
+export async function provideKeys(state: ModelState, job: Job): Promise<void> {
+  const name = awaitingKeys(job);
+  if (!name) return;
+  const { ctx } = state;
+  try {
+    const keys = await ctx.mintTrainingKeys(grantFor(job, ctx.jobSettings(state.namespace).s3Bucket));
+    await createSecret(ctx, keysSecret(job, name, keys));
+  } catch (err) {
+    if (!isConflict(err)) {
+      // the Job waits suspended, without a pod: say why where `kubectl describe` shows it
+      const why = `Job ${job.metadata.name} waits for its object store keys: ${apiMessage(err)}`;
+      await ctx.events.record('Warning', state.model, 'TrainingKeysUnavailable', 'Train', why);
+      throw err;
+    }
+  }
+  await resumeJob(ctx, job);
+  state.log.info({ job: job.metadata.name, secret: name }, 'training job resumed with its keys');
 }
 
 /** The trainer's termination message from the Job's newest pod (or the Job's own failure message). */

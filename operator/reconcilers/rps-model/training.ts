@@ -2,7 +2,7 @@ import { jobView } from '../../decisions/training-job.ts';
 import { decideTraining, type TrainingAction } from '../../decisions/training.ts';
 import { gatesPass } from '../../decisions/schedule.ts';
 import { modelJobs } from './api.ts';
-import { jobFailure, startTraining } from './jobs.ts';
+import { jobFailure, provideKeys, startTraining } from './jobs.ts';
 import { recordFailure, recover, register } from './registration.ts';
 import { combine, type ModelState, type StepResult } from './state.ts';
 import { episodeTriggers } from './triggers.ts';
@@ -14,6 +14,8 @@ import { episodeTriggers } from './triggers.ts';
  */
 export async function training(state: ModelState): Promise<StepResult> {
   const jobs = modelJobs(state.ctx, state.model);
+  // a Job created before a crash, or whose keys could not be minted then, gets them now
+  for (const job of jobs) await provideKeys(state, job);
   const views = jobs.map(jobView);
   const triggers = await episodeTriggers(state);
   const input = () => ({ model: state.current(), jobs: views, now: state.now, triggered: triggers.fire });
