@@ -154,7 +154,12 @@ export interface OperatorEnv {
   /** an operator in this process */
   startOperator(overrides?: Partial<OperatorConfig>, options?: { now?: () => Date }): Promise<Manager>;
   /** an operator as its own process (`rpsq operator`), for killing; `compiled` runs `dist/cli.js` (make build) instead of the TypeScript through tsx */
-  spawnOperator(name: string, env?: Record<string, string>, options?: { compiled?: boolean }): Managed;
+  /** `compiled`: dist/cli.js instead of cli.ts through tsx; `nodeFlags`: Node/V8 flags before the script */
+  spawnOperator(
+    name: string,
+    env?: Record<string, string>,
+    options?: { compiled?: boolean; nodeFlags?: string[] },
+  ): Managed;
   stop(): Promise<void>;
 }
 
@@ -285,7 +290,7 @@ async function prepareEnv(
       const entry = options.compiled
         ? [path.join(repo, 'dist', 'cli.js')]
         : ['--import', 'tsx', path.join(repo, 'cli.ts')];
-      const p = startProcess(name, process.execPath, [...entry, 'operator'], {
+      const p = startProcess(name, process.execPath, [...(options.nodeFlags ?? []), ...entry, 'operator'], {
         logDir: path.join(dir, 'logs'),
         cwd: repo,
         env: {
