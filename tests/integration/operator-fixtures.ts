@@ -561,3 +561,41 @@ export async function startRealGameServer(
     },
   };
 }
+
+interface CrdRule {
+  rule: string;
+  fieldPath?: string;
+}
+const RULES = '/spec/versions/0/schema/openAPIV3Schema/properties/spec/x-kubernetes-validations';
+
+/**
+ * Runs `fn` until it succeeds while the installed RpsModel CRD lacks the random search's leaf-limit
+ * rule, as a CRD from before that rule did; returns the rule. It stands in for an object admitted
+ * then, which the trainer still refuses.
+ */
+export async function withoutRandomLeafRule(env: OperatorEnv, fn: () => Promise<unknown>): Promise<CrdRule> {
+  const crd = JSON.parse(await env.kubectl(['get', 'crd', 'rpsmodels.rpsquest.dev', '-o', 'json'])) as {
+    spec: {
+      versions: {
+        schema: { openAPIV3Schema: { properties: { spec: { 'x-kubernetes-validations': CrdRule[] } } } };
+      }[];
+    };
+  };
+  const rules = crd.spec.versions[0]!.schema.openAPIV3Schema.properties.spec['x-kubernetes-validations'];
+  const i = rules.findIndex((r) => r.fieldPath === '.search.random.ranges');
+  const patch = (op: object) =>
+    env.kubectl(['patch', 'crd', 'rpsmodels.rpsquest.dev', '--type=json', '-p', JSON.stringify([op])]);
+  await patch({ op: 'remove', path: `${RULES}/${i}` });
+  try {
+    // the API server takes the new schema in a moment
+    await eventually('the older schema', async () =>
+      fn().then(
+        () => true,
+        () => false,
+      ),
+    );
+  } finally {
+    await patch({ op: 'add', path: `${RULES}/${i}`, value: rules[i] });
+  }
+  return rules[i]!;
+}
