@@ -147,10 +147,22 @@ function rangeProperties(): Schema {
             message: 'a log range needs min above 0',
           },
         );
+        rules.push({
+          rule: '!has(self.values) || (!has(self.log) && !has(self.integer))',
+          message: 'log and integer shape a min-max range: with values, leave them out',
+        });
         if (spec.type === 'integer') {
           rules.push({
             rule: '!has(self.log) || !self.log || (has(self.integer) && self.integer)',
             message: `${n} is an integer: a log range needs integer: true`,
+          });
+        } else {
+          // each draw is rounded: from fractional ends it can land outside the hyperparameter's range
+          const [lo, hi] = [literal(spec, spec.min!), literal(spec, spec.max!)];
+          const whole = (v: string) => `(${v} < ${lo} || ${v} > ${hi} || ${v} == double(int(${v})))`;
+          rules.push({
+            rule: `!has(self.integer) || !self.integer || !has(self.min) || !has(self.max) || (${whole('self.min')} && ${whole('self.max')})`,
+            message: `integer: true rounds each draw, so min and max must be whole numbers within ${n}'s range (${allowedRange(spec)})`,
           });
         }
       }
@@ -210,6 +222,16 @@ function specRules(): Rule[] {
         reason: 'FieldValueInvalid',
         message: `for algorithm ${a}, ${n} must be ${allowedRange(s)} in every candidate`,
       });
+      const r = `self.search.random.ranges.${n}`;
+      rules.push({
+        rule:
+          `self.algorithm != '${a}' || !has(self.search) || !has(self.search.random) || !has(${r}) || ` +
+          `((!has(${r}.min) || ${within(`${r}.min`)}) && (!has(${r}.max) || ${within(`${r}.max`)}) && ` +
+          `(!has(${r}.values) || ${r}.values.all(v, ${within('v')})))`,
+        fieldPath: `.search.random.ranges.${n}`,
+        reason: 'FieldValueInvalid',
+        message: `for algorithm ${a}, ${n} must be ${allowedRange(s)}: min, max and every value of its range`,
+      });
     }
   }
   const { trees, depth } = HYPERPARAMETERS.gbdt;
@@ -236,6 +258,24 @@ function specRules(): Rule[] {
     fieldPath: '.search.candidates',
     reason: 'FieldValueInvalid',
     message: `in every candidate merged over spec.hyperparameters, ${limit}`,
+  });
+  // a random search: the largest trees with the largest depth it can draw (ranges over spec.hyperparameters)
+  const largest = (n: string, base: string) => {
+    const r = `self.search.random.ranges.${n}`;
+    return `(has(${r}) ? (has(${r}.values) ? ${r}.values.max() : (has(${r}.max) ? ${r}.max : ${base})) : ${base})`;
+  };
+  const rt = largest('trees', t);
+  const rd = largest('depth', d);
+  rules.push({
+    rule:
+      `self.algorithm != 'gbdt' || !has(self.search) || !has(self.search.random) || ` +
+      `${rd} < ${depth.min} || ${rd} > ${depth.max} || ${rt} * ${powers}[${rd}] <= ${MAX_GBDT_LEAVES}`,
+    fieldPath: '.search.random.ranges',
+    reason: 'FieldValueInvalid',
+    message:
+      `the largest trees with the largest depth the ranges can draw (spec.hyperparameters' or the default where ` +
+      `a range leaves one out) must have trees × 2^depth (the leaves per class) at most ${MAX_GBDT_LEAVES}, for ` +
+      `example trees up to ${MAX_GBDT_LEAVES / 2 ** depth.max} with depth up to ${depth.max}; lower the largest trees or depth`,
   });
   return rules;
 }

@@ -105,6 +105,24 @@ export function parseSearch(text: string | undefined): SearchSpec | null {
 }
 
 /**
+ * One draw from `{min, max}`: uniform, or uniform in the logarithm with `log`; rounded with
+ * `integer` or whole-number bounds (not on a log scale). Always within [min, max]: exp(log(x)) is
+ * not always x (exp(log(0.00001)) is 0.000009999999999999999, below learningRate's minimum).
+ */
+export function drawFromRange(
+  r: { min: number; max: number; log?: boolean; integer?: boolean },
+  random: () => number,
+): number {
+  const { min, max } = r;
+  let v = r.log
+    ? Math.exp(Math.log(min) + random() * (Math.log(max) - Math.log(min)))
+    : min + random() * (max - min);
+  v = Math.min(max, Math.max(min, v));
+  if (r.integer || (Number.isInteger(min) && Number.isInteger(max) && !r.log)) v = Math.round(v);
+  return v;
+}
+
+/**
  * The hyperparameter sets a search tries, each resolved and checked like spec.hyperparameters
  * (a set the trainer refuses fails the run with its message). Same spec and seed, same sets.
  */
@@ -125,13 +143,10 @@ export function searchCandidates<A extends Algorithm>(
           set[name] = r.values[Math.min(r.values.length - 1, Math.floor(random() * r.values.length))];
           continue;
         }
-        const min = r.min!;
-        const max = r.max!;
-        let v = r.log
-          ? Math.exp(Math.log(min) + random() * (Math.log(max) - Math.log(min)))
-          : min + random() * (max - min);
-        if (r.integer || (Number.isInteger(min) && Number.isInteger(max) && !r.log)) v = Math.round(v);
-        set[name] = v;
+        set[name] = drawFromRange(
+          r as { min: number; max: number; log?: boolean; integer?: boolean },
+          random,
+        );
       }
       raw.push(set);
     }

@@ -17,6 +17,8 @@ const gbdt = (hyperparameters: Record<string, unknown>) => model({ algorithm: 'g
 const logistic = (hyperparameters: Record<string, unknown>) =>
   model({ algorithm: 'logistic', hyperparameters });
 const mlp = (hyperparameters: Record<string, unknown>) => model({ hyperparameters });
+const gbdtSearch = (ranges: Record<string, unknown>) =>
+  model({ algorithm: 'gbdt', search: { random: { budget: 8, ranges } } });
 const training = (t: Record<string, unknown>) => model({ training: t });
 const trigger = (t: Record<string, unknown>) => training({ triggers: [t] });
 const resources = (r: Record<string, unknown>) => training({ resources: r });
@@ -441,6 +443,98 @@ export const INVALID: Invalid[] = [
     model({ search: { random: { budget: 2, ranges: { dropout: { log: true } } } } }),
     /spec\.search\.random\.ranges\.dropout: .*set min and max, or values/,
   ),
+  // a random search: every draw must be a set the trainer takes
+  m(
+    'a search range starting at 0, below learningRate’s fractional minimum',
+    model({ search: { random: { budget: 2, ranges: { learningRate: { min: 0, max: 0.1 } } } } }),
+    /spec\.search\.random\.ranges\.learningRate\.min: .*must be a number in \[0\.00001, 1\]/,
+  ),
+  m(
+    'a gbdt eta range from 0',
+    gbdtSearch({ eta: { min: 0, max: 0.3 } }),
+    /spec\.search\.random\.ranges\.eta\.min: .*must be a number in \[0\.001, 1\]/,
+  ),
+  m(
+    'a search value beyond the hyperparameter range',
+    model({ search: { random: { budget: 2, ranges: { dropout: { values: [0.5, 1] } } } } }),
+    /spec\.search\.random\.ranges\.dropout\.values\[1\]: .*must be a number in \[0, 0\.9\]/,
+  ),
+  m(
+    'an integer hyperparameter’s range with a fractional end',
+    model({ search: { random: { budget: 2, ranges: { epochs: { min: 1.5, max: 10 } } } } }),
+    /spec\.search\.random\.ranges\.epochs\.min: .*must be of type integer/,
+  ),
+  m(
+    'integer: true on fractional ends (a draw of 0.3 rounds to 0, below subsample’s 0.1)',
+    gbdtSearch({ subsample: { min: 0.1, max: 0.9, integer: true } }),
+    /spec\.search\.random\.ranges\.subsample: .*integer: true rounds each draw, so min and max must be whole numbers within subsample's range \(a number in \[0\.1, 1\]\)/,
+  ),
+  m(
+    'integer: true on a dropout range up to 0.9 (0.6 rounds to 1)',
+    model({ search: { random: { budget: 2, ranges: { dropout: { min: 0, max: 0.9, integer: true } } } } }),
+    /spec\.search\.random\.ranges\.dropout: .*min and max must be whole numbers within dropout's range \(a number in \[0, 0\.9\]\)/,
+  ),
+  m(
+    'an integer range with min above max',
+    model({ search: { random: { budget: 2, ranges: { batchSize: { min: 512, max: 16 } } } } }),
+    /spec\.search\.random\.ranges\.batchSize: .*min must not be above max/,
+  ),
+  m(
+    'log with values',
+    model({ search: { random: { budget: 2, ranges: { dropout: { values: [0.1, 0.2], log: true } } } } }),
+    /spec\.search\.random\.ranges\.dropout: .*log and integer shape a min-max range: with values, leave them out/,
+  ),
+  m(
+    'a range for classWeights',
+    model({
+      algorithm: 'logistic',
+      search: { random: { budget: 2, ranges: { classWeights: { min: 0, max: 1 } } } },
+    }),
+    /spec\.search\.random\.ranges\.classWeights: .*classWeights takes values \(a list to pick from\)/,
+  ),
+  m(
+    'an mlp l2 range reaching into logistic’s range',
+    model({ search: { random: { budget: 2, ranges: { l2: { min: 0, max: 5 } } } } }),
+    /spec\.search\.random\.ranges\.l2: .*for algorithm mlp, l2 must be a number in \[0, 1\]: min, max and every value of its range/,
+  ),
+  m(
+    'an mlp l2 value above 1',
+    model({ search: { random: { budget: 2, ranges: { l2: { values: [0.5, 2] } } } } }),
+    /spec\.search\.random\.ranges\.l2: .*for algorithm mlp, l2 must be a number in \[0, 1\]: min, max and every value/,
+  ),
+  m(
+    'gbdt ranges whose largest corner breaks the leaf limit',
+    gbdtSearch({ trees: { min: 100, max: 1000 }, depth: { min: 4, max: 12 } }),
+    /spec\.search\.random\.ranges: .*the largest trees with the largest depth the ranges can draw .*must have trees × 2\^depth \(the leaves per class\) at most 1048576/,
+  ),
+  m(
+    'gbdt trees values with spec.hyperparameters’ depth over the leaf limit',
+    model({
+      algorithm: 'gbdt',
+      hyperparameters: { depth: 12 },
+      search: { random: { budget: 2, ranges: { trees: { values: [100, 300] } } } },
+    }),
+    /spec\.search\.random\.ranges: .*the largest trees with the largest depth .*at most 1048576/,
+  ),
+  m(
+    'a gbdt depth range with spec.hyperparameters’ trees over the leaf limit',
+    model({
+      algorithm: 'gbdt',
+      hyperparameters: { trees: 5000 },
+      search: { random: { budget: 2, ranges: { depth: { min: 1, max: 8 } } } },
+    }),
+    /spec\.search\.random\.ranges: .*\(spec\.hyperparameters' or the default where a range leaves one out\).*lower the largest trees or depth/,
+  ),
+  m(
+    'a search budget of 0',
+    model({ search: { random: { budget: 0, ranges: { dropout: { min: 0, max: 0.5 } } } } }),
+    /spec\.search\.random\.budget: Invalid value: 0: .*greater than or equal to 1/,
+  ),
+  m(
+    'a random search without ranges',
+    model({ search: { random: { budget: 4 } } }),
+    /spec\.search\.random\.ranges: Required value/,
+  ),
   m(
     'a search candidate out of range',
     model({ search: { candidates: [{ dropout: 1 }] } }),
@@ -614,6 +708,10 @@ export const VALID: Valid[] = [
   vm('a cron macro', training({ schedule: '@daily' })),
   vm('the 29th of February (leap years)', training({ schedule: '0 0 29 2 *' })),
   vm('the 31st of February or a Monday (either day field fires)', training({ schedule: '0 0 31 2 MON' })),
+  vm(
+    'the 31st of February or every other day of week (*/2 restricts the day of week too)',
+    training({ schedule: '0 0 31 2 */2' }),
+  ),
   vm('the 31st of any month the list has one in', training({ schedule: '0 0 30,31 feb,MAR *' })),
   vm('the 31st in every other month from February', training({ schedule: '0 0 31 2/2 *' })),
   vm('only maxRetryDelaySeconds set, below the default delay', training({ maxRetryDelaySeconds: 10 })),
@@ -638,6 +736,49 @@ export const VALID: Valid[] = [
             batchSize: { min: 16, max: 512, log: true, integer: true },
           },
         },
+      },
+    }),
+  ),
+  vm(
+    'gbdt ranges at the leaf limit exactly at their largest corner',
+    gbdtSearch({ trees: { min: 1, max: 256 }, depth: { min: 1, max: 12 } }),
+  ),
+  vm(
+    'gbdt values at the leaf limit exactly, budget 64',
+    model({
+      algorithm: 'gbdt',
+      search: {
+        random: { budget: 64, seed: 7, ranges: { trees: { values: [64, 4096] }, depth: { values: [2, 8] } } },
+      },
+    }),
+  ),
+  vm('a gbdt depth range up to 12 with the default 200 trees', gbdtSearch({ depth: { min: 1, max: 12 } })),
+  vm(
+    'fractional ranges at their bounds, one on a log scale',
+    gbdtSearch({
+      eta: { min: 0.001, max: 1, log: true },
+      subsample: { min: 0.1, max: 1 },
+      colsample: { values: [0.1, 1] },
+    }),
+  ),
+  vm(
+    'learningRate on a log scale from its minimum, budget 1',
+    model({
+      search: { random: { budget: 1, ranges: { learningRate: { min: 0.00001, max: 1, log: true } } } },
+    }),
+  ),
+  vm(
+    'integer: true on whole-number ends of a number hyperparameter',
+    model({
+      algorithm: 'logistic',
+      search: { random: { budget: 4, ranges: { l2: { min: 0, max: 10, integer: true } } } },
+    }),
+  ),
+  vm(
+    'an mlp l2 range and values inside mlp’s range',
+    model({
+      search: {
+        random: { budget: 4, ranges: { l2: { min: 0, max: 1 }, dropout: { values: [0, 0.9] } } },
       },
     }),
   ),

@@ -154,7 +154,12 @@ export interface OperatorEnv {
   /** an operator in this process */
   startOperator(overrides?: Partial<OperatorConfig>, options?: { now?: () => Date }): Promise<Manager>;
   /** an operator as its own process (`rpsq operator`), for killing; `compiled` runs `dist/cli.js` (make build) instead of the TypeScript through tsx */
-  spawnOperator(name: string, env?: Record<string, string>, options?: { compiled?: boolean }): Managed;
+  /** `compiled`: dist/cli.js instead of cli.ts through tsx; `nodeFlags`: Node/V8 flags before the script */
+  spawnOperator(
+    name: string,
+    env?: Record<string, string>,
+    options?: { compiled?: boolean; nodeFlags?: string[] },
+  ): Managed;
   stop(): Promise<void>;
 }
 
@@ -287,7 +292,7 @@ async function prepareEnv(
       const entry = options.compiled
         ? [path.join(repo, 'dist', 'cli.js')]
         : ['--import', 'tsx', path.join(repo, 'cli.ts')];
-      const p = startProcess(name, process.execPath, [...entry, 'operator'], {
+      const p = startProcess(name, process.execPath, [...(options.nodeFlags ?? []), ...entry, 'operator'], {
         logDir: path.join(dir, 'logs'),
         cwd: repo,
         env: {
@@ -559,4 +564,42 @@ export async function startRealGameServer(
       await listening.close();
     },
   };
+}
+
+interface CrdRule {
+  rule: string;
+  fieldPath?: string;
+}
+const RULES = '/spec/versions/0/schema/openAPIV3Schema/properties/spec/x-kubernetes-validations';
+
+/**
+ * Runs `fn` until it succeeds while the installed RpsModel CRD lacks the random search's leaf-limit
+ * rule, as a CRD from before that rule did; returns the rule. It stands in for an object admitted
+ * then, which the trainer still refuses.
+ */
+export async function withoutRandomLeafRule(env: OperatorEnv, fn: () => Promise<unknown>): Promise<CrdRule> {
+  const crd = JSON.parse(await env.kubectl(['get', 'crd', 'rpsmodels.rpsquest.dev', '-o', 'json'])) as {
+    spec: {
+      versions: {
+        schema: { openAPIV3Schema: { properties: { spec: { 'x-kubernetes-validations': CrdRule[] } } } };
+      }[];
+    };
+  };
+  const rules = crd.spec.versions[0]!.schema.openAPIV3Schema.properties.spec['x-kubernetes-validations'];
+  const i = rules.findIndex((r) => r.fieldPath === '.search.random.ranges');
+  const patch = (op: object) =>
+    env.kubectl(['patch', 'crd', 'rpsmodels.rpsquest.dev', '--type=json', '-p', JSON.stringify([op])]);
+  await patch({ op: 'remove', path: `${RULES}/${i}` });
+  try {
+    // the API server takes the new schema in a moment
+    await eventually('the older schema', async () =>
+      fn().then(
+        () => true,
+        () => false,
+      ),
+    );
+  } finally {
+    await patch({ op: 'add', path: `${RULES}/${i}`, value: rules[i] });
+  }
+  return rules[i]!;
 }

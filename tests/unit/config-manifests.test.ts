@@ -567,7 +567,15 @@ describe('config/default', () => {
 
   it('points the operator at the game server Service', () => {
     const operator = container(find<V1Deployment>(objects, 'Deployment', 'rps-quest-operator'), 'operator');
-    expect(operator.command).toEqual(['rpsq', 'operator']);
+    // what the image's `rpsq` runs (node /app/dist/cli.js), with the operator's V8 flags
+    expect(operator.command).toEqual([
+      'node',
+      '--max-semi-space-size=1',
+      '--optimize-for-size',
+      '/app/dist/cli.js',
+      'operator',
+    ]);
+    expect(readFileSync(path.join(repo, 'Dockerfile'), 'utf8')).toContain('exec node /app/dist/cli.js "$@"');
     expect(env(operator, 'RPS_GAME_URL')?.value).toBe('http://rps-quest-game');
     const metricsPort = operator.ports?.find((p) => p.name === 'metrics')?.containerPort;
     expect(env(operator, 'METRICS_PORT')?.value).toBe(String(metricsPort));

@@ -46,4 +46,35 @@ describe('the operator and admission agree on training.schedule', () => {
     const next = nextCronTime('0 0 31 2 1', after);
     expect(next.ok && next.time.toISOString()).toBe('2026-02-02T00:00:00.000Z');
   });
+
+  // cron-parser reads a day of week as unrestricted only when it is exactly * or ?; any other
+  // form (a step from *, a range over the whole week) restricts it, and then either day field
+  // fires. Vixie cron would treat */2 as unrestricted, and 0 0 31 2 */2 would never run there.
+  it.each([
+    ['0 0 31 2 */2', ['2026-02-01', '2026-02-03', '2026-02-05']],
+    // 1, 3, 5 and 7: 7 is Sunday as 0 is
+    ['0 0 31 2 1/2', ['2026-02-01', '2026-02-02', '2026-02-04']],
+    ['0 0 31 2 0-7', ['2026-02-01', '2026-02-02', '2026-02-03']],
+    ['0 0 31 2 SUN-SAT', ['2026-02-01', '2026-02-02', '2026-02-03']],
+    ['0 0 30 2 mon,fri', ['2026-02-02', '2026-02-06', '2026-02-09']],
+  ])('takes %s and fires on its days of week in February', (schedule, days) => {
+    expect(cronScheduleProblem(schedule)).toBeUndefined();
+    const fired: string[] = [];
+    let at = after;
+    for (const _ of days) {
+      const next = nextCronTime(schedule, at);
+      if (!next.ok) throw new Error(next.error);
+      fired.push(next.time.toISOString().slice(0, 10));
+      at = next.time;
+    }
+    expect(fired).toEqual(days);
+  });
+
+  it.each(['0 0 31 2 *', '0 0 31 2 ?', '0 0 30-31 2 ?'])(
+    'refuses %s: with the day of week * or ?, the day of month alone decides',
+    (schedule) => {
+      expect(cronScheduleProblem(schedule)).toMatch(/allows no day that the months/);
+      expect(nextCronTime(schedule, after).ok).toBe(false);
+    },
+  );
 });

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { ArtifactMetadataSchema, validate } from '../../core/index.ts';
 import { buildDataset } from '../../trainer/dataset.ts';
 import { readJobConfig } from '../../trainer/job-config.ts';
-import { parseSearch, searchCandidates } from '../../trainer/search.ts';
+import type { Algorithm } from '../../core/index.ts';
+import { drawFromRange, parseSearch, searchCandidates, type SearchSpec } from '../../trainer/search.ts';
+import { VALID } from '../integration/admission-corpus.ts';
 import { trainVersion } from '../../trainer/train.ts';
 import { configError } from './trainer-fixtures.ts';
 
@@ -64,6 +66,41 @@ describe('hyperparameter search (spec.search)', () => {
       expect(s.l2).toBeLessThanOrEqual(0.1);
       expect(Number.isInteger(s.epochs)).toBe(true);
       expect(['none', 'balanced']).toContain(s.classWeights);
+    }
+  });
+
+  it('keeps a draw within its range where exp(log(x)) is not x', () => {
+    // exp(log(0.00001)) is 0.000009999999999999999, below learningRate's minimum
+    expect(drawFromRange({ min: 0.00001, max: 1, log: true }, () => 0)).toBe(0.00001);
+    expect(drawFromRange({ min: 0.001, max: 10000, log: true }, () => 1 - 2 ** -32)).toBeLessThanOrEqual(
+      10000,
+    );
+    expect(drawFromRange({ min: 16, max: 512, log: true, integer: true }, () => 0)).toBe(16);
+    expect(drawFromRange({ min: 0, max: 10 }, () => 0.96)).toBe(10);
+  });
+
+  // the admission corpus (tests/integration/admission-corpus.ts) on the real API server: each random
+  // search it admits, drawn at its largest corner and with several seeds, is a set the trainer takes
+  it.each(
+    VALID.filter((c) => (c.spec.search as SearchSpec | undefined)?.random).map(
+      (c) => [c.what, c.spec] as const,
+    ),
+  )('takes every draw of an admitted random search: %s', (_what, spec) => {
+    const algorithm = spec.algorithm as Algorithm;
+    const base = (spec.hyperparameters ?? {}) as Record<string, unknown>;
+    const search = spec.search as SearchSpec;
+    const largest = Object.fromEntries(
+      Object.entries(search.random!.ranges).map(([name, r]) => [
+        name,
+        r.values
+          ? r.values[r.values.length - 1]
+          : drawFromRange(r as { min: number; max: number }, () => 1 - 2 ** -32),
+      ]),
+    );
+    expect(() => searchCandidates(algorithm, base, { candidates: [largest] })).not.toThrow();
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const random = { ...search.random!, seed, budget: 64 };
+      expect(() => searchCandidates(algorithm, base, { random })).not.toThrow();
     }
   });
 
