@@ -35,11 +35,7 @@ export function binFeatures(x: Float32Array, rows: number, cols: number, maxBins
     }
     cuts.push(Float32Array.from(kept));
   }
-  const bins = new Uint8Array(rows * cols);
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) bins[r * cols + c] = binOf(cuts[c]!, x[r * cols + c]!);
-  }
-  return { cuts, bins };
+  return { cuts, bins: binRows(x, rows, cols, cuts) };
 }
 
 /** The number of cuts <= v, i.e. the first b with v < cuts[b]. */
@@ -57,13 +53,79 @@ function binOf(cuts: Float32Array, v: number): number {
 /** Split nodes also remember their bin index, to route the binned training rows. */
 export type GrowNode = TreeNode & { bin?: number };
 
-export function leafOfBinned(nodes: readonly GrowNode[], bins: Uint8Array, offset: number): number {
-  let n = 0;
-  for (;;) {
-    const node = nodes[n]!;
-    if (node.leaf) return node.value;
-    n = bins[offset + node.feature]! < node.bin! ? node.left : node.right;
+/** A grown tree as arrays (node n: split on feature[n] at bin[n], or a leaf when left[n] < 0). */
+export interface FlatTree {
+  feature: Int32Array;
+  bin: Int32Array;
+  left: Int32Array;
+  right: Int32Array;
+  value: Float64Array;
+}
+
+export function flatten(nodes: readonly GrowNode[]): FlatTree {
+  const n = nodes.length;
+  const tree: FlatTree = {
+    feature: new Int32Array(n),
+    bin: new Int32Array(n),
+    left: new Int32Array(n).fill(-1),
+    right: new Int32Array(n).fill(-1),
+    value: new Float64Array(n),
+  };
+  nodes.forEach((node, i) => {
+    if (node.leaf) {
+      tree.value[i] = node.value;
+    } else {
+      tree.feature[i] = node.feature;
+      tree.bin[i] = node.bin!;
+      tree.left[i] = node.left;
+      tree.right[i] = node.right;
+    }
+  });
+  return tree;
+}
+
+/**
+ * Adds the tree's leaf value to column j of margins (rows × k) for every binned row (row-major
+ * bins, cols per row). `known`, if given, holds the leaf value of the rows it marks (the rows the
+ * tree was grown on), which need no walk.
+ */
+export function addLeaves(
+  tree: FlatTree,
+  bins: Uint8Array,
+  rows: number,
+  cols: number,
+  margins: Float64Array,
+  k: number,
+  j: number,
+  known?: { marked: Uint8Array; value: Float64Array },
+): void {
+  const { feature, bin, left, right, value } = tree;
+  for (let r = 0; r < rows; r++) {
+    let v: number;
+    if (known && known.marked[r]) {
+      v = known.value[r]!;
+    } else {
+      const o = r * cols;
+      let n = 0;
+      while (left[n]! >= 0) n = bins[o + feature[n]!]! < bin[n]! ? left[n]! : right[n]!;
+      v = value[n]!;
+    }
+    margins[r * k + j]! += v;
   }
+}
+
+/** Rows binned with the training rows' cuts: bin < b exactly when x < cuts[b - 1]. */
+export function binRows(
+  x: Float32Array,
+  rows: number,
+  cols: number,
+  cuts: readonly Float32Array[],
+): Uint8Array {
+  const bins = new Uint8Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) bins[r * cols + c] = binOf(cuts[c]!, x[r * cols + c]!);
+  }
+  return bins;
 }
 
 /**
@@ -75,8 +137,11 @@ export function leafOfBinned(nodes: readonly GrowNode[], bins: Uint8Array, offse
 interface SparseBins {
   /** entries of row r: entries[rowStart[r] .. rowStart[r + 1]) */
   rowStart: Int32Array;
-  /** 2 × (feature × stride + bin): the gradient slot of that bin (the hessian slot follows) */
-  entries: Int32Array;
+  /**
+   * 2 × (feature × stride + bin): the gradient slot of that bin (the hessian slot follows); 16 bits
+   * when every slot fits (half the memory the histogram loops stream through)
+   */
+  entries: Uint16Array | Int32Array;
   defaultBin: Int32Array;
 }
 
@@ -94,7 +159,7 @@ export function sparseBins(binned: Binned, rows: number, cols: number, stride: n
     total += rows - counts[best]!;
   }
   const rowStart = new Int32Array(rows + 1);
-  const entries = new Int32Array(total);
+  const entries = 2 * cols * stride <= 0x10000 ? new Uint16Array(total) : new Int32Array(total);
   let e = 0;
   for (let r = 0; r < rows; r++) {
     rowStart[r] = e;

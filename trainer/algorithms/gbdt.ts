@@ -2,10 +2,12 @@ import { MOVES } from '../../core/index.ts';
 import type { GbdtHyperparameters } from '../hyperparameters.ts';
 import { treesToOnnx, type ClassTree, type TreeNode } from '../onnx-export.ts';
 import {
+  addLeaves,
   binFeatures,
+  binRows,
   buildRootHistograms,
+  flatten,
   growTree,
-  leafOfBinned,
   sparseBins,
   stripBins,
   sumsOf,
@@ -107,6 +109,7 @@ export function trainGbdt(
 ): GbdtResult {
   const k = classes;
   const { cuts, bins } = binFeatures(train.x, train.rows, cols, hp.bins);
+  const validBins = binRows(valid.x, valid.rows, cols, cuts);
   const counts = new Array<number>(k).fill(1);
   for (let r = 0; r < train.rows; r++) counts[train.y[r]!]!++;
   const logPrior = counts.map((c) => Math.log(c / (train.rows + k)));
@@ -181,12 +184,10 @@ export function trainGbdt(
       const ctx = { ...ctxBase, grad: grads[j]!, hess: hesss[j]!, features };
       const grown = growTree(ctx, sample, rootHists[j]!, rootSums[j]!, rowLeaf);
       // the sampled rows' leaves are known from the growth; the others walk the tree
-      for (let r = 0; r < train.rows; r++) {
-        trainMargins[r * k + j]! += inSample[r] ? rowLeaf[r]! : leafOfBinned(grown, bins, r * cols);
-      }
-      const nodes = stripBins(grown);
-      for (let r = 0; r < valid.rows; r++) validMargins[r * k + j]! += leafOf(nodes, valid.x, r * cols);
-      trees.push({ classIndex: j, nodes });
+      const flat = flatten(grown);
+      addLeaves(flat, bins, train.rows, cols, trainMargins, k, j, { marked: inSample, value: rowLeaf });
+      addLeaves(flat, validBins, valid.rows, cols, validMargins, k, j);
+      trees.push({ classIndex: j, nodes: stripBins(grown) });
     }
     const v = logLossAndAccuracy(validMargins, valid.y, valid.rows, k);
     if (onRound && (round % logEvery === 0 || round === 1 || round === hp.trees)) {
