@@ -35,14 +35,19 @@ function fingerprint(result: GbdtResult): string {
 describe('gbdt training is a pure function of its inputs and seed', () => {
   // Speed-ups of the growth (histograms, partitions, threads) must not change one bit of a model:
   // this digest is of the trees grown before any of them, on rows and a seed fixed here.
-  it('grows the same trees as the reference implementation on a fixed seed', () => {
-    const hp = resolveHyperparameters('gbdt', { trees: 40, earlyStoppingRounds: 5 });
-    const result = trainGbdt(mixedRows(3000, 11), mixedRows(800, 12), COLS, 3, hp, seededRandom(7));
-    expect(result.model.trees.length).toBeGreaterThan(30);
-    expect(fingerprint(result)).toBe('62d98ae22fe8bade72693970cc3ffe1a5f16358203dc95b1478436ab1b4d3130');
-  });
+  it.each([1, 2, 3])(
+    'grows the same trees as the reference implementation on a fixed seed, %i lane(s)',
+    async (lanes) => {
+      const hp = resolveHyperparameters('gbdt', { trees: 40, earlyStoppingRounds: 5 });
+      const result = await trainGbdt(mixedRows(3000, 11), mixedRows(800, 12), COLS, 3, hp, seededRandom(7), {
+        lanes,
+      });
+      expect(result.model.trees.length).toBeGreaterThan(30);
+      expect(fingerprint(result)).toBe('62d98ae22fe8bade72693970cc3ffe1a5f16358203dc95b1478436ab1b4d3130');
+    },
+  );
 
-  it('and with deeper trees, more bins and smaller samples', () => {
+  it.each([1, 2])('and with deeper trees, more bins and smaller samples, %i lane(s)', async (lanes) => {
     const hp = resolveHyperparameters('gbdt', {
       trees: 15,
       depth: 7,
@@ -51,7 +56,9 @@ describe('gbdt training is a pure function of its inputs and seed', () => {
       colsample: 0.5,
       minChildWeight: 0.5,
     });
-    const result = trainGbdt(mixedRows(2000, 13), mixedRows(500, 14), COLS, 3, hp, seededRandom(8));
+    const result = await trainGbdt(mixedRows(2000, 13), mixedRows(500, 14), COLS, 3, hp, seededRandom(8), {
+      lanes,
+    });
     expect(fingerprint(result)).toBe('1a4f42b76b860fbab57b449a5fccae999087d12229040cfdaeee00b2d99a0d86');
   });
 });

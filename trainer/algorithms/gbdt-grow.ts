@@ -85,32 +85,24 @@ export function flatten(nodes: readonly GrowNode[]): FlatTree {
 }
 
 /**
- * Adds the tree's leaf value to column j of margins (rows × k) for every binned row (row-major
- * bins, cols per row). `known`, if given, holds the leaf value of the rows it marks (the rows the
- * tree was grown on), which need no walk.
+ * The value of the leaf each binned row (row-major bins, cols per row) ends in, into out. Rows
+ * marked in `known` (the rows the tree was grown on) hold their value in out already.
  */
-export function addLeaves(
+export function leavesOf(
   tree: FlatTree,
   bins: Uint8Array,
   rows: number,
   cols: number,
-  margins: Float64Array,
-  k: number,
-  j: number,
-  known?: { marked: Uint8Array; value: Float64Array },
+  out: Float64Array,
+  known?: Uint8Array,
 ): void {
   const { feature, bin, left, right, value } = tree;
   for (let r = 0; r < rows; r++) {
-    let v: number;
-    if (known && known.marked[r]) {
-      v = known.value[r]!;
-    } else {
-      const o = r * cols;
-      let n = 0;
-      while (left[n]! >= 0) n = bins[o + feature[n]!]! < bin[n]! ? left[n]! : right[n]!;
-      v = value[n]!;
-    }
-    margins[r * k + j]! += v;
+    if (known && known[r]) continue;
+    const o = r * cols;
+    let n = 0;
+    while (left[n]! >= 0) n = bins[o + feature[n]!]! < bin[n]! ? left[n]! : right[n]!;
+    out[r] = value[n]!;
   }
 }
 
@@ -134,7 +126,7 @@ export function binRows(
  * into a histogram. A node's histogram adds those entries up and fills each default bin with the
  * node's total minus the feature's other bins: for one-hot features most entries are defaults.
  */
-interface SparseBins {
+export interface SparseBins {
   /** entries of row r: entries[rowStart[r] .. rowStart[r + 1]) */
   rowStart: Int32Array;
   /**
@@ -188,6 +180,8 @@ export interface GrowBase {
   stride: number;
   /** three classes' root histograms interleaved per bin (buildRootHistograms) */
   joint: Float64Array;
+  /** where a two-class pass puts its unused third histogram */
+  spareHist: Float64Array;
 }
 
 interface GrowContext extends GrowBase {
@@ -236,6 +230,19 @@ export function buildRootHistograms(
   hists: readonly Float64Array[],
 ): void {
   const { rowStart, entries } = base.sparse;
+  if (grads.length === 2) {
+    // one pass for two classes too: the second class's sums are also made in the third place
+    const spare = [grads[1]!, hesss[1]!, totals[1]!, base.spareHist] as const;
+    buildRootHistograms(
+      base,
+      rows,
+      [...grads, spare[0]],
+      [...hesss, spare[1]],
+      [...totals, spare[2]],
+      [...hists, spare[3]],
+    );
+    return;
+  }
   if (grads.length !== 3) {
     for (let j = 0; j < grads.length; j++) {
       const ctx = { ...base, grad: grads[j]!, hess: hesss[j]!, features: [] };
