@@ -15,8 +15,8 @@ import {
 /**
  * A boosting round's class trees grown side by side (gbdt.ts). The trees of a round depend only on
  * the margins before it, the sampled rows and each tree's features, so each lane (the calling
- * thread and up to classes − 1 worker threads) takes some classes and does all of their work:
- * gradients, root histograms, growth, and the leaf every training and validation row ends in.
+ * thread and up to classes − 1 worker threads) takes some classes and does all of their work after
+ * the gradients: root histograms, growth, and the leaf every training and validation row ends in.
  * Everything the lanes share lives in SharedArrayBuffers; each lane has its own histograms. Every
  * sum is taken in the same order as on one thread, so the trees are the same whatever the lanes.
  */
@@ -31,11 +31,9 @@ export interface LaneData {
   bins: Uint8Array;
   columns: Uint8Array;
   sparse: SparseBins;
-  y: Uint8Array;
   validRows: number;
   validBins: Uint8Array;
-  /** rows × classes, as they were before the round (the lanes only read them) */
-  trainMargins: Float64Array;
+  /** per class: the round's gradients and hessians, written before the lanes start */
   grads: Float64Array[];
   hesss: Float64Array[];
   /** the round's sampled rows (sample[0 .. sampleLength)) and a mark for each */
@@ -63,18 +61,6 @@ export function shared<T extends Uint8Array | Uint16Array | Int32Array | Float64
   return copy;
 }
 
-export function softmaxInPlace(m: Float64Array, o: number, k: number): void {
-  let max = -Infinity;
-  for (let j = 0; j < k; j++) max = Math.max(max, m[o + j]!);
-  let sum = 0;
-  for (let j = 0; j < k; j++) {
-    const e = Math.exp(m[o + j]! - max);
-    m[o + j] = e;
-    sum += e;
-  }
-  for (let j = 0; j < k; j++) m[o + j] = m[o + j]! / sum;
-}
-
 /** A lane's own buffers: one histogram per depth, the root histograms and their joint pass. */
 export function laneBase(data: LaneData): GrowBase {
   const size = 2 * data.cols * data.stride;
@@ -95,17 +81,7 @@ export function laneBase(data: LaneData): GrowBase {
 
 /** One lane's work of a round; returns its classes' trees. */
 export function runLane(data: LaneData, base: GrowBase, job: LaneJob, lane: number): GrowNode[][] {
-  const { classes: k, rows, y, trainMargins, grads, hesss } = data;
-  const prob = new Float64Array(k);
-  for (let r = 0; r < rows; r++) {
-    for (let j = 0; j < k; j++) prob[j] = trainMargins[r * k + j]!;
-    softmaxInPlace(prob, 0, k);
-    for (const j of job.classes) {
-      const p = prob[j]!;
-      grads[j]![r] = p - (y[r] === j ? 1 : 0);
-      hesss[j]![r] = Math.max(p * (1 - p), 1e-16);
-    }
-  }
+  const { rows, grads, hesss } = data;
   const sample = data.sample.subarray(0, job.sampleLength);
   const ctxOf = (j: number, features: number[]) => ({ ...base, grad: grads[j]!, hess: hesss[j]!, features });
   const sums = job.classes.map((j) => sumsOf(ctxOf(j, []), sample, 0, sample.length));

@@ -3,7 +3,7 @@ import { MOVES } from '../../core/index.ts';
 import type { GbdtHyperparameters } from '../hyperparameters.ts';
 import { treesToOnnx, type ClassTree, type TreeNode } from '../onnx-export.ts';
 import { binFeatures, binRows, sparseBins, stripBins } from './gbdt-grow.ts';
-import { DEFAULT_LANES, GbdtLanes, shared, softmaxInPlace, type LaneData } from './gbdt-lanes.ts';
+import { DEFAULT_LANES, GbdtLanes, shared, type LaneData } from './gbdt-lanes.ts';
 import { featureCountOf, type Rows } from '../split.ts';
 import type { ProgressLog, TrainedModel } from './trained-model.ts';
 
@@ -32,6 +32,18 @@ export interface GbdtResult {
   rounds: number;
   bestRound: number;
   stoppedEarly: boolean;
+}
+
+function softmaxInPlace(m: Float64Array, o: number, k: number): void {
+  let max = -Infinity;
+  for (let j = 0; j < k; j++) max = Math.max(max, m[o + j]!);
+  let sum = 0;
+  for (let j = 0; j < k; j++) {
+    const e = Math.exp(m[o + j]! - max);
+    m[o + j] = e;
+    sum += e;
+  }
+  for (let j = 0; j < k; j++) m[o + j] = m[o + j]! / sum;
 }
 
 function logLossAndAccuracy(margins: Float64Array, y: Uint8Array, rows: number, k: number) {
@@ -104,7 +116,7 @@ export async function trainGbdt(
   const meanLog = logPrior.reduce((a, b) => a + b, 0) / k;
   const baseMargins = logPrior.map((v) => Math.fround(v - meanLog));
 
-  const trainMargins = shared(new Float64Array(train.rows * k));
+  const trainMargins = new Float64Array(train.rows * k);
   const validMargins = new Float64Array(valid.rows * k);
   for (let r = 0; r < train.rows; r++) for (let j = 0; j < k; j++) trainMargins[r * k + j] = baseMargins[j]!;
   for (let r = 0; r < valid.rows; r++) for (let j = 0; j < k; j++) validMargins[r * k + j] = baseMargins[j]!;
@@ -130,10 +142,8 @@ export async function trainGbdt(
       entries: shared(sparse.entries),
       defaultBin: sparse.defaultBin,
     },
-    y: shared(train.y),
     validRows: valid.rows,
     validBins: shared(binRows(valid.x, valid.rows, cols, cuts)),
-    trainMargins,
     grads: perClass(train.rows),
     hesss: perClass(train.rows),
     sample: shared(new Int32Array(Math.max(1, train.rows))),
@@ -143,7 +153,8 @@ export async function trainGbdt(
     done: shared(new Int32Array(lanes)),
   };
   const threads = startLanes(data);
-  const { sample, inSample } = data;
+  const { sample, inSample, grads, hesss } = data;
+  const prob = new Float64Array(k);
   const allFeatures = Array.from({ length: cols }, (_, c) => c);
   const featureCount = Math.max(1, Math.round(hp.colsample * cols));
 
@@ -155,6 +166,15 @@ export async function trainGbdt(
   try {
     for (let round = 1; round <= hp.trees; round++) {
       rounds = round;
+      for (let r = 0; r < train.rows; r++) {
+        for (let j = 0; j < k; j++) prob[j] = trainMargins[r * k + j]!;
+        softmaxInPlace(prob, 0, k);
+        for (let j = 0; j < k; j++) {
+          const p = prob[j]!;
+          grads[j]![r] = p - (train.y[r] === j ? 1 : 0);
+          hesss[j]![r] = Math.max(p * (1 - p), 1e-16);
+        }
+      }
       let sampleLength = 0;
       for (let r = 0; r < train.rows; r++) {
         if (hp.subsample >= 1 || random() < hp.subsample) sample[sampleLength++] = r;
