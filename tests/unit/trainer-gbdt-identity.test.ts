@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../core/index.ts';
-import { trainGbdt, type GbdtResult } from '../../trainer/algorithms/gbdt.ts';
+import { defaultLanes, trainGbdt, type GbdtResult } from '../../trainer/algorithms/gbdt.ts';
 import { resolveHyperparameters } from '../../trainer/hyperparameters.ts';
 import type { Rows } from '../../trainer/split.ts';
 
@@ -60,5 +60,20 @@ describe('gbdt training is a pure function of its inputs and seed', () => {
       lanes,
     });
     expect(fingerprint(result)).toBe('1a4f42b76b860fbab57b449a5fccae999087d12229040cfdaeee00b2d99a0d86');
+  });
+
+  it('uses a second thread only where a second core is free', () => {
+    expect(defaultLanes(1, 0)).toBe(1);
+    expect(defaultLanes(2, 0.3)).toBe(2);
+    expect(defaultLanes(2, 1.2)).toBe(2);
+    expect(defaultLanes(2, 1.6)).toBe(1);
+    expect(defaultLanes(8, 3)).toBe(2);
+  });
+
+  it('refuses a lane count that is not a positive integer', async () => {
+    const hp = resolveHyperparameters('gbdt', { trees: 1 });
+    await expect(
+      trainGbdt(mixedRows(50, 1), mixedRows(20, 2), COLS, 3, hp, seededRandom(1), { lanes: 0 }),
+    ).rejects.toThrow('gbdt lanes=0: allowed is an integer >= 1');
   });
 });

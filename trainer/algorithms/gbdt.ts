@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { MOVES } from '../../core/index.ts';
 import type { GbdtHyperparameters } from '../hyperparameters.ts';
 import { treesToOnnx, type ClassTree, type TreeNode } from '../onnx-export.ts';
@@ -223,6 +223,15 @@ export async function trainGbdt(
   };
 }
 
+/**
+ * Two lanes where a second core is free at the start: at least 2 cores and a 1-minute load average
+ * under cores − 0.5 (the trainer's own thread counts about 1). On a busy machine a second thread
+ * only waits for its turn at every round's end and costs CPU; the trees are the same either way.
+ */
+export function defaultLanes(cores = availableParallelism(), load = loadavg()[0] ?? 0): number {
+  return cores >= 2 && load < cores - 0.5 ? DEFAULT_LANES : 1;
+}
+
 /** Progress is logged every this many rounds (and on the last one). */
 const LOG_EVERY = 10;
 
@@ -237,7 +246,7 @@ export async function trainGbdtModel(
   const result = await trainGbdt(train, valid, featureCount, MOVES.length, hp, random, {
     onRound: log && ((p) => log({ msg: 'round', ...p })),
     logEvery: LOG_EVERY,
-    lanes: Math.min(DEFAULT_LANES, availableParallelism()),
+    lanes: defaultLanes(),
   });
   const { model } = result;
   return {
