@@ -3,8 +3,10 @@
 // run, then one JSON object as the last line.
 // `s` is wall time, `cpuS` the process's CPU time over the same span (user + system): on a machine
 // shared with other jobs the wall time varies with their load, the CPU time much less.
+// `loadAverage` is the 1-minute load average before each run (gbdt grows its class trees on two
+// threads only when it is under cores − 0.5: trainer/algorithms/gbdt.ts, defaultLanes).
 // Usage: npx tsx bench/trainer.ts [--sizes 5000,50000] [--seed 1] [--algorithms gbdt,mlp]
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { ALGORITHMS, type Algorithm } from '../core/index.ts';
 import { resolveHyperparameters } from '../trainer/hyperparameters.ts';
 import { buildDataset } from '../trainer/dataset.ts';
@@ -44,6 +46,7 @@ for (const rounds of sizes) {
   ).baselineAccuracy;
   figures[`baseline_${rounds}_accuracy`] = round(baseline, 4);
   for (const algorithm of algorithms) {
+    figures[`${algorithm}_${rounds}_loadAverage`] = round(loadavg()[0] ?? 0, 2);
     const started = performance.now();
     const cpuStarted = process.cpuUsage();
     const model = await trainAlgorithm(

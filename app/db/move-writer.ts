@@ -1,8 +1,6 @@
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { FastifyBaseLogger } from 'fastify';
+import { moduleWorkerSource } from '../../lib/worker-source.ts';
 import { GameStore } from './game-store.ts';
 import { MoveConflictError, type GameRecord, type MoveRecord } from './records.ts';
 import type { WriterReply, WriterRequest } from './move-writer-worker.ts';
@@ -37,19 +35,9 @@ type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
  * SQLite's page writes; a move is acknowledged only after the worker has committed it. If the worker
  * dies, writes continue on the calling thread.
  */
-/**
- * The worker's start-up code for this module's URL. Compiled (the image: `dist/app/db/*.js`) the
- * worker imports the writer's JavaScript as is; run as TypeScript it registers tsx first (a worker
- * does not inherit the loader of the thread that starts it everywhere).
- */
+/** The worker's start-up code for this module's URL (compiled or TypeScript). */
 export function writerWorkerSource(moduleUrl: string): string {
-  if (moduleUrl.endsWith('.js')) {
-    return `import(${JSON.stringify(new URL('./move-writer-worker.js', moduleUrl).href)});`;
-  }
-  const tsxDir = dirname(createRequire(moduleUrl).resolve('tsx/package.json'));
-  const tsxApi = pathToFileURL(join(tsxDir, 'dist/esm/api/index.mjs')).href;
-  const entry = new URL('./move-writer-worker.ts', moduleUrl).href;
-  return `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
+  return moduleWorkerSource(moduleUrl, './move-writer-worker');
 }
 
 export class ThreadWriter implements GameWriter {

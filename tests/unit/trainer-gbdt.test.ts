@@ -28,7 +28,7 @@ describe('gbdt', () => {
     const train = thresholdRows(600, 1);
     const valid = thresholdRows(200, 2);
     const hp = resolveHyperparameters('gbdt', { trees: 30, depth: 3, eta: 0.5, subsample: 1, colsample: 1 });
-    const { model } = trainGbdt(train, valid, FEATURE_COUNT, 3, hp, seededRandom(1));
+    const { model } = await trainGbdt(train, valid, FEATURE_COUNT, 3, hp, seededRandom(1));
     const p = predictGbdt(model, valid.x, valid.rows, FEATURE_COUNT);
     let correct = 0;
     for (let r = 0; r < valid.rows; r++) {
@@ -42,19 +42,19 @@ describe('gbdt', () => {
     expect((await checkParity(onnx, train.x, train.rows, onTrain)).maxAbsDiff).toBeLessThanOrEqual(1e-5);
   });
 
-  it('stops early when the validation loss stops improving and keeps the best round', () => {
+  it('stops early when the validation loss stops improving and keeps the best round', async () => {
     const train = thresholdRows(300, 3, 1);
     const valid = thresholdRows(150, 4, 1);
     const hp = resolveHyperparameters('gbdt', { trees: 300, earlyStoppingRounds: 5 });
-    const result = trainGbdt(train, valid, FEATURE_COUNT, 3, hp, seededRandom(1));
+    const result = await trainGbdt(train, valid, FEATURE_COUNT, 3, hp, seededRandom(1));
     expect(result.stoppedEarly).toBe(true);
     expect(result.rounds).toBe(result.bestRound + 5);
     expect(result.model.trees.length).toBe(result.bestRound * 3);
   });
 
-  it('respects depth and min child weight', () => {
+  it('respects depth and min child weight', async () => {
     const train = thresholdRows(300, 5);
-    const shallow = trainGbdt(
+    const shallow = await trainGbdt(
       train,
       thresholdRows(50, 6),
       FEATURE_COUNT,
@@ -63,7 +63,7 @@ describe('gbdt', () => {
       seededRandom(1),
     );
     for (const t of shallow.model.trees) expect(t.nodes.length).toBeLessThanOrEqual(3);
-    const stumps = trainGbdt(
+    const stumps = await trainGbdt(
       train,
       thresholdRows(50, 6),
       FEATURE_COUNT,
@@ -74,7 +74,7 @@ describe('gbdt', () => {
     for (const t of stumps.model.trees) expect(t.nodes).toHaveLength(1);
   });
 
-  it('grows the trees an exhaustive search over every feature and cut point would', () => {
+  it('grows the trees an exhaustive search over every feature and cut point would', async () => {
     // one-hot-like features (mostly 0) and features with 21 values: every distinct value gets a
     // cut point, so the histogram search must find the best split of all
     const random = seededRandom(9);
@@ -91,7 +91,7 @@ describe('gbdt', () => {
     }
     const train: Rows = { x, y, rows: n };
     const hp = resolveHyperparameters('gbdt', { trees: 1, depth: 3, eta: 1, subsample: 1, colsample: 1 });
-    const { model } = trainGbdt(train, thresholdRows(50, 10), FEATURE_COUNT, 3, hp, seededRandom(1));
+    const { model } = await trainGbdt(train, thresholdRows(50, 10), FEATURE_COUNT, 3, hp, seededRandom(1));
     expect(model.trees).toHaveLength(3);
 
     const cuts: number[][] = [];

@@ -35,11 +35,7 @@ export function binFeatures(x: Float32Array, rows: number, cols: number, maxBins
     }
     cuts.push(Float32Array.from(kept));
   }
-  const bins = new Uint8Array(rows * cols);
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) bins[r * cols + c] = binOf(cuts[c]!, x[r * cols + c]!);
-  }
-  return { cuts, bins };
+  return { cuts, bins: binRows(x, rows, cols, cuts) };
 }
 
 /** The number of cuts <= v, i.e. the first b with v < cuts[b]. */
@@ -57,13 +53,71 @@ function binOf(cuts: Float32Array, v: number): number {
 /** Split nodes also remember their bin index, to route the binned training rows. */
 export type GrowNode = TreeNode & { bin?: number };
 
-export function leafOfBinned(nodes: readonly GrowNode[], bins: Uint8Array, offset: number): number {
-  let n = 0;
-  for (;;) {
-    const node = nodes[n]!;
-    if (node.leaf) return node.value;
-    n = bins[offset + node.feature]! < node.bin! ? node.left : node.right;
+/** A grown tree as arrays (node n: split on feature[n] at bin[n], or a leaf when left[n] < 0). */
+export interface FlatTree {
+  feature: Int32Array;
+  bin: Int32Array;
+  left: Int32Array;
+  right: Int32Array;
+  value: Float64Array;
+}
+
+export function flatten(nodes: readonly GrowNode[]): FlatTree {
+  const n = nodes.length;
+  const tree: FlatTree = {
+    feature: new Int32Array(n),
+    bin: new Int32Array(n),
+    left: new Int32Array(n).fill(-1),
+    right: new Int32Array(n).fill(-1),
+    value: new Float64Array(n),
+  };
+  nodes.forEach((node, i) => {
+    if (node.leaf) {
+      tree.value[i] = node.value;
+    } else {
+      tree.feature[i] = node.feature;
+      tree.bin[i] = node.bin!;
+      tree.left[i] = node.left;
+      tree.right[i] = node.right;
+    }
+  });
+  return tree;
+}
+
+/**
+ * The value of the leaf each binned row (row-major bins, cols per row) ends in, into out. Rows
+ * marked in `known` (the rows the tree was grown on) hold their value in out already.
+ */
+export function leavesOf(
+  tree: FlatTree,
+  bins: Uint8Array,
+  rows: number,
+  cols: number,
+  out: Float64Array,
+  known?: Uint8Array,
+): void {
+  const { feature, bin, left, right, value } = tree;
+  for (let r = 0; r < rows; r++) {
+    if (known && known[r]) continue;
+    const o = r * cols;
+    let n = 0;
+    while (left[n]! >= 0) n = bins[o + feature[n]!]! < bin[n]! ? left[n]! : right[n]!;
+    out[r] = value[n]!;
   }
+}
+
+/** Rows binned with the training rows' cuts: bin < b exactly when x < cuts[b - 1]. */
+export function binRows(
+  x: Float32Array,
+  rows: number,
+  cols: number,
+  cuts: readonly Float32Array[],
+): Uint8Array {
+  const bins = new Uint8Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) bins[r * cols + c] = binOf(cuts[c]!, x[r * cols + c]!);
+  }
+  return bins;
 }
 
 /**
@@ -72,11 +126,14 @@ export function leafOfBinned(nodes: readonly GrowNode[], bins: Uint8Array, offse
  * into a histogram. A node's histogram adds those entries up and fills each default bin with the
  * node's total minus the feature's other bins: for one-hot features most entries are defaults.
  */
-interface SparseBins {
+export interface SparseBins {
   /** entries of row r: entries[rowStart[r] .. rowStart[r + 1]) */
   rowStart: Int32Array;
-  /** 2 × (feature × stride + bin): the gradient slot of that bin (the hessian slot follows) */
-  entries: Int32Array;
+  /**
+   * 2 × (feature × stride + bin): the gradient slot of that bin (the hessian slot follows); 16 bits
+   * when every slot fits (half the memory the histogram loops stream through)
+   */
+  entries: Uint16Array | Int32Array;
   defaultBin: Int32Array;
 }
 
@@ -94,7 +151,7 @@ export function sparseBins(binned: Binned, rows: number, cols: number, stride: n
     total += rows - counts[best]!;
   }
   const rowStart = new Int32Array(rows + 1);
-  const entries = new Int32Array(total);
+  const entries = 2 * cols * stride <= 0x10000 ? new Uint16Array(total) : new Int32Array(total);
   let e = 0;
   for (let r = 0; r < rows; r++) {
     rowStart[r] = e;
@@ -123,6 +180,8 @@ export interface GrowBase {
   stride: number;
   /** three classes' root histograms interleaved per bin (buildRootHistograms) */
   joint: Float64Array;
+  /** where a two-class pass puts its unused third histogram */
+  spareHist: Float64Array;
 }
 
 interface GrowContext extends GrowBase {
@@ -171,6 +230,19 @@ export function buildRootHistograms(
   hists: readonly Float64Array[],
 ): void {
   const { rowStart, entries } = base.sparse;
+  if (grads.length === 2) {
+    // one pass for two classes too: the second class's sums are also made in the third place
+    const spare = [grads[1]!, hesss[1]!, totals[1]!, base.spareHist] as const;
+    buildRootHistograms(
+      base,
+      rows,
+      [...grads, spare[0]],
+      [...hesss, spare[1]],
+      [...totals, spare[2]],
+      [...hists, spare[3]],
+    );
+    return;
+  }
   if (grads.length !== 3) {
     for (let j = 0; j < grads.length; j++) {
       const ctx = { ...base, grad: grads[j]!, hess: hesss[j]!, features: [] };

@@ -1,16 +1,9 @@
+import { availableParallelism, loadavg } from 'node:os';
 import { MOVES } from '../../core/index.ts';
 import type { GbdtHyperparameters } from '../hyperparameters.ts';
 import { treesToOnnx, type ClassTree, type TreeNode } from '../onnx-export.ts';
-import {
-  binFeatures,
-  buildRootHistograms,
-  growTree,
-  leafOfBinned,
-  sparseBins,
-  stripBins,
-  sumsOf,
-  type GrowBase,
-} from './gbdt-grow.ts';
+import { binFeatures, binRows, sparseBins, stripBins } from './gbdt-grow.ts';
+import { DEFAULT_LANES, GbdtLanes, shared, type LaneData } from './gbdt-lanes.ts';
 import { featureCountOf, type Rows } from '../split.ts';
 import type { ProgressLog, TrainedModel } from './trained-model.ts';
 
@@ -94,18 +87,28 @@ export function predictGbdt(model: GbdtModel, x: Float32Array, rows: number, col
   return Float32Array.from(m);
 }
 
-export function trainGbdt(
+export interface GbdtOptions {
+  onRound?: (p: GbdtProgress) => void;
+  /** onRound is called on round 1, every logEvery-th round and round hp.trees */
+  logEvery?: number;
+  /** threads growing a round's class trees side by side (at most one per class); the same trees */
+  lanes?: number;
+}
+
+export async function trainGbdt(
   train: Rows,
   valid: Rows,
   cols: number,
   classes: number,
   hp: GbdtHyperparameters,
   random: () => number,
-  onRound?: (p: GbdtProgress) => void,
-  /** onRound is called on round 1, every logEvery-th round and round hp.trees */
-  logEvery = 1,
-): GbdtResult {
+  { onRound, logEvery = 1, lanes = 1 }: GbdtOptions = {},
+): Promise<GbdtResult> {
   const k = classes;
+  if (!Number.isInteger(lanes) || lanes < 1)
+    throw new Error(`gbdt lanes=${lanes}: allowed is an integer >= 1`);
+  // the workers load while the rows are binned
+  const startLanes = GbdtLanes.starter(Math.min(lanes, k));
   const { cuts, bins } = binFeatures(train.x, train.rows, cols, hp.bins);
   const counts = new Array<number>(k).fill(1);
   for (let r = 0; r < train.rows; r++) counts[train.y[r]!]!++;
@@ -123,24 +126,35 @@ export function trainGbdt(
   for (let r = 0; r < train.rows; r++) {
     for (let c = 0; c < cols; c++) columns[c * train.rows + r] = bins[r * cols + c]!;
   }
-  const ctxBase: GrowBase = {
-    bins,
-    columns,
+  const sparse = sparseBins({ cuts, bins }, train.rows, cols, stride);
+  const perClass = (n: number) => Array.from({ length: k }, () => shared(new Float64Array(n)));
+  const data: LaneData = {
+    classes: k,
     rows: train.rows,
-    cuts,
     cols,
-    sparse: sparseBins({ cuts, bins }, train.rows, cols, stride),
-    hp,
-    hists: Array.from({ length: hp.depth + 1 }, () => new Float64Array(2 * cols * stride)),
     stride,
-    joint: new Float64Array(k === 3 ? 6 * cols * stride : 0),
+    hp,
+    cuts,
+    bins: shared(bins),
+    columns: shared(columns),
+    sparse: {
+      rowStart: shared(sparse.rowStart),
+      entries: shared(sparse.entries),
+      defaultBin: sparse.defaultBin,
+    },
+    validRows: valid.rows,
+    validBins: shared(binRows(valid.x, valid.rows, cols, cuts)),
+    grads: perClass(train.rows),
+    hesss: perClass(train.rows),
+    sample: shared(new Int32Array(Math.max(1, train.rows))),
+    inSample: shared(new Uint8Array(train.rows)),
+    trainLeaf: perClass(train.rows),
+    validLeaf: perClass(valid.rows),
+    done: shared(new Int32Array(lanes)),
   };
-  const rootHists = Array.from({ length: k }, () => new Float64Array(2 * cols * stride));
-  const grads = Array.from({ length: k }, () => new Float64Array(train.rows));
-  const hesss = Array.from({ length: k }, () => new Float64Array(train.rows));
+  const threads = startLanes(data);
+  const { sample, inSample, grads, hesss } = data;
   const prob = new Float64Array(k);
-  const inSample = new Uint8Array(train.rows);
-  const rowLeaf = new Float64Array(train.rows);
   const allFeatures = Array.from({ length: cols }, (_, c) => c);
   const featureCount = Math.max(1, Math.round(hp.colsample * cols));
 
@@ -149,57 +163,57 @@ export function trainGbdt(
   let bestRound = 0;
   let rounds = 0;
   let stoppedEarly = false;
-  for (let round = 1; round <= hp.trees; round++) {
-    rounds = round;
-    for (let r = 0; r < train.rows; r++) {
-      for (let j = 0; j < k; j++) prob[j] = trainMargins[r * k + j]!;
-      softmaxInPlace(prob, 0, k);
-      for (let j = 0; j < k; j++) {
-        const p = prob[j]!;
-        grads[j]![r] = p - (train.y[r] === j ? 1 : 0);
-        hesss[j]![r] = Math.max(p * (1 - p), 1e-16);
-      }
-    }
-    const sampled: number[] = [];
-    for (let r = 0; r < train.rows; r++) if (hp.subsample >= 1 || random() < hp.subsample) sampled.push(r);
-    const sample = Int32Array.from(sampled.length ? sampled : [0]);
-    inSample.fill(0);
-    for (let i = 0; i < sample.length; i++) inSample[sample[i]!] = 1;
-    const rootSums = grads.map((grad, j) => {
-      const ctx = { ...ctxBase, grad, hess: hesss[j]!, features: [] };
-      return sumsOf(ctx, sample, 0, sample.length);
-    });
-    buildRootHistograms(ctxBase, sample, grads, hesss, rootSums, rootHists);
-    for (let j = 0; j < k; j++) {
-      // partial Fisher–Yates: a fresh feature subset for every tree
-      const pool = allFeatures.slice();
-      for (let i = 0; i < featureCount; i++) {
-        const s = i + Math.floor(random() * (cols - i));
-        [pool[i], pool[s]] = [pool[s]!, pool[i]!];
-      }
-      const features = pool.slice(0, featureCount).sort((a, b) => a - b);
-      const ctx = { ...ctxBase, grad: grads[j]!, hess: hesss[j]!, features };
-      const grown = growTree(ctx, sample, rootHists[j]!, rootSums[j]!, rowLeaf);
-      // the sampled rows' leaves are known from the growth; the others walk the tree
+  try {
+    for (let round = 1; round <= hp.trees; round++) {
+      rounds = round;
       for (let r = 0; r < train.rows; r++) {
-        trainMargins[r * k + j]! += inSample[r] ? rowLeaf[r]! : leafOfBinned(grown, bins, r * cols);
+        for (let j = 0; j < k; j++) prob[j] = trainMargins[r * k + j]!;
+        softmaxInPlace(prob, 0, k);
+        for (let j = 0; j < k; j++) {
+          const p = prob[j]!;
+          grads[j]![r] = p - (train.y[r] === j ? 1 : 0);
+          hesss[j]![r] = Math.max(p * (1 - p), 1e-16);
+        }
       }
-      const nodes = stripBins(grown);
-      for (let r = 0; r < valid.rows; r++) validMargins[r * k + j]! += leafOf(nodes, valid.x, r * cols);
-      trees.push({ classIndex: j, nodes });
+      let sampleLength = 0;
+      for (let r = 0; r < train.rows; r++) {
+        if (hp.subsample >= 1 || random() < hp.subsample) sample[sampleLength++] = r;
+      }
+      if (sampleLength === 0) sample[sampleLength++] = 0;
+      inSample.fill(0);
+      for (let i = 0; i < sampleLength; i++) inSample[sample[i]!] = 1;
+      // partial Fisher–Yates: a fresh feature subset for every tree
+      const features = Array.from({ length: k }, () => {
+        const pool = allFeatures.slice();
+        for (let i = 0; i < featureCount; i++) {
+          const s = i + Math.floor(random() * (cols - i));
+          [pool[i], pool[s]] = [pool[s]!, pool[i]!];
+        }
+        return pool.slice(0, featureCount).sort((a, b) => a - b);
+      });
+      const grown = await threads.grow(sampleLength, features);
+      for (let j = 0; j < k; j++) {
+        const trainLeaf = data.trainLeaf[j]!;
+        const validLeaf = data.validLeaf[j]!;
+        for (let r = 0; r < train.rows; r++) trainMargins[r * k + j]! += trainLeaf[r]!;
+        for (let r = 0; r < valid.rows; r++) validMargins[r * k + j]! += validLeaf[r]!;
+        trees.push({ classIndex: j, nodes: stripBins(grown[j]!) });
+      }
+      const v = logLossAndAccuracy(validMargins, valid.y, valid.rows, k);
+      if (onRound && (round % logEvery === 0 || round === 1 || round === hp.trees)) {
+        const t = logLossAndAccuracy(trainMargins, train.y, train.rows, k);
+        onRound({ round, trainLogLoss: t.logLoss, validLogLoss: v.logLoss, validAccuracy: v.accuracy });
+      }
+      if (valid.rows === 0 || v.logLoss < bestLoss - 1e-9) {
+        bestLoss = v.logLoss;
+        bestRound = round;
+      } else if (round - bestRound >= hp.earlyStoppingRounds) {
+        stoppedEarly = true;
+        break;
+      }
     }
-    const v = logLossAndAccuracy(validMargins, valid.y, valid.rows, k);
-    if (onRound && (round % logEvery === 0 || round === 1 || round === hp.trees)) {
-      const t = logLossAndAccuracy(trainMargins, train.y, train.rows, k);
-      onRound({ round, trainLogLoss: t.logLoss, validLogLoss: v.logLoss, validAccuracy: v.accuracy });
-    }
-    if (valid.rows === 0 || v.logLoss < bestLoss - 1e-9) {
-      bestLoss = v.logLoss;
-      bestRound = round;
-    } else if (round - bestRound >= hp.earlyStoppingRounds) {
-      stoppedEarly = true;
-      break;
-    }
+  } finally {
+    await threads.close();
   }
   return {
     model: { classes: k, baseMargins, trees: trees.slice(0, bestRound * k) },
@@ -207,6 +221,15 @@ export function trainGbdt(
     bestRound,
     stoppedEarly,
   };
+}
+
+/**
+ * Two lanes where a second core is free at the start: at least 2 cores and a 1-minute load average
+ * under cores − 0.5 (the trainer's own thread counts about 1). On a busy machine a second thread
+ * only waits for its turn at every round's end and costs CPU; the trees are the same either way.
+ */
+export function defaultLanes(cores = availableParallelism(), load = loadavg()[0] ?? 0): number {
+  return cores >= 2 && load < cores - 0.5 ? DEFAULT_LANES : 1;
 }
 
 /** Progress is logged every this many rounds (and on the last one). */
@@ -220,16 +243,11 @@ export async function trainGbdtModel(
   log?: ProgressLog,
 ): Promise<TrainedModel> {
   const featureCount = featureCountOf(train);
-  const result = trainGbdt(
-    train,
-    valid,
-    featureCount,
-    MOVES.length,
-    hp,
-    random,
-    log && ((p) => log({ msg: 'round', ...p })),
-    LOG_EVERY,
-  );
+  const result = await trainGbdt(train, valid, featureCount, MOVES.length, hp, random, {
+    onRound: log && ((p) => log({ msg: 'round', ...p })),
+    logEvery: LOG_EVERY,
+    lanes: defaultLanes(),
+  });
   const { model } = result;
   return {
     algorithm: 'gbdt',
