@@ -8,6 +8,14 @@
 // then one JSON object as the last line.
 // Usage: npx tsx bench/bots.ts [--games 200] [--seed 7] [--only defaults|samples|v1]
 //        [--algorithm mlp|gbdt|logistic] [--families held-out|training|all] ([--training] = all)
+//
+// --validate: leave-one-family-out over the TRAINING families only, to choose defaults without
+// looking at the held-out families. For each training family F: the cold-start corpus without F
+// (--events rounds), each algorithm trained on it with its defaults (overridden by --hp), then
+// --games games (default 100 here) against F's members, under each --rule. Per (rule, algorithm):
+// the worst and the mean over F. The held-out families are not played.
+//        [--validate] [--events 10000] [--hp 'logistic:{"patience":8}']...
+//        [--rule τ,readτ,trustStart,trustScale]... (default the committed constants)
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
@@ -24,6 +32,8 @@ import {
   botMove,
   createSyntheticPlayer,
   drawGambit,
+  DECISION_RULE,
+  coldStartCorpus,
   featureSet,
   newGame,
   playRound,
@@ -33,12 +43,14 @@ import {
   uniformPredictor,
   zooMembers,
   type Algorithm,
+  type DecisionRule,
   type FeatureSet,
   type FeatureSetName,
   type PastPrediction,
   type PlayerStrategy,
   type Probabilities,
   type StrategyFamily,
+  type TrainingFamily,
 } from '../core/index.ts';
 import { OnnxModel } from '../app/serving/onnx-model.ts';
 import { resolveHyperparameters, type HyperparametersOf } from '../trainer/hyperparameters.ts';
@@ -50,7 +62,13 @@ function arg(name: string, fallback: string): string {
   return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 }
 
-const gamesPerFamily = Number(arg('games', '200'));
+/** Every value given for a repeatable `--name`. */
+function args(name: string): string[] {
+  return process.argv.flatMap((a, i) => (a === `--${name}` ? [process.argv[i + 1] ?? ''] : []));
+}
+
+const validation = process.argv.includes('--validate');
+const gamesPerFamily = Number(arg('games', validation ? '100' : '200'));
 const seed = Number(arg('seed', '7'));
 const only = arg('only', 'all');
 const withTraining = process.argv.includes('--training');
@@ -153,8 +171,6 @@ function legacyCorpus(games: number, corpusSeed: number, minEvents: number): Dat
 }
 
 async function train(config: BotConfig): Promise<{ model: OnnxModel; seconds: number; accuracy: number }> {
-  const set = featureSet(config.featureSet);
-  const started = performance.now();
   const games =
     config.group === 'v1'
       ? legacyCorpus(config.bootstrapGames, config.seed, config.minTotalEvents)
@@ -165,9 +181,22 @@ async function train(config: BotConfig): Promise<{ model: OnnxModel; seconds: nu
           bootstrapGames: config.bootstrapGames,
           seed: config.seed,
         }).games;
+  return fit(games, config.featureSet, config.algorithm, config.hyperparameters, config.seed);
+}
+
+/** Trains one algorithm on `games`, exports it to ONNX and loads it as the game server does. */
+async function fit(
+  games: readonly DatasetGame[],
+  setName: FeatureSetName,
+  algorithm: Algorithm,
+  hyperparameters: Record<string, unknown>,
+  fitSeed: number,
+): Promise<{ model: OnnxModel; seconds: number; accuracy: number }> {
+  const set = featureSet(setName);
+  const started = performance.now();
   const { rows } = splitRows(games, set);
-  const hp = resolveHyperparameters(config.algorithm, config.hyperparameters) as HyperparametersOf<Algorithm>;
-  const trained = await trainAlgorithm(config.algorithm, hp, rows.train, rows.validation, config.seed);
+  const hp = resolveHyperparameters(algorithm, hyperparameters) as HyperparametersOf<Algorithm>;
+  const trained = await trainAlgorithm(algorithm, hp, rows.train, rows.validation, fitSeed);
   const seconds = (performance.now() - started) / 1000;
   const p = await trained.predict(rows.test.x, rows.test.rows);
   let correct = 0;
@@ -176,12 +205,7 @@ async function train(config: BotConfig): Promise<{ model: OnnxModel; seconds: nu
     for (let m = 1; m < 3; m++) if (p[i * 3 + m]! > p[i * 3 + best]!) best = m;
     if (best === rows.test.y[i]) correct++;
   }
-  const bytes = trained.toOnnx({
-    model: 'bench',
-    version: 'v1',
-    algorithm: config.algorithm,
-    featureSet: set.name,
-  });
+  const bytes = trained.toOnnx({ model: 'bench', version: 'v1', algorithm, featureSet: set.name });
   const model = await OnnxModel.load(bytes, 'v1', 'bench', set);
   return { model, seconds, accuracy: correct / rows.test.rows };
 }
@@ -193,6 +217,7 @@ async function play(
   player: PlayerStrategy,
   gameId: string,
   random: () => number,
+  rule: DecisionRule,
 ): Promise<'bot' | 'player' | 'tie'> {
   let state = newGame(gameId, drawGambit(random));
   const past: PastPrediction[] = [];
@@ -200,7 +225,12 @@ async function play(
     const values = roundValues(gameId, round);
     let p: Probabilities | null = null;
     if (round > OPENING_ROUNDS) p = await model.predict(set.features(state.rounds, round, values));
-    const bot = botMove(state, round, values, () => p, { featureSet: set, random, pastPredictions: past });
+    const bot = botMove(state, round, values, () => p, {
+      featureSet: set,
+      random,
+      pastPredictions: past,
+      rule,
+    });
     if (p) past.push({ round, probabilities: p });
     const move = player.next({
       round,
@@ -219,6 +249,7 @@ async function winRate(
   set: FeatureSet,
   family: StrategyFamily,
   runSeed: number,
+  rule: DecisionRule = DECISION_RULE,
 ): Promise<number> {
   const members = zooMembers({ family });
   const random = seededRandom(runSeed);
@@ -232,58 +263,177 @@ async function winRate(
         member.create(seededRandom(Math.floor(random() * 2 ** 32))),
         `bench-${family}-${i}`,
         gameRandom,
+        rule,
       );
     }),
   );
   return games.filter((w) => w === 'bot').length / games.length;
 }
 
-const figures: Record<string, unknown> = {
-  cpu: cpus()[0]?.model ?? 'unknown',
-  cores: cpus().length,
-  node: process.version,
-  gamesPerFamily,
-  seed,
-};
-const table: Record<string, Record<string, number>> = {};
-const families: StrategyFamily[] = [
-  ...(familyChoice === 'training' ? [] : HELD_OUT_FAMILIES),
-  ...(familyChoice === 'held-out' ? [] : TRAINING_FAMILIES),
-];
-for (const config of configs) {
-  const set = featureSet(config.featureSet);
-  const { model, seconds, accuracy } = await train(config);
-  const row: Record<string, number> = {};
-  for (const family of families)
-    row[family] = await winRate(model, set, family, seed * 1000 + families.indexOf(family));
-  await model.release();
-  table[config.name] = row;
-  const line = families.map((f) => `${f} ${(row[f]! * 100).toFixed(0)}%`).join(', ');
+/** A --rule value: τ, read τ, trust start, trust scale. */
+function parseRule(text: string): DecisionRule {
+  const v = text.split(',').map(Number);
+  if (v.length !== 4 || v.some((x) => !Number.isFinite(x)) || !(v[0]! > 0) || v[1]! < 0 || v[3]! < 0) {
+    throw new RangeError(
+      `--rule must be τ,readτ,trustStart,trustScale (τ > 0, the others finite, readτ and scale >= 0), got ${JSON.stringify(text)}`,
+    );
+  }
+  return { temperature: v[0]!, readTemperature: v[1]!, trustStart: v[2]!, trustScale: v[3]! };
+}
+
+/** --hp values: `<algorithm>:<JSON object>`, merged per algorithm. */
+function parseOverrides(values: string[]): Record<Algorithm, Record<string, unknown>> {
+  const out = { mlp: {}, gbdt: {}, logistic: {} } as Record<Algorithm, Record<string, unknown>>;
+  for (const text of values) {
+    const at = text.indexOf(':');
+    const algorithm = text.slice(0, at) as Algorithm;
+    if (at < 0 || !ALGORITHMS.includes(algorithm)) {
+      throw new RangeError(
+        `--hp must be <${ALGORITHMS.join('|')}>:<JSON object>, got ${JSON.stringify(text)}`,
+      );
+    }
+    Object.assign(out[algorithm], JSON.parse(text.slice(at + 1)) as Record<string, unknown>);
+  }
+  return out;
+}
+
+/** The cold-start corpus without one training family: at least `events` rounds. */
+function corpusWithout(family: TrainingFamily, events: number, corpusSeed: number): DatasetGame[] {
+  const families = TRAINING_FAMILIES.filter((f) => f !== family);
+  const out: DatasetGame[] = [];
+  let total = 0;
+  for (const g of coldStartCorpus({ games: Math.ceil(events / 6), seed: corpusSeed, families })) {
+    if (total >= events) break;
+    out.push({
+      gameId: g.gameId,
+      source: 'cold-start',
+      synthetic: true,
+      player: g.player,
+      rounds: g.rounds,
+      events: [],
+    });
+    total += g.rounds.length;
+  }
+  if (total < events) throw new Error(`the corpus without ${family} holds only ${total} rounds`);
+  return out;
+}
+
+/** Leave-one-family-out validation over the training families (see the header). */
+async function validate(): Promise<void> {
+  const events = Number(arg('events', '10000'));
+  const overrides = parseOverrides(args('hp'));
+  const rules = args('rule').map(parseRule);
+  if (!rules.length) rules.push(DECISION_RULE);
+  const algorithms = ALGORITHMS.filter((a) => onlyAlgorithm === 'all' || a === onlyAlgorithm);
+  const label = (r: DecisionRule) => `${r.temperature},${r.readTemperature},${r.trustStart},${r.trustScale}`;
+  // rule → algorithm → left-out family → bot win rate
+  const rates: Record<string, Record<string, Record<string, number>>> = {};
+  for (const r of rules) rates[label(r)] = Object.fromEntries(algorithms.map((a) => [a, {}]));
+  for (const [k, family] of TRAINING_FAMILIES.entries()) {
+    const games = corpusWithout(family, events, seed);
+    for (const algorithm of algorithms) {
+      const { model, seconds } = await fit(games, 'rps-features/v2', algorithm, overrides[algorithm], seed);
+      const set = featureSet('rps-features/v2');
+      for (const r of rules)
+        rates[label(r)]![algorithm]![family] = await winRate(model, set, family, seed * 1000 + k, r);
+      await model.release();
+      const line = rules.map(
+        (r) => `${label(r)}: ${(rates[label(r)]![algorithm]![family]! * 100).toFixed(0)}%`,
+      );
+      console.log(
+        `without ${family.padEnd(20)} ${algorithm.padEnd(8)} trained in ${seconds.toFixed(1)} s; ${line.join(', ')}`,
+      );
+    }
+  }
+  const round3 = (x: number) => Math.round(x * 1000) / 1000;
+  const summary: Record<string, unknown> = {};
+  for (const r of rules) {
+    const byAlgorithm: Record<string, { worst: number; mean: number }> = {};
+    const all: number[] = [];
+    for (const algorithm of algorithms) {
+      const v = Object.values(rates[label(r)]![algorithm]!);
+      all.push(...v);
+      byAlgorithm[algorithm] = {
+        worst: round3(Math.min(...v)),
+        mean: round3(v.reduce((a, b) => a + b, 0) / v.length),
+      };
+      console.log(
+        `rule ${label(r)} ${algorithm.padEnd(8)} worst ${byAlgorithm[algorithm].worst}, mean ${byAlgorithm[algorithm].mean}`,
+      );
+    }
+    summary[label(r)] = {
+      ...byAlgorithm,
+      worst: round3(Math.min(...all)),
+      mean: round3(all.reduce((a, b) => a + b, 0) / all.length),
+    };
+  }
   console.log(
-    `${config.name.padEnd(22)} trained in ${seconds.toFixed(1)} s, accuracy ${(accuracy * 100).toFixed(1)} %: ${line}`,
+    JSON.stringify({
+      cpu: cpus()[0]?.model ?? 'unknown',
+      cores: cpus().length,
+      node: process.version,
+      validation: 'leave-one-training-family-out',
+      gamesPerFamily,
+      events,
+      seed,
+      hyperparameters: overrides,
+      summary,
+      table: rates,
+    }),
   );
 }
 
-function minOver(groups: BotConfig['group'][], fams: readonly StrategyFamily[]): number | null {
-  const values = configs
-    .filter((c) => groups.includes(c.group))
-    .flatMap((c) => fams.flatMap((f) => (table[c.name]![f] === undefined ? [] : [table[c.name]![f]!])));
-  return values.length ? Math.round(Math.min(...values) * 1000) / 1000 : null;
+async function measure(): Promise<void> {
+  const figures: Record<string, unknown> = {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    node: process.version,
+    gamesPerFamily,
+    seed,
+  };
+  const table: Record<string, Record<string, number>> = {};
+  const families: StrategyFamily[] = [
+    ...(familyChoice === 'training' ? [] : HELD_OUT_FAMILIES),
+    ...(familyChoice === 'held-out' ? [] : TRAINING_FAMILIES),
+  ];
+  for (const config of configs) {
+    const set = featureSet(config.featureSet);
+    const { model, seconds, accuracy } = await train(config);
+    const row: Record<string, number> = {};
+    for (const family of families)
+      row[family] = await winRate(model, set, family, seed * 1000 + families.indexOf(family));
+    await model.release();
+    table[config.name] = row;
+    const line = families.map((f) => `${f} ${(row[f]! * 100).toFixed(0)}%`).join(', ');
+    console.log(
+      `${config.name.padEnd(22)} trained in ${seconds.toFixed(1)} s, accuracy ${(accuracy * 100).toFixed(1)} %: ${line}`,
+    );
+  }
+
+  function minOver(groups: BotConfig['group'][], fams: readonly StrategyFamily[]): number | null {
+    const values = configs
+      .filter((c) => groups.includes(c.group))
+      .flatMap((c) => fams.flatMap((f) => (table[c.name]![f] === undefined ? [] : [table[c.name]![f]!])));
+    return values.length ? Math.round(Math.min(...values) * 1000) / 1000 : null;
+  }
+
+  const heldOutButMeta = HELD_OUT_FAMILIES.filter((f) => f !== ADAPTIVE_FAMILY);
+  for (const [label, groups] of [
+    ['', ['defaults', 'samples']],
+    ['V1', ['v1']],
+  ] as const) {
+    if (familyChoice === 'training') {
+      figures[`minWinRateTraining${label}`] = minOver([...groups], TRAINING_FAMILIES);
+      continue;
+    }
+    figures[`minWinRateHeldOut${label}`] = minOver([...groups], heldOutButMeta);
+    figures[`minWinRatePredictable${label}`] = minOver([...groups], PREDICTABLE_FAMILIES);
+    figures[`minWinRateAdaptive${label}`] = minOver([...groups], [ADAPTIVE_FAMILY]);
+    figures[`winRateRandom${label}`] = minOver([...groups], ['random']);
+  }
+  figures.table = table;
+  console.log(JSON.stringify(figures));
 }
 
-const heldOutButMeta = HELD_OUT_FAMILIES.filter((f) => f !== ADAPTIVE_FAMILY);
-for (const [label, groups] of [
-  ['', ['defaults', 'samples']],
-  ['V1', ['v1']],
-] as const) {
-  if (familyChoice === 'training') {
-    figures[`minWinRateTraining${label}`] = minOver([...groups], TRAINING_FAMILIES);
-    continue;
-  }
-  figures[`minWinRateHeldOut${label}`] = minOver([...groups], heldOutButMeta);
-  figures[`minWinRatePredictable${label}`] = minOver([...groups], PREDICTABLE_FAMILIES);
-  figures[`minWinRateAdaptive${label}`] = minOver([...groups], [ADAPTIVE_FAMILY]);
-  figures[`winRateRandom${label}`] = minOver([...groups], ['random']);
-}
-figures.table = table;
-console.log(JSON.stringify(figures));
+if (validation) await validate();
+else await measure();

@@ -3,7 +3,7 @@ import { uniformPredictor, type Predictor } from './bot.ts';
 import { seededRandom } from './random.ts';
 import { featureSet } from './feature-sets.ts';
 import { mixturePredictor } from './features-v2.ts';
-import { zooMembers } from './strategy-zoo.ts';
+import { TRAINING_FAMILIES, zooMembers, type TrainingFamily } from './strategy-zoo.ts';
 
 /** The game id of cold-start game `index` for `seed` (stable, so values can be recomputed). */
 export function coldStartGameId(seed: number, index: number): string {
@@ -17,13 +17,25 @@ const V2 = featureSet('rps-features/v2');
  * strategy zoo in turn (held-out families never), against the opening gambits followed by the
  * sampled EV rule, on uniform probabilities in even games and on the v2 features' own mixture of
  * online predictors in odd ones, so the players meet both a plain and a reading bot. Same seed,
- * same corpus.
+ * same corpus. `families` narrows it to some training families (bench/bots.ts --validate leaves
+ * one out at a time).
  */
-export function coldStartCorpus(options: { games: number; seed: number }): SimulatedGame[] {
+export function coldStartCorpus(options: {
+  games: number;
+  seed: number;
+  families?: readonly TrainingFamily[];
+}): SimulatedGame[] {
   if (!Number.isInteger(options.games) || options.games < 0) {
     throw new RangeError(`coldStartCorpus: games must be an integer >= 0, got ${String(options.games)}`);
   }
-  const members = zooMembers({ heldOut: false });
+  const families = options.families ?? TRAINING_FAMILIES;
+  const unknown = families.filter((f) => !TRAINING_FAMILIES.includes(f));
+  if (unknown.length || families.length === 0) {
+    throw new RangeError(
+      `coldStartCorpus: families must be one or more training families (${TRAINING_FAMILIES.join(', ')}), got ${JSON.stringify(families)}`,
+    );
+  }
+  const members = zooMembers({ heldOut: false }).filter((m) => families.includes(m.family as TrainingFamily));
   const random = seededRandom(options.seed);
   const corpus: SimulatedGame[] = [];
   for (let i = 0; i < options.games; i++) {

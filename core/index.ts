@@ -70,9 +70,11 @@ export {
   type Probabilities,
 } from './expected-value.ts';
 export {
+  DECISION_RULE,
   botMove,
   uniformPredictor,
   type BotMove,
+  type DecisionRule,
   type BotMoveOptions,
   type PastPrediction,
   type Predictor,
