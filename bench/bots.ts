@@ -15,6 +15,7 @@
 // --games games (default 100 here) against F's members, under each --rule. Per (rule, algorithm):
 // the worst and the mean over F. The held-out families are not played.
 //        [--validate] [--events 10000] [--hp 'logistic:{"patience":8}']...
+//        [--corpus-order members|families] [--corpus-reader alternate|uniform|mixture]
 //        [--rule τ,readτ,trustStart,trustScale]... (default the committed constants)
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -302,7 +303,15 @@ function corpusWithout(family: TrainingFamily, events: number, corpusSeed: numbe
   const families = TRAINING_FAMILIES.filter((f) => f !== family);
   const out: DatasetGame[] = [];
   let total = 0;
-  for (const g of coldStartCorpus({ games: Math.ceil(events / 6), seed: corpusSeed, families })) {
+  const order = arg('corpus-order', 'members') as 'members' | 'families';
+  const reader = arg('corpus-reader', 'alternate') as 'alternate' | 'uniform' | 'mixture';
+  if (!['members', 'families'].includes(order) || !['alternate', 'uniform', 'mixture'].includes(reader)) {
+    throw new RangeError(
+      `--corpus-order must be members|families and --corpus-reader alternate|uniform|mixture, got ${order}, ${reader}`,
+    );
+  }
+  const games = Math.ceil(events / 6);
+  for (const g of coldStartCorpus({ games, seed: corpusSeed, families, order, reader })) {
     if (total >= events) break;
     out.push({
       gameId: g.gameId,
@@ -375,6 +384,7 @@ async function validate(): Promise<void> {
       validation: 'leave-one-training-family-out',
       gamesPerFamily,
       events,
+      corpus: { order: arg('corpus-order', 'members'), reader: arg('corpus-reader', 'alternate') },
       seed,
       hyperparameters: overrides,
       summary,
