@@ -17,7 +17,8 @@
 //        [--validate] [--events 10000] [--hp 'logistic:{"patience":8}']...
 //        [--corpus-order members|families] [--corpus-reader alternate|uniform|mixture]
 //        [--rule τ,readτ,trustStart,trustScale]... (default the committed constants)
-//        [--mask evidence,scores,best,mixture,values,context] (v2 column groups held at 0)
+//        [--mask none|evidence,scores,...] (v2 column groups the models do not read; default
+//        the committed ones, V2_IGNORED_GROUPS)
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';

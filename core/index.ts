@@ -179,10 +179,14 @@ export {
 export {
   DEFAULT_FEATURE_SET,
   FEATURE_SET_NAMES,
+  V2_COLUMN_GROUPS,
+  V2_IGNORED_GROUPS,
   featureSet,
   isFeatureSetName,
+  v2Columns,
   type FeatureSet,
   type FeatureSetName,
+  type V2ColumnGroup,
 } from './feature-sets.ts';
 export {
   STRATEGY_ZOO,

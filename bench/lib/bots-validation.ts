@@ -5,12 +5,16 @@ import {
   ALGORITHMS,
   DECISION_RULE,
   TRAINING_FAMILIES,
+  V2_COLUMN_GROUPS,
+  V2_IGNORED_GROUPS,
   coldStartCorpus,
   featureSet,
+  v2Columns,
   type Algorithm,
   type DecisionRule,
   type FeatureSet,
   type TrainingFamily,
+  type V2ColumnGroup,
 } from '../../core/index.ts';
 import type { DatasetGame } from '../../trainer/dataset.ts';
 import { fit, winRate } from './bot-games.ts';
@@ -42,43 +46,20 @@ function parseOverrides(values: string[]): Record<Algorithm, Record<string, unkn
   return out;
 }
 
-/** The groups of rps-features/v2 columns `--mask` can blank (docs/features.md, the 91 features). */
-const MASK_GROUPS: Record<string, (name: string, index: number) => boolean> = {
-  evidence: (_, i) => i < 57,
-  scores: (n) => n.endsWith('_score') && n !== 'best_score',
-  best: (n) => n.startsWith('best_'),
-  mixture: (n) => n.startsWith('mixture_'),
-  values: (n) => n.startsWith('value_'),
-  context: (_, i) => i >= 87,
-};
-
 /**
- * rps-features/v2 with some column groups held at 0 in training and in play alike (constant
- * columns carry nothing after standardisation): what a model does without them.
+ * rps-features/v2 with the models reading all but the column groups in `groups` (`none`: all),
+ * as the trainer does for the groups the set ignores (`V2_IGNORED_GROUPS`).
  */
 function maskedSet(groups: string[]): FeatureSet {
   const set = featureSet('rps-features/v2');
-  const unknown = groups.filter((g) => !(g in MASK_GROUPS));
+  const names = groups.filter((g) => g !== 'none');
+  const unknown = names.filter((g) => !Object.hasOwn(V2_COLUMN_GROUPS, g));
   if (unknown.length) {
-    throw new RangeError(`--mask takes ${Object.keys(MASK_GROUPS).join(', ')}; got ${unknown.join(', ')}`);
+    throw new RangeError(
+      `--mask takes none or ${Object.keys(V2_COLUMN_GROUPS).join(', ')}; got ${unknown.join(', ')}`,
+    );
   }
-  const columns = set.names.flatMap((n, i) => (groups.some((g) => MASK_GROUPS[g]!(n, i)) ? [i] : []));
-  if (!groups.length) return set;
-  const blank = (x: Float32Array) => {
-    for (let r = 0; r < x.length; r += set.count) for (const c of columns) x[r + c] = 0;
-    return x;
-  };
-  const features: FeatureSet['features'] = (previous, round, values) =>
-    blank(set.features(previous, round, values));
-  return {
-    ...set,
-    features,
-    batch: (games, options) => {
-      const b = set.batch(games, options);
-      return { ...b, x: blank(b.x) };
-    },
-    reader: () => ({ features }),
-  };
+  return { ...set, ignored: v2Columns(names as V2ColumnGroup[]) };
 }
 
 /** The cold-start corpus without one training family: at least `events` rounds. */
@@ -139,7 +120,7 @@ export async function validate({
       `--corpus-order must be members|families and --corpus-reader alternate|uniform|mixture, got ${order}, ${reader}`,
     );
   }
-  const mask = arg('mask', '').split(',').filter(Boolean);
+  const mask = arg('mask', V2_IGNORED_GROUPS.join(',')).split(',').filter(Boolean);
   const set = maskedSet(mask);
   const label = (r: DecisionRule) => `${r.temperature},${r.readTemperature},${r.trustStart},${r.trustScale}`;
   // rule → algorithm → left-out family → bot win rate
