@@ -16,7 +16,7 @@ import {
   type TrainingFamily,
   type V2ColumnGroup,
 } from '../../core/index.ts';
-import type { DatasetGame } from '../../trainer/dataset.ts';
+import { coldStartDatasetGame, type DatasetGame } from '../../trainer/dataset.ts';
 import { fit, winRate } from './bot-games.ts';
 
 /** A --rule value: τ, read τ, trust start, trust scale. */
@@ -76,14 +76,7 @@ function corpusWithout(
   const games = Math.ceil(events / 6);
   for (const g of coldStartCorpus({ games, seed: corpusSeed, families, order, reader })) {
     if (total >= events) break;
-    out.push({
-      gameId: g.gameId,
-      source: 'cold-start',
-      synthetic: true,
-      player: g.player,
-      rounds: g.rounds,
-      events: [],
-    });
+    out.push(coldStartDatasetGame(g));
     total += g.rounds.length;
   }
   if (total < events) throw new Error(`the corpus without ${family} holds only ${total} rounds`);
