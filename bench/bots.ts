@@ -8,6 +8,17 @@
 // then one JSON object as the last line.
 // Usage: npx tsx bench/bots.ts [--games 200] [--seed 7] [--only defaults|samples|v1]
 //        [--algorithm mlp|gbdt|logistic] [--families held-out|training|all] ([--training] = all)
+//
+// --validate: leave-one-family-out over the TRAINING families only, to choose defaults without
+// looking at the held-out families. For each training family F: the cold-start corpus without F
+// (--events rounds), each algorithm trained on it with its defaults (overridden by --hp), then
+// --games games (default 100 here) against F's members, under each --rule. Per (rule, algorithm):
+// the worst and the mean over F. The held-out families are not played.
+//        [--validate] [--events 10000] [--hp 'logistic:{"patience":8}']...
+//        [--corpus-order members|families] [--corpus-reader alternate|uniform|mixture]
+//        [--rule τ,readτ,trustStart,trustScale]... (default the committed constants)
+//        [--mask none|evidence,scores,...] (v2 column groups the models do not read; default
+//        the committed ones, V2_IGNORED_GROUPS)
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
@@ -17,40 +28,35 @@ import {
   ADAPTIVE_FAMILY,
   ALGORITHMS,
   HELD_OUT_FAMILIES,
-  OPENING_ROUNDS,
   PREDICTABLE_FAMILIES,
   SYNTHETIC_PLAYER_NAMES,
   TRAINING_FAMILIES,
-  botMove,
   createSyntheticPlayer,
-  drawGambit,
   featureSet,
-  newGame,
-  playRound,
-  roundValues,
   seededRandom,
   simulateGame,
   uniformPredictor,
-  zooMembers,
   type Algorithm,
-  type FeatureSet,
   type FeatureSetName,
-  type PastPrediction,
-  type PlayerStrategy,
-  type Probabilities,
   type StrategyFamily,
 } from '../core/index.ts';
-import { OnnxModel } from '../app/serving/onnx-model.ts';
-import { resolveHyperparameters, type HyperparametersOf } from '../trainer/hyperparameters.ts';
+import type { OnnxModel } from '../app/serving/onnx-model.ts';
 import { buildDataset, type DatasetGame } from '../trainer/dataset.ts';
-import { splitRows, trainAlgorithm } from '../trainer/train.ts';
+import { fit, winRate } from './lib/bot-games.ts';
+import { validate } from './lib/bots-validation.ts';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 }
 
-const gamesPerFamily = Number(arg('games', '200'));
+/** Every value given for a repeatable `--name`. */
+function args(name: string): string[] {
+  return process.argv.flatMap((a, i) => (a === `--${name}` ? [process.argv[i + 1] ?? ''] : []));
+}
+
+const validation = process.argv.includes('--validate');
+const gamesPerFamily = Number(arg('games', validation ? '100' : '200'));
 const seed = Number(arg('seed', '7'));
 const only = arg('only', 'all');
 const withTraining = process.argv.includes('--training');
@@ -153,8 +159,6 @@ function legacyCorpus(games: number, corpusSeed: number, minEvents: number): Dat
 }
 
 async function train(config: BotConfig): Promise<{ model: OnnxModel; seconds: number; accuracy: number }> {
-  const set = featureSet(config.featureSet);
-  const started = performance.now();
   const games =
     config.group === 'v1'
       ? legacyCorpus(config.bootstrapGames, config.seed, config.minTotalEvents)
@@ -165,125 +169,60 @@ async function train(config: BotConfig): Promise<{ model: OnnxModel; seconds: nu
           bootstrapGames: config.bootstrapGames,
           seed: config.seed,
         }).games;
-  const { rows } = splitRows(games, set);
-  const hp = resolveHyperparameters(config.algorithm, config.hyperparameters) as HyperparametersOf<Algorithm>;
-  const trained = await trainAlgorithm(config.algorithm, hp, rows.train, rows.validation, config.seed);
-  const seconds = (performance.now() - started) / 1000;
-  const p = await trained.predict(rows.test.x, rows.test.rows);
-  let correct = 0;
-  for (let i = 0; i < rows.test.rows; i++) {
-    let best = 0;
-    for (let m = 1; m < 3; m++) if (p[i * 3 + m]! > p[i * 3 + best]!) best = m;
-    if (best === rows.test.y[i]) correct++;
+  return fit(games, featureSet(config.featureSet), config.algorithm, config.hyperparameters, config.seed);
+}
+
+async function measure(): Promise<void> {
+  const figures: Record<string, unknown> = {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    node: process.version,
+    gamesPerFamily,
+    seed,
+  };
+  const table: Record<string, Record<string, number>> = {};
+  const families: StrategyFamily[] = [
+    ...(familyChoice === 'training' ? [] : HELD_OUT_FAMILIES),
+    ...(familyChoice === 'held-out' ? [] : TRAINING_FAMILIES),
+  ];
+  for (const config of configs) {
+    const set = featureSet(config.featureSet);
+    const { model, seconds, accuracy } = await train(config);
+    const row: Record<string, number> = {};
+    for (const family of families)
+      row[family] = await winRate(model, set, family, seed * 1000 + families.indexOf(family), gamesPerFamily);
+    await model.release();
+    table[config.name] = row;
+    const line = families.map((f) => `${f} ${(row[f]! * 100).toFixed(0)}%`).join(', ');
+    console.log(
+      `${config.name.padEnd(22)} trained in ${seconds.toFixed(1)} s, accuracy ${(accuracy * 100).toFixed(1)} %: ${line}`,
+    );
   }
-  const bytes = trained.toOnnx({
-    model: 'bench',
-    version: 'v1',
-    algorithm: config.algorithm,
-    featureSet: set.name,
-  });
-  const model = await OnnxModel.load(bytes, 'v1', 'bench', set);
-  return { model, seconds, accuracy: correct / rows.test.rows };
-}
 
-/** One game as the app plays it: gambit, then each round the model's prediction and the set's rule. */
-async function play(
-  model: OnnxModel,
-  set: FeatureSet,
-  player: PlayerStrategy,
-  gameId: string,
-  random: () => number,
-): Promise<'bot' | 'player' | 'tie'> {
-  let state = newGame(gameId, drawGambit(random));
-  const past: PastPrediction[] = [];
-  for (let round = 1; !state.finished && round <= 100; round++) {
-    const values = roundValues(gameId, round);
-    let p: Probabilities | null = null;
-    if (round > OPENING_ROUNDS) p = await model.predict(set.features(state.rounds, round, values));
-    const bot = botMove(state, round, values, () => p, { featureSet: set, random, pastPredictions: past });
-    if (p) past.push({ round, probabilities: p });
-    const move = player.next({
-      round,
-      values,
-      previous: state.rounds,
-      playerScore: state.playerScore,
-      botScore: state.botScore,
-    });
-    state = playRound(state, round, move, bot.move);
+  function minOver(groups: BotConfig['group'][], fams: readonly StrategyFamily[]): number | null {
+    const values = configs
+      .filter((c) => groups.includes(c.group))
+      .flatMap((c) => fams.flatMap((f) => (table[c.name]![f] === undefined ? [] : [table[c.name]![f]!])));
+    return values.length ? Math.round(Math.min(...values) * 1000) / 1000 : null;
   }
-  return state.winner ?? (state.botScore > state.playerScore ? 'bot' : 'player');
-}
 
-async function winRate(
-  model: OnnxModel,
-  set: FeatureSet,
-  family: StrategyFamily,
-  runSeed: number,
-): Promise<number> {
-  const members = zooMembers({ family });
-  const random = seededRandom(runSeed);
-  const games = await Promise.all(
-    Array.from({ length: gamesPerFamily }, (_, i) => {
-      const member = members[i % members.length]!;
-      const gameRandom = seededRandom(Math.floor(random() * 2 ** 32));
-      return play(
-        model,
-        set,
-        member.create(seededRandom(Math.floor(random() * 2 ** 32))),
-        `bench-${family}-${i}`,
-        gameRandom,
-      );
-    }),
-  );
-  return games.filter((w) => w === 'bot').length / games.length;
-}
-
-const figures: Record<string, unknown> = {
-  cpu: cpus()[0]?.model ?? 'unknown',
-  cores: cpus().length,
-  node: process.version,
-  gamesPerFamily,
-  seed,
-};
-const table: Record<string, Record<string, number>> = {};
-const families: StrategyFamily[] = [
-  ...(familyChoice === 'training' ? [] : HELD_OUT_FAMILIES),
-  ...(familyChoice === 'held-out' ? [] : TRAINING_FAMILIES),
-];
-for (const config of configs) {
-  const set = featureSet(config.featureSet);
-  const { model, seconds, accuracy } = await train(config);
-  const row: Record<string, number> = {};
-  for (const family of families)
-    row[family] = await winRate(model, set, family, seed * 1000 + families.indexOf(family));
-  await model.release();
-  table[config.name] = row;
-  const line = families.map((f) => `${f} ${(row[f]! * 100).toFixed(0)}%`).join(', ');
-  console.log(
-    `${config.name.padEnd(22)} trained in ${seconds.toFixed(1)} s, accuracy ${(accuracy * 100).toFixed(1)} %: ${line}`,
-  );
-}
-
-function minOver(groups: BotConfig['group'][], fams: readonly StrategyFamily[]): number | null {
-  const values = configs
-    .filter((c) => groups.includes(c.group))
-    .flatMap((c) => fams.flatMap((f) => (table[c.name]![f] === undefined ? [] : [table[c.name]![f]!])));
-  return values.length ? Math.round(Math.min(...values) * 1000) / 1000 : null;
-}
-
-const heldOutButMeta = HELD_OUT_FAMILIES.filter((f) => f !== ADAPTIVE_FAMILY);
-for (const [label, groups] of [
-  ['', ['defaults', 'samples']],
-  ['V1', ['v1']],
-] as const) {
-  if (familyChoice === 'training') {
-    figures[`minWinRateTraining${label}`] = minOver([...groups], TRAINING_FAMILIES);
-    continue;
+  const heldOutButMeta = HELD_OUT_FAMILIES.filter((f) => f !== ADAPTIVE_FAMILY);
+  for (const [label, groups] of [
+    ['', ['defaults', 'samples']],
+    ['V1', ['v1']],
+  ] as const) {
+    if (familyChoice === 'training') {
+      figures[`minWinRateTraining${label}`] = minOver([...groups], TRAINING_FAMILIES);
+      continue;
+    }
+    figures[`minWinRateHeldOut${label}`] = minOver([...groups], heldOutButMeta);
+    figures[`minWinRatePredictable${label}`] = minOver([...groups], PREDICTABLE_FAMILIES);
+    figures[`minWinRateAdaptive${label}`] = minOver([...groups], [ADAPTIVE_FAMILY]);
+    figures[`winRateRandom${label}`] = minOver([...groups], ['random']);
   }
-  figures[`minWinRateHeldOut${label}`] = minOver([...groups], heldOutButMeta);
-  figures[`minWinRatePredictable${label}`] = minOver([...groups], PREDICTABLE_FAMILIES);
-  figures[`minWinRateAdaptive${label}`] = minOver([...groups], [ADAPTIVE_FAMILY]);
-  figures[`winRateRandom${label}`] = minOver([...groups], ['random']);
+  figures.table = table;
+  console.log(JSON.stringify(figures));
 }
-figures.table = table;
-console.log(JSON.stringify(figures));
+
+if (validation) await validate({ arg, args, gamesPerFamily, seed, onlyAlgorithm });
+else await measure();

@@ -3,7 +3,11 @@ import type { RoundValues } from './round-values.ts';
 import type { GameState } from './game.ts';
 import { OPENING_ROUNDS, gambitMove } from './gambits.ts';
 import {
+  DECISION_TEMPERATURE,
+  READ_TEMPERATURE,
   READ_WINDOW,
+  TRUST_SCALE,
+  TRUST_START,
   decideMove,
   decisionTemperature,
   isUsableProbabilities,
@@ -40,7 +44,24 @@ export interface BotMoveOptions {
    * model as far as they beat chance (`predictionTrust`). Absent: full trust.
    */
   pastPredictions?: readonly PastPrediction[];
+  /** the sampled rule's constants (default `DECISION_RULE`); bench/bots.ts --validate compares others */
+  rule?: DecisionRule;
 }
+
+/** The constants of the sampled EV rule (docs/bots.md, the decision rule). */
+export interface DecisionRule {
+  temperature: number;
+  readTemperature: number;
+  trustStart: number;
+  trustScale: number;
+}
+
+export const DECISION_RULE: DecisionRule = Object.freeze({
+  temperature: DECISION_TEMPERATURE,
+  readTemperature: READ_TEMPERATURE,
+  trustStart: TRUST_START,
+  trustScale: TRUST_SCALE,
+});
 
 const V1 = featureSet('rps-features/v1');
 
@@ -78,7 +99,8 @@ export function botMove(
       .filter((r) => r.round > OPENING_ROUNDS && r.round < round)
       .slice(-READ_WINDOW)
       .map((r) => r.result);
-    const temperature = decisionTemperature(recent);
+    const rule = options.rule ?? DECISION_RULE;
+    const temperature = decisionTemperature(recent, rule.temperature, rule.readTemperature);
     let trust = 1;
     if (options.pastPredictions) {
       const played = new Map(state.rounds.map((r) => [r.round, r.playerMove]));
@@ -87,6 +109,8 @@ export function botMove(
           .filter((p) => p.round < round && played.has(p.round))
           .sort((a, b) => a.round - b.round)
           .map((p) => ({ probabilities: p.probabilities, actual: moveIndex(played.get(p.round)!) })),
+        rule.trustStart,
+        rule.trustScale,
       );
     }
     const d = sampleMove(

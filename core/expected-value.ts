@@ -125,13 +125,17 @@ export interface SampledDecision extends Decision {
 /**
  * The temperature for a round: `DECISION_TEMPERATURE`, raised while the player wins more of the
  * last `READ_WINDOW` rounds than it loses (a player who reads the bot meets a less readable one).
- * `recent` holds the player's results of those rounds.
+ * `recent` holds the player's results of those rounds; `base` and `read` default to the constants.
  */
-export function decisionTemperature(recent: readonly ('win' | 'lose' | 'draw')[]): number {
-  if (recent.length === 0) return DECISION_TEMPERATURE;
+export function decisionTemperature(
+  recent: readonly ('win' | 'lose' | 'draw')[],
+  base: number = DECISION_TEMPERATURE,
+  read: number = READ_TEMPERATURE,
+): number {
+  if (recent.length === 0) return base;
   let lead = 0;
   for (const r of recent) lead += r === 'win' ? 1 : r === 'lose' ? -1 : 0;
-  return DECISION_TEMPERATURE + READ_TEMPERATURE * Math.max(0, lead / recent.length);
+  return base + read * Math.max(0, lead / recent.length);
 }
 
 /**

@@ -70,9 +70,11 @@ export {
   type Probabilities,
 } from './expected-value.ts';
 export {
+  DECISION_RULE,
   botMove,
   uniformPredictor,
   type BotMove,
+  type DecisionRule,
   type BotMoveOptions,
   type PastPrediction,
   type Predictor,
@@ -188,10 +190,14 @@ export {
 export {
   DEFAULT_FEATURE_SET,
   FEATURE_SET_NAMES,
+  V2_COLUMN_GROUPS,
+  V2_IGNORED_GROUPS,
   featureSet,
   isFeatureSetName,
+  v2Columns,
   type FeatureSet,
   type FeatureSetName,
+  type V2ColumnGroup,
 } from './feature-sets.ts';
 export {
   STRATEGY_ZOO,

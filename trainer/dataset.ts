@@ -8,6 +8,7 @@ import {
   type ExportedRound,
   type InputMethod,
   type PlayedRound,
+  type SimulatedGame,
 } from '../core/index.ts';
 import { sha256Hex } from '../lib/artifact-store.ts';
 import { backoffDelay } from '../lib/backoff.ts';
@@ -253,6 +254,18 @@ export function groupGames(events: readonly ExportedRound[]): { games: DatasetGa
   return { games, dropped };
 }
 
+/** A cold-start corpus game as a dataset game. */
+export function coldStartDatasetGame(sim: SimulatedGame): DatasetGame {
+  return {
+    gameId: sim.gameId,
+    source: 'cold-start',
+    synthetic: true,
+    player: sim.player,
+    rounds: sim.rounds,
+    events: [],
+  };
+}
+
 /**
  * From exported events to the training games: synthetic-player games down-sampled (every
  * `syntheticStride`-th, counted from the newest), the newest `maxEvents` rounds kept (the oldest
@@ -287,14 +300,7 @@ export function buildDataset(events: readonly ExportedRound[], options: DatasetO
   if (total < options.minTotalEvents && options.bootstrapGames > 0) {
     for (const sim of coldStartCorpus({ games: options.bootstrapGames, seed: options.seed })) {
       if (total >= options.minTotalEvents) break;
-      coldStart.push({
-        gameId: sim.gameId,
-        source: 'cold-start',
-        synthetic: true,
-        player: sim.player,
-        rounds: sim.rounds,
-        events: [],
-      });
+      coldStart.push(coldStartDatasetGame(sim));
       total += sim.rounds.length;
     }
   }

@@ -9,7 +9,10 @@ export interface Standardizer {
   std: Float32Array;
   /** standard deviation, 1 where a feature is (nearly) constant on the training rows */
   scale: Float32Array;
-  /** 1 / scale, rounded to float32 once: the factor both the ONNX graph and tfjs multiply by */
+  /**
+   * 1 / scale, rounded to float32 once: the factor both the ONNX graph and tfjs multiply by; 0 for
+   * a constant feature, which the model thus ignores
+   */
   invScale: Float32Array;
 }
 
@@ -36,8 +39,9 @@ export function fitStandardizer(x: Float32Array, rows: number, cols: number): St
     std[c] = rows ? Math.sqrt(sq[c]! / rows) : 0;
     scale[c] = std[c]! < MIN_SCALE ? 1 : std[c]!;
   }
+  // a constant column taught the model nothing: the model ignores it (factor 0), whatever it is fed
   const invScale = new Float32Array(cols);
-  for (let c = 0; c < cols; c++) invScale[c] = 1 / scale[c]!;
+  for (let c = 0; c < cols; c++) invScale[c] = std[c]! < MIN_SCALE ? 0 : 1 / scale[c]!;
   return { mean: Float32Array.from(mean), std, scale, invScale };
 }
 

@@ -61,10 +61,15 @@ export function rowsOf(
   games: readonly DatasetGame[],
   set: FeatureSet = featureSet(DEFAULT_FEATURE_SET),
 ): Rows {
-  return set.batch(
+  const batch = set.batch(
     games.map((g) => g.rounds),
     { fromRound: FIRST_MODEL_ROUND },
   );
+  // columns the set's models do not read are held at 0, so no model learns from them
+  if (set.ignored.length) {
+    for (let r = 0; r < batch.x.length; r += set.count) for (const c of set.ignored) batch.x[r + c] = 0;
+  }
+  return batch;
 }
 
 export interface SplitRows {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  DECISION_RULE,
   DECISION_TEMPERATURE,
   READ_TEMPERATURE,
   botMove,
@@ -111,5 +112,35 @@ describe('the sampled EV rule (rps-features/v2)', () => {
     expect(d.probabilities).toEqual(p);
     const again = sampleMove(p, v, s.botScore, s.playerScore, () => 0.5, 0.1, 0);
     expect(again.ev).toEqual(uniform.ev);
+  });
+
+  it('takes other constants when asked (the validation bench compares them); by default the documented ones', () => {
+    expect(DECISION_RULE).toEqual({
+      temperature: DECISION_TEMPERATURE,
+      readTemperature: READ_TEMPERATURE,
+      trustStart: TRUST_START,
+      trustScale: TRUST_SCALE,
+    });
+    expect(decisionTemperature(['win', 'win'], 0.2, 1)).toBeCloseTo(1.2, 12);
+    let s = newGame('rule-game', 'toolbox');
+    for (let r = 1; r <= 6; r++) s = playRound(s, r, 'rock', 'rock');
+    const v = roundValues(s.gameId, 7);
+    const v2 = featureSet('rps-features/v2');
+    const p: Probabilities = [0.02, 0.02, 0.96];
+    const past = [4, 5, 6].map((round) => ({ round, probabilities: p }));
+    const play = (rule: typeof DECISION_RULE, seed: number) => {
+      const random = seededRandom(seed);
+      return Array.from(
+        { length: 300 },
+        () => botMove(s, 7, v, () => p, { featureSet: v2, random, pastPredictions: past, rule }).move,
+      );
+    };
+    // trust start 0, scale 0: the misread model is never followed, the uniform EVs decide
+    const untrusted = { ...DECISION_RULE, trustStart: 0, trustScale: 0, temperature: 0.001 };
+    const uniformBest = decideMove([1 / 3, 1 / 3, 1 / 3], v, s.botScore, s.playerScore).move;
+    expect(new Set(play(untrusted, 3))).toEqual(new Set([uniformBest]));
+    // trust held at 1: the model's scissors is followed, so the bot plays rock
+    const trusted = { ...DECISION_RULE, trustStart: 1, trustScale: 0, temperature: 0.001 };
+    expect(new Set(play(trusted, 3))).toEqual(new Set(['rock']));
   });
 });

@@ -128,6 +128,25 @@ describe('coldStartCorpus', () => {
     expect(new Set(corpus.map((g) => g.winner))).toContain('player');
   });
 
+  it('narrows to the training families asked for, in the same turn order, and refuses a held-out one', () => {
+    const without = TRAINING_FAMILIES.filter((f) => f !== 'sequence');
+    const corpus = coldStartCorpus({ games: 60, seed: 5, families: without });
+    const members = zooMembers({ heldOut: false }).filter((m) => m.family !== 'sequence');
+    expect(corpus.map((g) => g.player)).toEqual(
+      Array.from({ length: 60 }, (_, i) => members[i % members.length]!.name),
+    );
+    expect(corpus.filter((g) => g.player.startsWith('sequence/'))).toEqual([]);
+    expect(JSON.stringify(coldStartCorpus({ games: 30, seed: 5, families: TRAINING_FAMILIES }))).toBe(
+      JSON.stringify(coldStartCorpus({ games: 30, seed: 5 })),
+    );
+    expect(() => coldStartCorpus({ games: 5, seed: 5, families: ['constant' as never] })).toThrow(
+      /training families .*biased.*got \["constant"\]/,
+    );
+    expect(() => coldStartCorpus({ games: 5, seed: 5, families: [] })).toThrow(
+      /one or more training families/,
+    );
+  });
+
   it('refuses a negative number of games', () => {
     expect(() => coldStartCorpus({ games: -1, seed: 1 })).toThrow(/games must be an integer >= 0/);
     expect(coldStartCorpus({ games: 0, seed: 1 })).toEqual([]);

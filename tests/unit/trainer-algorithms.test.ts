@@ -1,6 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { FEATURE_COUNT, FEATURE_SET, beatenBy, featureSet, moveIndex, MOVES } from '../../core/index.ts';
+import {
+  FEATURE_COUNT,
+  FEATURE_SET,
+  V2_IGNORED_GROUPS,
+  beatenBy,
+  coldStartCorpus,
+  featureSet,
+  moveIndex,
+  MOVES,
+  seededRandom,
+  v2Columns,
+} from '../../core/index.ts';
 import { resolveHyperparameters } from '../../trainer/hyperparameters.ts';
 import { evaluate, majorityClass } from '../../trainer/metrics.ts';
 import { checkParity, runOnnx } from '../../trainer/parity.ts';
@@ -71,6 +82,41 @@ describe('exported models', () => {
     for (let j = 0; j < 3; j++) expect(served[j]).toBeCloseTo(inMemory[j]!, 5);
     expect(served.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
   });
+});
+
+describe('columns a feature set does not read (rps-features/v2: the per-predictor evidence and scores)', () => {
+  const v2 = featureSet('rps-features/v2');
+  const v2Rows = splitRows(asDatasetGames(coldStartCorpus({ games: 90, seed: 3 })), v2).rows;
+
+  it('are 0 in every training row and are the groups the set declares', () => {
+    expect(v2.ignored).toEqual(v2Columns(V2_IGNORED_GROUPS));
+    expect(v2.ignored).toHaveLength(76);
+    expect(featureSet(FEATURE_SET).ignored).toEqual([]);
+    for (let r = 0; r < v2Rows.train.rows; r++)
+      for (const c of v2.ignored) expect(v2Rows.train.x[r * v2.count + c]).toBe(0);
+    const read = v2Rows.train.x.filter((_, i) => !v2.ignored.includes(i % v2.count));
+    expect(read.some((x) => x !== 0)).toBe(true);
+  });
+
+  it.each(['mlp', 'logistic', 'gbdt'] as const)(
+    'are ignored by a trained %s model, in memory and exported, whatever the server feeds there',
+    async (algorithm) => {
+      const hp = resolveHyperparameters(algorithm, FAST[algorithm]);
+      const model = await trainAlgorithm(algorithm, hp, v2Rows.train, v2Rows.validation, 1);
+      const n = 30;
+      const x = v2Rows.test.x.slice(0, n * v2.count);
+      const noisy = x.slice();
+      const random = seededRandom(9);
+      for (let r = 0; r < n; r++) for (const c of v2.ignored) noisy[r * v2.count + c] = random() * 2 - 1;
+      const onnx = model.toOnnx({ model: 'brian', version: 'v1', algorithm, featureSet: v2.name });
+      const [a, b] = [await model.predict(x, n), await model.predict(noisy, n)];
+      const [sa, sb] = [await runOnnx(onnx, x, n), await runOnnx(onnx, noisy, n)];
+      for (let i = 0; i < n * 3; i++) {
+        expect(b[i]).toBeCloseTo(a[i]!, 6);
+        expect(sb[i]).toBeCloseTo(sa[i]!, 6);
+      }
+    },
+  );
 });
 
 describe('tfjs memory', () => {
