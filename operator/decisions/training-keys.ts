@@ -20,13 +20,23 @@ export function keysSecretName(jobName: string, nonce: string): string {
   return `${jobName}-s3-${nonce}`;
 }
 
-/** The Job's keys still to be provided: a suspended Job of the operator that names its Secret. */
+/**
+ * Set on a Job in the same patch that resumes it: the operator has given it its keys. A Job that has
+ * it and is suspended again was suspended by someone else, and stays so.
+ */
+export const KEYS_PROVIDED_ANNOTATION = 'rpsquest.dev/keys-provided';
+
+/**
+ * The Job's keys still to be provided: a suspended Job of the operator that names its Secret and
+ * was never resumed by the operator.
+ */
 export function awaitingKeys(job: Job): string | undefined {
   const suspended = (job.spec as { suspend?: boolean }).suspend === true;
   const finished = job.status?.conditions?.some(
     (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
   );
   if (!suspended || finished || job.metadata.deletionTimestamp) return undefined;
+  if (job.metadata.annotations?.[KEYS_PROVIDED_ANNOTATION]) return undefined;
   return job.metadata.annotations?.[KEYS_SECRET_ANNOTATION];
 }
 

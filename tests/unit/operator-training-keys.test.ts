@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Job } from '../../operator/decisions/training-job.ts';
 import {
   awaitingKeys,
+  KEYS_PROVIDED_ANNOTATION,
   grantFor,
   keysSecret,
   keysSecretName,
@@ -35,6 +36,15 @@ describe("a training Job's keys", () => {
     const foreign = job({ suspend: true });
     delete foreign.metadata.annotations;
     expect(awaitingKeys(foreign)).toBeUndefined();
+  });
+
+  it('are not awaited by a Job the operator resumed once and someone suspended again', () => {
+    const suspendedByHand = job({ suspend: true });
+    suspendedByHand.metadata.annotations = {
+      ...suspendedByHand.metadata.annotations,
+      [KEYS_PROVIDED_ANNOTATION]: 'true',
+    };
+    expect(awaitingKeys(suspendedByHand)).toBeUndefined();
   });
 
   it("last the Job's deadline plus the margin, for its model's version", () => {

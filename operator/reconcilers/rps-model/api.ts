@@ -2,6 +2,7 @@ import type { V1Secret } from '@kubernetes/client-node';
 import type { OperatorContext } from '../../context.ts';
 import type { Job } from '../../decisions/training-job.ts';
 import { servingConfigMapName, servingKey } from '../../decisions/serving.ts';
+import { KEYS_PROVIDED_ANNOTATION } from '../../decisions/training-keys.ts';
 import { mergePatch, serverSideApply } from '../../kube.ts';
 import { replaceStatus } from '../../status-write.ts';
 import {
@@ -121,7 +122,11 @@ export async function createJob(ctx: OperatorContext, job: Job): Promise<Job> {
   })) as Job;
 }
 
-/** Lets a suspended Job start its pod; only that very Job (its uid), not a successor of its name. */
+/**
+ * Lets a suspended Job start its pod, and marks it as given its keys in the same patch (a later
+ * suspend by someone else is then left alone); only that very Job (its uid), not a successor of
+ * its name.
+ */
 export async function resumeJob(ctx: OperatorContext, job: Job): Promise<void> {
   await ctx.kube.custom.patchNamespacedCustomObject(
     {
@@ -130,7 +135,10 @@ export async function resumeJob(ctx: OperatorContext, job: Job): Promise<void> {
       namespace: job.metadata.namespace,
       plural: 'jobs',
       name: job.metadata.name,
-      body: { metadata: { uid: job.metadata.uid }, spec: { suspend: false } },
+      body: {
+        metadata: { uid: job.metadata.uid, annotations: { [KEYS_PROVIDED_ANNOTATION]: 'true' } },
+        spec: { suspend: false },
+      },
     },
     mergePatch(),
   );
