@@ -116,7 +116,11 @@ describe("a training Job's keys", () => {
         kind: 'Job',
         uid: logan.metadata.uid,
       });
-      expect(loganSecret?.metadata?.annotations?.['rpsquest.dev/expires-at']).toBeDefined();
+      // the expiry people read on the Secret: after now, at most the Job's deadline plus the margin
+      const expiresAt = Date.parse(loganSecret?.metadata?.annotations?.['rpsquest.dev/expires-at'] ?? '');
+      const deadline = (loganJob!.spec as { activeDeadlineSeconds?: number }).activeDeadlineSeconds ?? 3600;
+      expect(expiresAt).toBeGreaterThan(Date.now());
+      expect(expiresAt).toBeLessThanOrEqual(Date.now() + (deadline + 600) * 1000);
       const kept = await secret(forrestSecret);
       expect(Buffer.from(kept!.data!.accessKey!, 'base64').toString()).toBe(keys.accessKey);
       expect((await jobsOf(env, 'forrest'))[0]!.metadata.uid).toBe(forrest.metadata.uid);
