@@ -1,13 +1,17 @@
 // Trainer speed and quality: each algorithm with its default hyperparameters on the seeded
-// cold-start corpus (the eight synthetic players) at 5,000 and 50,000 rounds. Prints one line per
-// run, then one JSON object as the last line.
+// cold-start corpus (the strategy zoo's training families, docs/bots.md) at 5,000 and 50,000 rounds,
+// with the default feature set's rows as the trainer makes them. Prints one line per run, then one
+// JSON object as the last line.
 // `s` is wall time, `cpuS` the process's CPU time over the same span (user + system): on a machine
 // shared with other jobs the wall time varies with their load, the CPU time much less.
 // `loadAverage` is the 1-minute load average before each run (gbdt grows its class trees on two
 // threads only when it is under cores − 0.5: trainer/algorithms/gbdt.ts, defaultLanes).
-// Usage: npx tsx bench/trainer.ts [--sizes 5000,50000] [--seed 1] [--algorithms gbdt,mlp]
+// `--all-columns` keeps every column of the feature set, also those its models do not read
+// (FeatureSet.ignored): the trainer's speed on the full width, as before that mask.
+// Usage: npx tsx bench/trainer.ts [--sizes 5000,50000] [--seed 1] [--algorithms gbdt,mlp] [--all-columns]
 import { cpus, loadavg } from 'node:os';
 import { ALGORITHMS, type Algorithm } from '../core/index.ts';
+import { DEFAULT_FEATURE_SET, featureSet } from '../core/feature-sets.ts';
 import { resolveHyperparameters } from '../trainer/hyperparameters.ts';
 import { buildDataset } from '../trainer/dataset.ts';
 import { evaluate, majorityClass } from '../trainer/metrics.ts';
@@ -23,10 +27,14 @@ const seed = Number(arg('seed', '1'));
 const algorithms = arg('algorithms', ALGORITHMS.join(','))
   .split(',')
   .filter((a): a is Algorithm => (ALGORITHMS as readonly string[]).includes(a));
+const allColumns = process.argv.includes('--all-columns');
+const set = featureSet(DEFAULT_FEATURE_SET);
 const figures: Record<string, number | string> = {
   cpu: cpus()[0]?.model ?? 'unknown',
   cores: cpus().length,
   node: process.version,
+  featureSet: set.name,
+  columnsRead: allColumns ? set.count : set.count - set.ignored.length,
 };
 
 for (const rounds of sizes) {
@@ -37,7 +45,7 @@ for (const rounds of sizes) {
     bootstrapGames: Math.ceil(rounds / 4),
     seed,
   });
-  const { rows } = splitRows(dataset.games);
+  const { rows } = splitRows(dataset.games, allColumns ? { ...set, ignored: [] } : set);
   const baseline = evaluate(
     new Float32Array(rows.test.rows * 3),
     rows.test.y,
