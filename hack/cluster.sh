@@ -4,7 +4,8 @@
 #   hack/cluster.sh up       make cluster: packages, binaries, images, control plane, containerd,
 #                            kubelet, kube-proxy, CoreDNS, config/default and config/samples
 #   hack/cluster.sh down     make cluster-down: stops everything and puts the host back as it was
-#   hack/cluster.sh images   builds (or reuses) the images and prints their names
+#   hack/cluster.sh images   builds (or reuses) the images and prints their archives
+#   hack/cluster.sh prebuild the slow images only (make test, while the Go binaries compile)
 #   hack/cluster.sh status   what runs
 # Linux, as root. State in /var/lib/rps-quest-cluster and /run/rps-quest-cluster (both removed by
 # down), logs and the kubeconfig in .cluster/ of the repository, images cached in
@@ -118,6 +119,31 @@ source "$here/images.sh"
 # shellcheck source=hack/cluster/node.sh
 source "$here/node.sh"
 
+# locked <command…>: one image build at a time (make test's prebuild and a make cluster, say); in a
+# subshell, so that nothing started later inherits the lock
+locked() {
+  mkdir -p "$images"
+  (
+    flock 9
+    "$@"
+  ) 9>"$images/.lock"
+}
+
+# images_only <build function>: the images outside `up`; what buildah adds to the host (/etc/cni,
+# for one) goes again, unless a running cluster recorded the host (its down removes it then)
+images_only() {
+  local before p
+  preflight
+  packages
+  before="$(for p in "${foreign_paths[@]}"; do [ -e "$p" ] && echo "$p"; done; true)"
+  locked "$@"
+  [ -f "$run/host/recorded" ] && return 0
+  for p in "${foreign_paths[@]}"; do
+    [ -e "$p" ] && ! grep -qxF "$p" <<<"$before" && rm -rf "$p"
+  done
+  return 0
+}
+
 # ---------------------------------------------------------------------------------------------
 # processes: each started with setsid (detached from the terminal), its pid in $run/pids, its output in .cluster/logs
 
@@ -180,7 +206,7 @@ up() {
   bash "$repo/hack/bins.sh" cluster
   local t_images
   t_images=$(ms)
-  build_images
+  locked build_images
   t_images=$(($(ms) - t_images))
   mkdir -p "$state" "$run" "$out" "$logs"
   rm -f "$out/cluster.json"
@@ -349,14 +375,14 @@ case "${1:-}" in
   down) down ;;
   images)
     preflight
-    packages
     bash "$repo/hack/bins.sh" cluster >/dev/null
-      build_images
+    images_only build_images
     cat "$images/current"
     ;;
+  prebuild) images_only build_slow_images ;;
   status) status ;;
   *)
-    echo "usage: hack/cluster.sh up | down | images | status" >&2
+    echo "usage: hack/cluster.sh up | down | images | prebuild | status" >&2
     exit 2
     ;;
 esac
