@@ -17,6 +17,7 @@ import {
   eventually,
   getModel,
   getPolicy,
+  CAL_GAMES,
   halThenCalModelYaml,
   startOperatorEnv,
   startRealGameServer,
@@ -190,7 +191,7 @@ describe('kubectl rpsq', () => {
     );
 
     // Cal plays both; the policy's interval is a week, so only evaluate-now decides
-    await simulate({ url: game.url, games: 60, bots: ['brian'], players: ['Cal'], seed: 500 });
+    await simulate({ url: game.url, games: CAL_GAMES, bots: ['brian'], players: ['Cal'], seed: 500 });
     const evaluated = await ok(['evaluate', 'default', ...ns]);
     expect(evaluated).toMatch(
       /^promotionpolicy\/default: evaluation requested \(rpsquest\.dev\/evaluate-now=\S+\)$/m,

@@ -24,6 +24,7 @@ import {
   eventually,
   getModel,
   getPolicy,
+  CAL_GAMES,
   halThenCalModelYaml,
   patchModelSpec,
   startOperatorEnv,
@@ -109,9 +110,9 @@ describe('promotion driven through the real game server', () => {
     });
     expect(v2.evaluation!.accuracyDelta).toBeGreaterThan(0);
 
-    // Cal plays 60 games, split 50/50 by the app between v1 and v2
-    const games = await simulate({ url, games: 60, bots: ['brian'], players: ['Cal'], seed: 500 });
-    expect(games.games).toBe(60);
+    // Cal plays both, split 50/50 by the app between v1 and v2
+    const games = await simulate({ url, games: CAL_GAMES, bots: ['brian'], players: ['Cal'], seed: 500 });
+    expect(games.games).toBe(CAL_GAMES);
 
     // a DryRun policy with a reachable minGames decides to promote, and nothing changes
     await apply(env, policyYaml('watch', 'DryRun', 10));
@@ -124,7 +125,7 @@ describe('promotion driven through the real game server', () => {
     expect(dry.outcome).toBe('DryRun');
     expect(dry.production?.version).toBe('v1');
     expect(dry.b?.version).toBe('v2');
-    expect(dry.production!.games + dry.b!.games).toBe(60);
+    expect(dry.production!.games + dry.b!.games).toBe(CAL_GAMES);
     expect(dry.b!.rate).toBeGreaterThan(dry.production!.rate);
     expect(dry.pValue).toBeLessThan(0.01);
     expect((await getModel(env, 'brian')).status?.aliases).toMatchObject({ Production: 'v1', B: 'v2' });
