@@ -5,7 +5,6 @@
 #                            kubelet, kube-proxy, CoreDNS, config/default and config/samples
 #   hack/cluster.sh down     make cluster-down: stops everything and puts the host back as it was
 #   hack/cluster.sh images   builds (or reuses) the images and prints their archives
-#   hack/cluster.sh prebuild the slow images only (make test, while the Go binaries compile)
 #   hack/cluster.sh status   what runs
 # Linux, as root. State in /var/lib/rps-quest-cluster and /run/rps-quest-cluster (both removed by
 # down), logs and the kubeconfig in .cluster/ of the repository, images cached in
@@ -119,7 +118,7 @@ source "$here/images.sh"
 # shellcheck source=hack/cluster/node.sh
 source "$here/node.sh"
 
-# locked <command…>: one image build at a time (make test's prebuild and a make cluster, say); in a
+# locked <command…>: one image build at a time (`hack/cluster.sh images` and a make cluster, say); in a
 # subshell, so that nothing started later inherits the lock
 locked() {
   mkdir -p "$images"
@@ -379,10 +378,9 @@ case "${1:-}" in
     images_only build_images
     cat "$images/current"
     ;;
-  prebuild) images_only build_slow_images ;;
   status) status ;;
   *)
-    echo "usage: hack/cluster.sh up | down | images | prebuild | status" >&2
+    echo "usage: hack/cluster.sh up | down | images | status" >&2
     exit 2
     ;;
 esac

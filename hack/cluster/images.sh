@@ -108,16 +108,6 @@ build_app() {
   echo "$archive"
 }
 
-# the slow images only (PostgreSQL, the base, the project's): they need no binary of hack/bins.sh,
-# so `make test` builds them while the Go binaries compile (hack/prepare.sh)
-build_slow_images() {
-  mkdir -p "$images"
-  local base
-  build_postgres >/dev/null
-  base="$(build_base)"
-  build_app "$base" >/dev/null
-}
-
 build_images() {
   mkdir -p "$images"
   local tmp key archive start
