@@ -31,7 +31,8 @@ node_bins=(
   "kubelet|kube|k8s.io/kubernetes/cmd/kubelet|$(pinned kube k8s.io/kubernetes)"
   "kube-scheduler|kube|k8s.io/kubernetes/cmd/kube-scheduler|$(pinned kube k8s.io/kubernetes)"
   "kube-proxy|kube|k8s.io/kubernetes/cmd/kube-proxy|$(pinned kube k8s.io/kubernetes)"
-  "coredns|coredns|github.com/coredns/coredns|$(pinned coredns github.com/coredns/coredns)"
+  # the release with only the plugins the node uses (hack/coredns/main.go), hence its own key
+  "coredns|coredns|rpsquest.dev/hack/coredns|$(pinned coredns github.com/coredns/coredns)-node-plugins"
   "mc|mc|github.com/minio/mc|$(pinned mc github.com/minio/mc)"
 )
 # Argo CD and the kustomize it runs from PATH (the version Argo CD v3.2 pins)
