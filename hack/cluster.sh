@@ -118,24 +118,12 @@ source "$here/images.sh"
 # shellcheck source=hack/cluster/node.sh
 source "$here/node.sh"
 
-# locked <command…>: one image build at a time (`hack/cluster.sh images` and a make cluster, say); in a
-# subshell, so that nothing started later inherits the lock
-locked() {
-  mkdir -p "$images"
-  (
-    flock 9
-    "$@"
-  ) 9>"$images/.lock"
-}
-
-# images_only <build function>: the images outside `up`; what buildah adds to the host (/etc/cni,
-# for one) goes again, unless a running cluster recorded the host (its down removes it then)
+# images_only: the images outside `up`; what buildah adds to the host (/etc/cni, for one) goes
+# again, unless a running cluster recorded the host (its down removes it then)
 images_only() {
   local before p
-  preflight
-  packages
   before="$(for p in "${foreign_paths[@]}"; do [ -e "$p" ] && echo "$p"; done; true)"
-  locked "$@"
+  build_images
   [ -f "$run/host/recorded" ] && return 0
   for p in "${foreign_paths[@]}"; do
     [ -e "$p" ] && ! grep -qxF "$p" <<<"$before" && rm -rf "$p"
@@ -205,7 +193,7 @@ up() {
   bash "$repo/hack/bins.sh" cluster
   local t_images
   t_images=$(ms)
-  locked build_images
+  build_images
   t_images=$(($(ms) - t_images))
   mkdir -p "$state" "$run" "$out" "$logs"
   rm -f "$out/cluster.json"
@@ -374,8 +362,9 @@ case "${1:-}" in
   down) down ;;
   images)
     preflight
+    packages
     bash "$repo/hack/bins.sh" cluster >/dev/null
-    images_only build_images
+    images_only
     cat "$images/current"
     ;;
   status) status ;;

@@ -88,26 +88,6 @@ build_postgres() {
   echo "$archive"
 }
 
-# the project's image, from its own Dockerfile on the base image <base>; prints its archive
-build_app() {
-  local base="$1" key archive start ca=()
-  key="$(inputs_key Dockerfile .dockerignore package.json package-lock.json tsconfig.json tsconfig.build.json \
-    cli.ts core lib app trainer operator 'hack/*.ts' hack/harness)-${base##*:}"
-  archive="$images/rps-quest-$key.tar"
-  if [ ! -f "$archive" ]; then
-    say "building $app_image (minutes)" >&2
-    start=$(date +%s)
-    # a TLS-intercepting proxy's CA, as this machine trusts it, for npm inside the build
-    if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f "$NODE_EXTRA_CA_CERTS" ]; then
-      ca=(-v "$NODE_EXTRA_CA_CERTS:/run/build-ca.crt:ro" --build-arg NODE_EXTRA_CA_CERTS=/run/build-ca.crt)
-    fi
-    buildah bud -q --isolation chroot --layers --build-arg "BASE=$base" "${ca[@]}" -t "$app_image" "$repo" >/dev/null
-    export_image "$app_image" "$archive"
-    say "built the image in $(($(date +%s) - start)) s" >&2
-  fi
-  echo "$archive"
-}
-
 build_images() {
   mkdir -p "$images"
   local tmp key archive start
@@ -157,9 +137,27 @@ build_images() {
   fi
   echo "$archive" >>"$tmp/list"
   build_postgres >>"$tmp/list"
+
   local base
   base="$(build_base)"
-  build_app "$base" >>"$tmp/list"
+
+  # the project's image, from its own Dockerfile on that base
+  key="$(inputs_key Dockerfile .dockerignore package.json package-lock.json tsconfig.json tsconfig.build.json \
+    cli.ts core lib app trainer operator 'hack/*.ts' hack/harness)-${base##*:}"
+  archive="$images/rps-quest-$key.tar"
+  if [ ! -f "$archive" ]; then
+    say "building $app_image (minutes)"
+    start=$(date +%s)
+    local ca=()
+    # a TLS-intercepting proxy's CA, as this machine trusts it, for npm inside the build
+    if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f "$NODE_EXTRA_CA_CERTS" ]; then
+      ca=(-v "$NODE_EXTRA_CA_CERTS:/run/build-ca.crt:ro" --build-arg NODE_EXTRA_CA_CERTS=/run/build-ca.crt)
+    fi
+    buildah bud -q --isolation chroot --layers --build-arg "BASE=$base" "${ca[@]}" -t "$app_image" "$repo" >/dev/null
+    export_image "$app_image" "$archive"
+    say "built the image in $(($(date +%s) - start)) s"
+  fi
+  echo "$archive" >>"$tmp/list"
   # the newest archive of each image stays, older ones go
   for prefix in pause rps-quest node20-base postgres; do
     { ls -t "$images/$prefix"-*.tar 2>/dev/null | tail -n +2 | grep -v -x -F -f "$tmp/list" || true; } | xargs -r rm -f
