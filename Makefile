@@ -4,12 +4,12 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 # Node 20 ships without fetch-compatible TLS knobs for the local self-signed API server; the harness handles it.
 
 .PHONY: image kind-up kind-load deploy undeploy kind-down
-.PHONY: test deps npm bins bins-gitops build generate lint typecheck unit integration e2e dev down bench clean
+.PHONY: test deps npm bins bins-gitops bins-all build generate lint typecheck unit integration e2e dev down bench clean
 .PHONY: cluster cluster-down cluster-test install-plugin uninstall-plugin
 
 ## test: everything from nothing — system packages, npm ci, binaries, lint, typecheck, unit, integration,
 ## e2e, and the cluster tests on a real node (make cluster: root, Linux)
-test: deps npm bins-gitops lint typecheck unit integration e2e cluster-test
+test: deps npm bins-all lint typecheck unit integration e2e cluster-test
 
 ## deps: Debian packages the tests need (Chromium for the browser tests)
 deps:
@@ -25,6 +25,10 @@ bins:
 ## bins-gitops: those and Argo CD and kustomize (the GitOps integration tests, make dev GITOPS=1)
 bins-gitops:
 	@bash hack/bins.sh gitops
+
+## bins-all: those and the real node's (make test builds every one at once: hack/bins is one Go module)
+bins-all:
+	@bash hack/bins.sh all
 
 ## build: compiles to dist/ (what the image runs: `node dist/cli.js <command>`), with the web UI's files
 build:

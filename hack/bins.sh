@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Builds the local control-plane binaries (kube-apiserver, kube-controller-manager, etcd, MinIO)
-# from the pinned wrapper modules under hack/, into a version-keyed cache outside the work tree.
+# from the pinned wrapper modules under hack/ (hack/bins: Kubernetes, etcd, Argo CD, CoreDNS; hack/minio,
+# hack/mc, hack/kustomize), into a version-keyed cache outside the work tree.
 # A binary that is already cached is reused; only missing ones are built.
 #   hack/bins.sh            what `make dev` and the tests need
 #   hack/bins.sh cluster    those and the node's: kubelet, kube-scheduler, kube-proxy, CoreDNS and the
 #                           MinIO client (`make cluster`)
 #   hack/bins.sh gitops     those and Argo CD (one multi-call binary, linked as argocd, argocd-server,
 #                           argocd-repo-server, argocd-application-controller) and the kustomize it
-#                           runs (`make test`, `make dev GITOPS=1`)
+#                           runs (`make dev GITOPS=1`)
+#   hack/bins.sh all        every one of them (`make test`)
 #   hack/bins.sh <name>     one binary
 set -euo pipefail
 
@@ -15,30 +17,37 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cache="${RPS_BIN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/rps-quest/bin}"
 mkdir -p "$cache"
 
-# name | wrapper module dir | package | version (the cache key)
 # the version that a wrapper go.mod pins for a module
 pinned() { awk -v m="$2" '{ for (i = 1; i < NF; i++) if ($i == m) { print $(i + 1); exit } }' "$here/$1/go.mod"; }
 
+# hack/bins is one module for Kubernetes, etcd, Argo CD and CoreDNS (their shared dependencies are
+# compiled once); its binaries are keyed by the release and by the module's own files, since a
+# change of any shared dependency changes every one of them
+bins_key="$(cat "$here/bins/go.mod" "$here/bins/go.sum" "$here/bins/tools.go" "$here/bins/coredns/main.go" |
+  sha256sum | cut -c1-8)"
+kube="$(pinned bins k8s.io/kubernetes)"
+
+# name | wrapper module dir | package | version (stamped into Kubernetes' binaries) | cache key
 bins=(
-  "etcd|etcd|go.etcd.io/etcd/server/v3|$(pinned etcd go.etcd.io/etcd/server/v3)"
-  "minio|minio|github.com/minio/minio|$(pinned minio github.com/minio/minio)"
-  "kube-apiserver|kube|k8s.io/kubernetes/cmd/kube-apiserver|$(pinned kube k8s.io/kubernetes)"
-  "kube-controller-manager|kube|k8s.io/kubernetes/cmd/kube-controller-manager|$(pinned kube k8s.io/kubernetes)"
-  "kubectl|kube|k8s.io/kubernetes/cmd/kubectl|$(pinned kube k8s.io/kubernetes)"
+  "etcd|bins|go.etcd.io/etcd/server/v3|$(pinned bins go.etcd.io/etcd/server/v3)|-$bins_key"
+  "minio|minio|github.com/minio/minio|$(pinned minio github.com/minio/minio)|"
+  "kube-apiserver|bins|k8s.io/kubernetes/cmd/kube-apiserver|$kube|-$bins_key"
+  "kube-controller-manager|bins|k8s.io/kubernetes/cmd/kube-controller-manager|$kube|-$bins_key"
+  "kubectl|bins|k8s.io/kubernetes/cmd/kubectl|$kube|-$bins_key"
 )
-# a real node (`make cluster`): the same pinned Kubernetes, and CoreDNS from its own wrapper module
+# a real node (`make cluster`): the same pinned Kubernetes, and CoreDNS
 node_bins=(
-  "kubelet|kube|k8s.io/kubernetes/cmd/kubelet|$(pinned kube k8s.io/kubernetes)"
-  "kube-scheduler|kube|k8s.io/kubernetes/cmd/kube-scheduler|$(pinned kube k8s.io/kubernetes)"
-  "kube-proxy|kube|k8s.io/kubernetes/cmd/kube-proxy|$(pinned kube k8s.io/kubernetes)"
-  # the release with only the plugins the node uses (hack/coredns/main.go), hence its own key
-  "coredns|coredns|rpsquest.dev/hack/coredns|$(pinned coredns github.com/coredns/coredns)-node-plugins"
-  "mc|mc|github.com/minio/mc|$(pinned mc github.com/minio/mc)"
+  "kubelet|bins|k8s.io/kubernetes/cmd/kubelet|$kube|-$bins_key"
+  "kube-scheduler|bins|k8s.io/kubernetes/cmd/kube-scheduler|$kube|-$bins_key"
+  "kube-proxy|bins|k8s.io/kubernetes/cmd/kube-proxy|$kube|-$bins_key"
+  # the release's coremain with only the plugins the node uses (hack/bins/coredns/main.go)
+  "coredns|bins|rpsquest.dev/hack/bins/coredns|$(pinned bins github.com/coredns/coredns)|-$bins_key"
+  "mc|mc|github.com/minio/mc|$(pinned mc github.com/minio/mc)|"
 )
 # Argo CD and the kustomize it runs from PATH (the version Argo CD v3.2 pins)
 gitops_bins=(
-  "argocd|argocd|github.com/argoproj/argo-cd/v3/cmd|$(pinned argocd github.com/argoproj/argo-cd/v3)"
-  "kustomize|kustomize|sigs.k8s.io/kustomize/kustomize/v5|$(pinned kustomize sigs.k8s.io/kustomize/kustomize/v5)"
+  "argocd|bins|github.com/argoproj/argo-cd/v3/cmd|$(pinned bins github.com/argoproj/argo-cd/v3)|-$bins_key"
+  "kustomize|kustomize|sigs.k8s.io/kustomize/kustomize/v5|$(pinned kustomize sigs.k8s.io/kustomize/kustomize/v5)|"
 )
 # the names the Argo CD binary answers to (it picks the component by the name it runs under)
 argocd_names=(argocd-server argocd-repo-server argocd-application-controller)
@@ -46,6 +55,9 @@ argocd_names=(argocd-server argocd-repo-server argocd-application-controller)
 only="${1:-}"
 if [ "$only" = cluster ]; then
   bins+=("${node_bins[@]}")
+  only=""
+elif [ "$only" = all ]; then
+  bins+=("${node_bins[@]}" "${gitops_bins[@]}")
   only=""
 elif [ "$only" = gitops ]; then
   bins+=("${gitops_bins[@]}")
@@ -55,39 +67,81 @@ elif [ -n "$only" ]; then
   known=no
   for entry in "${bins[@]}"; do [ "${entry%%|*}" = "$only" ] && known=yes; done
   if [ "$known" = no ]; then
-    echo "bins: unknown binary \"$only\"; known: cluster gitops$(for e in "${bins[@]}" "${node_bins[@]}" "${gitops_bins[@]}"; do printf ' %s' "${e%%|*}"; done)" >&2
+    echo "bins: unknown binary \"$only\"; known: cluster gitops all$(for e in "${bins[@]}" "${node_bins[@]}" "${gitops_bins[@]}"; do printf ' %s' "${e%%|*}"; done)" >&2
     exit 2
   fi
 fi
+# the binaries `go build` writes into a directory are named after the package's last element, or
+# the one before it when that is a major version (go.etcd.io/etcd/server/v3 gives server)
+built_name() {
+  local base="${1##*/}" parent="${1%/*}"
+  [[ "$base" =~ ^v[0-9]+$ ]] && base="${parent##*/}"
+  echo "$base"
+}
+
+# go_build <dir> <output dir> <package…>: one `go build` for the packages of one module
+go_build() {
+  local dir="$1" outdir="$2" ldflags='-s -w' minor v
+  shift 2
+  if [ "$dir" = bins ]; then
+    # stamp the release into Kubernetes' binaries so --version and the API's /version tell the
+    # truth (client-go's, in the others, is their User-Agent); Argo CD's --version and its API's
+    # version answer from common.version
+    minor="${kube#v1.}"
+    minor="${minor%%.*}"
+    for v in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+      ldflags="$ldflags -X $v.gitVersion=$kube -X $v.gitMajor=1 -X $v.gitMinor=$minor -X $v.gitTreeState=clean"
+    done
+    ldflags="$ldflags -X github.com/argoproj/argo-cd/v3/common.version=$(pinned bins github.com/argoproj/argo-cd/v3 | sed 's/^v//')"
+  fi
+  (cd "$here/$dir" && CGO_ENABLED=0 GOFLAGS=-mod=mod nice go build -trimpath -ldflags="$ldflags" -o "$outdir/" "$@")
+}
+
+# what is missing, built one module at a time: the packages of a module in one `go build`, which
+# compiles each shared package once and links one binary while it compiles for the next
+missing=()
 for entry in "${bins[@]}"; do
-  IFS='|' read -r name dir pkg version <<<"$entry"
+  IFS='|' read -r name dir pkg version key <<<"$entry"
   [ -n "$only" ] && [ "$only" != "$name" ] && continue
-  out="$cache/$name-$version"
+  out="$cache/$name-$version$key"
   if [ -x "$out" ]; then
     echo "bins: $name $version cached at $out"
-    continue
+  else
+    missing+=("$entry")
   fi
-  echo "bins: building $name $version (this takes minutes on a cold cache)..."
+done
+done_dirs=" "
+for first in "${missing[@]}"; do
+  dir="$(cut -d'|' -f2 <<<"$first")"
+  [[ "$done_dirs" == *" $dir "* ]] && continue
+  done_dirs+="$dir "
+  names=() pkgs=()
+  for entry in "${missing[@]}"; do
+    IFS='|' read -r name d pkg version key <<<"$entry"
+    [ "$d" = "$dir" ] || continue
+    names+=("$name")
+    pkgs+=("$pkg")
+  done
+  echo "bins: building ${names[*]} from hack/$dir (this takes minutes on a cold cache)..."
   start=$(date +%s)
-  ldflags='-s -w'
-  if [ "$dir" = kube ]; then
-    # stamp the release into the binaries so --version and the API's /version tell the truth
-    minor="${version#v1.}"; minor="${minor%%.*}"
-    for v in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-      ldflags="$ldflags -X $v.gitVersion=$version -X $v.gitMajor=1 -X $v.gitMinor=$minor -X $v.gitTreeState=clean"
-    done
-  fi
-  # Argo CD's --version and the API's version answer from these
-  [ "$dir" = argocd ] && ldflags="$ldflags -X github.com/argoproj/argo-cd/v3/common.version=${version#v}"
-  (cd "$here/$dir" && CGO_ENABLED=0 GOFLAGS=-mod=mod nice go build -trimpath -ldflags="$ldflags" -o "$out.tmp" "$pkg")
-  mv "$out.tmp" "$out"
-  echo "bins: built $name in $(( $(date +%s) - start ))s"
+  tmp="$(mktemp -d "$cache/.build-XXXXXX")"
+  # shellcheck disable=SC2064
+  trap "rm -rf '$tmp'" EXIT
+  go_build "$dir" "$tmp" "${pkgs[@]}"
+  for entry in "${missing[@]}"; do
+    IFS='|' read -r name d pkg version key <<<"$entry"
+    [ "$d" = "$dir" ] || continue
+    mv "$tmp/$(built_name "$pkg")" "$cache/$name-$version$key"
+  done
+  rm -rf "$tmp"
+  trap - EXIT
+  echo "bins: built ${names[*]} in $(($(date +%s) - start))s"
 done
 
 for entry in "${bins[@]}"; do
-  IFS='|' read -r name dir pkg version <<<"$entry"
+  IFS='|' read -r name dir pkg version key <<<"$entry"
   [ -n "$only" ] && [ "$only" != "$name" ] && continue
-  out="$cache/$name-$version"
+  out="$cache/$name-$version$key"
   check=(--version)
   [ "$name" = kubectl ] && check=(version --client)
   [ "$name" = coredns ] && check=(-version)
@@ -103,7 +157,7 @@ for entry in "${bins[@]}"; do
     # argocd-rbac-cm (the harness merges config/argocd/argocd-cm-patch.yaml in)
     manifests="$out-manifests"
     if [ ! -d "$manifests" ]; then
-      src="$(cd "$here/argocd" && GOFLAGS=-mod=mod go list -m -f '{{.Dir}}' github.com/argoproj/argo-cd/v3)/manifests"
+      src="$(cd "$here/bins" && GOFLAGS=-mod=mod go list -m -f '{{.Dir}}' github.com/argoproj/argo-cd/v3)/manifests"
       mkdir -p "$manifests.tmp"
       cp "$src/crds/application-crd.yaml" "$src/crds/applicationset-crd.yaml" "$src/crds/appproject-crd.yaml" \
         "$src/base/config/argocd-cm.yaml" \
