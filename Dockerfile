@@ -21,7 +21,15 @@ RUN apt-get update \
 ENV ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json ./
 # tsx is a dependency for `make dev` and the tests; the image runs compiled JavaScript only.
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force && rm -rf node_modules/tsx
+# onnxruntime-node bundles its native runtime for every platform (about 290 MB) and loads
+# bin/napi-v*/<platform>/<arch>: only this platform's stays (245 MB less on linux/x64).
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force && rm -rf node_modules/tsx \
+  && keep="$(node -p 'process.platform + "/" + process.arch')" \
+  && for dir in node_modules/onnxruntime-node/bin/napi-v*/*/*; do \
+       case "$dir" in */"$keep") ;; *) rm -rf "$dir" ;; esac; \
+     done \
+  && find node_modules/onnxruntime-node/bin -type d -empty -delete \
+  && ls node_modules/onnxruntime-node/bin/napi-v*/"$keep"/onnxruntime_binding.node >/dev/null
 
 # --- everything compiled to JavaScript (tsconfig.build.json): no TypeScript at runtime; the
 # operator needs ~90 MB less memory than through tsx (docs/performance.md). No native module is
