@@ -27,7 +27,7 @@ bins_key="$(cat "$here/bins/go.mod" "$here/bins/go.sum" "$here/bins/tools.go" "$
   sha256sum | cut -c1-8)"
 kube="$(pinned bins k8s.io/kubernetes)"
 
-# name | wrapper module dir | package | version (stamped into Kubernetes' binaries) | cache key
+# name | wrapper module dir | package | release | what else the cache key holds
 bins=(
   "etcd|bins|go.etcd.io/etcd/server/v3|$(pinned bins go.etcd.io/etcd/server/v3)|-$bins_key"
   "minio|minio|github.com/minio/minio|$(pinned minio github.com/minio/minio)|"
