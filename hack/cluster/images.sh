@@ -154,7 +154,7 @@ build_images() {
       ca=(-v "$NODE_EXTRA_CA_CERTS:/run/build-ca.crt:ro" --build-arg NODE_EXTRA_CA_CERTS=/run/build-ca.crt)
     fi
     # --jobs 2: the build stage (npm ci, tsc) runs beside the deps stage (better-sqlite3 compiled
-    # on one core): 176 s against 202 s from nothing (docs/control-plane.md)
+    # on one core): 176 s against 202 s from nothing (docs/deploy.md)
     buildah bud -q --isolation chroot --layers --jobs 2 --build-arg "BASE=$base" "${ca[@]}" -t "$app_image" "$repo" >/dev/null
     export_image "$app_image" "$archive"
     say "built the image in $(($(date +%s) - start)) s"
