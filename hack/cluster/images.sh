@@ -157,10 +157,14 @@ build_images() {
     export_image "$mc_image" "$archive"
   fi
   echo "$archive" >>"$tmp/list"
-  build_postgres >>"$tmp/list"
-
-  local base
+  # PostgreSQL and the Node base are two mmdebstrap runs, each about one core and the Debian mirror:
+  # side by side (docs/deploy.md)
+  local postgres base
+  build_postgres >"$tmp/postgres" &
+  postgres=$!
   base="$(build_base)"
+  wait "$postgres" || die "building $postgres_image failed (its output is above)"
+  cat "$tmp/postgres" >>"$tmp/list"
 
   # the project's image, from its own Dockerfile on that base
   key="$(inputs_key Dockerfile .dockerignore package.json package-lock.json tsconfig.json tsconfig.build.json \
