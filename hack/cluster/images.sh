@@ -29,6 +29,13 @@ export_image() {
 # (docs/deploy.md). <config> is the members of the image config's "config" object, as JSON. The
 # layer stays uncompressed: containerd and buildah read it as it is. Consumes <rootfs.tar>.
 rootfs_image() {
+  # blob <json>: stores it under its digest in the layout, prints its descriptor's digest and size
+  blob() {
+    local digest
+    digest="$(printf '%s' "$1" | sha256sum | cut -c1-64)"
+    printf '%s' "$1" >"$dir/blobs/sha256/$digest"
+    printf '"digest":"sha256:%s","size":%s' "$digest" "${#1}"
+  }
   local rootfs="$1" archive="$2" name="$3" config="$4" dir layer size cfg manifest
   dir="$(dirname "$rootfs")/oci"
   mkdir -p "$dir/blobs/sha256"
@@ -37,12 +44,11 @@ rootfs_image() {
   mv "$rootfs" "$dir/blobs/sha256/$layer"
   cfg="$(printf '{"architecture":"%s","os":"linux","config":{%s},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]},"history":[{"created_by":"mmdebstrap (hack/cluster/images.sh)"}]}' \
     "$(dpkg --print-architecture)" "$config" "$layer")"
-  manifest="$(printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%s}]}' \
-    "$(printf '%s' "$cfg" | sha256sum | cut -c1-64)" "${#cfg}" "$layer" "$size")"
-  printf '%s' "$cfg" >"$dir/blobs/sha256/$(printf '%s' "$cfg" | sha256sum | cut -c1-64)"
-  printf '%s' "$manifest" >"$dir/blobs/sha256/$(printf '%s' "$manifest" | sha256sum | cut -c1-64)"
-  printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"%s"}}]}' \
-    "$(printf '%s' "$manifest" | sha256sum | cut -c1-64)" "${#manifest}" "$name" >"$dir/index.json"
+  cfg="$(blob "$cfg")"
+  manifest="$(printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json",%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%s}]}' \
+    "$cfg" "$layer" "$size")"
+  printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json",%s,"annotations":{"org.opencontainers.image.ref.name":"%s"}}]}' \
+    "$(blob "$manifest")" "$name" >"$dir/index.json"
   printf '{"imageLayoutVersion":"1.0.0"}' >"$dir/oci-layout"
   tar -cf "$archive.tmp" -C "$dir" oci-layout index.json blobs
   rm -rf "$dir"
