@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { apiMessage, isNotFound, makeKube, mergePatch, type Kube } from '../operator/kube.ts';
+import { apiMessage, isConflict, isNotFound, makeKube, mergePatch, type Kube } from '../operator/kube.ts';
 import {
   GROUP,
   PROMOTION_POLICIES,
@@ -11,7 +11,7 @@ import {
   type PromotionPolicy,
   type RpsModel,
 } from '../operator/resources.ts';
-import { PluginError } from './plugin-error.ts';
+import { ConflictError, PluginError } from './plugin-error.ts';
 
 const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
@@ -103,6 +103,7 @@ export class Cluster {
           `cannot reach the API server at ${this.kubeConfig.getCurrentCluster()?.server}: ${cause} (${what})`,
         );
       }
+      if (isConflict(err)) throw new ConflictError(`${what}: ${apiMessage(err)}`);
       throw new PluginError(`${what}: ${apiMessage(err)}`);
     }
   }

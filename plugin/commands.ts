@@ -12,7 +12,7 @@ import {
   type PromotionPolicy,
 } from '../operator/resources.ts';
 import type { Cluster } from './cluster.ts';
-import { PluginError, UsageError } from './plugin-error.ts';
+import { ConflictError, PluginError, UsageError } from './plugin-error.ts';
 import { historyText, statusTable } from './views.ts';
 
 export interface CommandContext {
@@ -52,6 +52,25 @@ async function waitFor<T>(
     if (Date.now() > deadline)
       throw new PluginError(`timed out after ${ctx.timeoutMs / 1000}s waiting for ${what}`);
     await new Promise((r) => setTimeout(r, ctx.pollMs ?? 500));
+  }
+}
+
+/** How many times a read-decide-write runs before a conflict is reported. */
+export const CONFLICT_ATTEMPTS = 5;
+
+/**
+ * Runs `attempt` (read the object, check, patch with the read's resourceVersion) again when the
+ * patch meets a change made since the read, as client-go's RetryOnConflict does: the operator
+ * writes status often, and each write moves the resourceVersion. Every retry decides on a new read,
+ * so nothing made meanwhile is overwritten.
+ */
+export async function onConflictRetry<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!(err instanceof ConflictError) || n >= CONFLICT_ATTEMPTS) throw err;
+    }
   }
 }
 
@@ -129,37 +148,39 @@ async function awaitingApproval(ctx: CommandContext, name: string) {
 
 async function approve(ctx: CommandContext): Promise<void> {
   const [name] = operands(ctx, ['model']);
-  const { policy, ev } = await awaitingApproval(ctx, name!);
-  const approveList = [...(policy.spec.approve ?? []), ev.id];
-  await ctx.cluster.patch<PromotionPolicy>(
-    PROMOTION_POLICIES,
-    policy.metadata.name,
-    { metadata: { resourceVersion: policy.metadata.resourceVersion }, spec: { approve: approveList } },
-    `approve evaluation ${ev.id} in PromotionPolicy ${policy.metadata.name}`,
-  );
-  ctx.out(
-    `promotionpolicy/${policy.metadata.name}: approved evaluation ${ev.id}: ${name}'s B ${ev.target.Production} becomes Production (was ${ev.aliases.Production})`,
-  );
+  const line = await onConflictRetry(async () => {
+    const { policy, ev } = await awaitingApproval(ctx, name!);
+    const approveList = [...(policy.spec.approve ?? []), ev.id];
+    await ctx.cluster.patch<PromotionPolicy>(
+      PROMOTION_POLICIES,
+      policy.metadata.name,
+      { metadata: { resourceVersion: policy.metadata.resourceVersion }, spec: { approve: approveList } },
+      `approve evaluation ${ev.id} in PromotionPolicy ${policy.metadata.name}`,
+    );
+    return `promotionpolicy/${policy.metadata.name}: approved evaluation ${ev.id}: ${name}'s B ${ev.target.Production} becomes Production (was ${ev.aliases.Production})`;
+  });
+  ctx.out(line);
 }
 
 async function reject(ctx: CommandContext): Promise<void> {
   const [name] = operands(ctx, ['model']);
-  const model = await ctx.cluster.getModel(name!);
-  const { Production: production, B: b } = model.status?.aliases ?? {};
-  if (!production || !b || b === production) {
-    throw new PluginError(
-      `rpsmodel/${name} has no challenger to reject: B serves ${b ?? 'nothing'}, Production ${production ?? 'nothing'}`,
+  const line = await onConflictRetry(async () => {
+    const model = await ctx.cluster.getModel(name!);
+    const { Production: production, B: b } = model.status?.aliases ?? {};
+    if (!production || !b || b === production) {
+      throw new PluginError(
+        `rpsmodel/${name} has no challenger to reject: B serves ${b ?? 'nothing'}, Production ${production ?? 'nothing'}`,
+      );
+    }
+    await ctx.cluster.patch(
+      RPS_MODELS,
+      name!,
+      { metadata: { resourceVersion: model.metadata.resourceVersion }, spec: { aliases: { B: production } } },
+      `pin B of RpsModel ${name}`,
     );
-  }
-  await ctx.cluster.patch(
-    RPS_MODELS,
-    name!,
-    { metadata: { resourceVersion: model.metadata.resourceVersion }, spec: { aliases: { B: production } } },
-    `pin B of RpsModel ${name}`,
-  );
-  ctx.out(
-    `rpsmodel/${name}: B pinned to Production's ${production}: ${b} gets no more games and cannot be promoted; \`kubectl rpsq unpin ${name} B\` lets the ranking choose a challenger again`,
-  );
+    return `rpsmodel/${name}: B pinned to Production's ${production}: ${b} gets no more games and cannot be promoted; \`kubectl rpsq unpin ${name} B\` lets the ranking choose a challenger again`;
+  });
+  ctx.out(line);
 }
 
 function parseAlias(text: string): Alias {
@@ -171,51 +192,53 @@ function parseAlias(text: string): Alias {
 async function pin(ctx: CommandContext): Promise<void> {
   const [name, aliasText, requested] = operands(ctx, ['model', 'alias'], ['version']);
   const alias = parseAlias(aliasText!);
-  const model = await ctx.cluster.getModel(name!);
-  const registered = (model.status?.versions ?? []).map((v) => v.name);
-  const current = model.status?.aliases?.[alias];
-  const version = requested ?? current;
-  if (!version)
-    throw new PluginError(`rpsmodel/${name}: ${alias} serves no version yet; name the version to pin`);
-  if (!registered.includes(version)) {
-    throw new PluginError(
-      `rpsmodel/${name} has no version "${version}" (registered: ${registered.join(', ') || 'none'})`,
+  const line = await onConflictRetry(async () => {
+    const model = await ctx.cluster.getModel(name!);
+    const registered = (model.status?.versions ?? []).map((v) => v.name);
+    const current = model.status?.aliases?.[alias];
+    const version = requested ?? current;
+    if (!version)
+      throw new PluginError(`rpsmodel/${name}: ${alias} serves no version yet; name the version to pin`);
+    if (!registered.includes(version)) {
+      throw new PluginError(
+        `rpsmodel/${name} has no version "${version}" (registered: ${registered.join(', ') || 'none'})`,
+      );
+    }
+    await ctx.cluster.patch(
+      RPS_MODELS,
+      name!,
+      {
+        metadata: { resourceVersion: model.metadata.resourceVersion },
+        spec: { aliases: { [alias]: version } },
+      },
+      `pin ${alias} of RpsModel ${name}`,
     );
-  }
-  await ctx.cluster.patch(
-    RPS_MODELS,
-    name!,
-    {
-      metadata: { resourceVersion: model.metadata.resourceVersion },
-      spec: { aliases: { [alias]: version } },
-    },
-    `pin ${alias} of RpsModel ${name}`,
-  );
-  ctx.out(
-    `rpsmodel/${name}: ${alias} pinned to ${version}${current && current !== version ? ` (was ${current})` : ''}`,
-  );
+    return `rpsmodel/${name}: ${alias} pinned to ${version}${current && current !== version ? ` (was ${current})` : ''}`;
+  });
+  ctx.out(line);
 }
 
 async function unpin(ctx: CommandContext): Promise<void> {
   const [name, aliasText] = operands(ctx, ['model', 'alias']);
   const alias = parseAlias(aliasText!);
-  const model = await ctx.cluster.getModel(name!);
-  const pins = Object.entries(model.spec.aliases ?? {}).filter(([, v]) => v);
-  const pinned = model.spec.aliases?.[alias];
-  if (!pinned) {
-    throw new PluginError(
-      `rpsmodel/${name} has no pin on ${alias} (pins: ${pins.map(([a, v]) => `${a}=${v}`).join(', ') || 'none'})`,
+  const line = await onConflictRetry(async () => {
+    const model = await ctx.cluster.getModel(name!);
+    const pins = Object.entries(model.spec.aliases ?? {}).filter(([, v]) => v);
+    const pinned = model.spec.aliases?.[alias];
+    if (!pinned) {
+      throw new PluginError(
+        `rpsmodel/${name} has no pin on ${alias} (pins: ${pins.map(([a, v]) => `${a}=${v}`).join(', ') || 'none'})`,
+      );
+    }
+    await ctx.cluster.patch(
+      RPS_MODELS,
+      name!,
+      { metadata: { resourceVersion: model.metadata.resourceVersion }, spec: { aliases: { [alias]: null } } },
+      `unpin ${alias} of RpsModel ${name}`,
     );
-  }
-  await ctx.cluster.patch(
-    RPS_MODELS,
-    name!,
-    { metadata: { resourceVersion: model.metadata.resourceVersion }, spec: { aliases: { [alias]: null } } },
-    `unpin ${alias} of RpsModel ${name}`,
-  );
-  ctx.out(
-    `rpsmodel/${name}: ${alias} unpinned (was pinned to ${pinned}); training and promotion move it again`,
-  );
+    return `rpsmodel/${name}: ${alias} unpinned (was pinned to ${pinned}); training and promotion move it again`;
+  });
+  ctx.out(line);
 }
 
 async function evaluateNow(ctx: CommandContext): Promise<void> {

@@ -14,3 +14,9 @@ export class UsageError extends PluginError {
     super(message, 2);
   }
 }
+
+/**
+ * The API server refused a write made on an older read of the object (409): someone changed it
+ * meanwhile, often the operator writing its status. The command reads again and decides again.
+ */
+export class ConflictError extends PluginError {}

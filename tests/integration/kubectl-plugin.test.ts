@@ -9,6 +9,10 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulate } from '../../app/simulate.ts';
 import { binary } from '../../hack/harness/index.ts';
+import type { RpsModel } from '../../operator/resources.ts';
+import { Cluster, loadKubeConfig } from '../../plugin/cluster.ts';
+import { COMMANDS, CONFLICT_ATTEMPTS } from '../../plugin/commands.ts';
+import { ConflictError } from '../../plugin/plugin-error.ts';
 import type { Manager } from '../../operator/manager.ts';
 import {
   NAMESPACE,
@@ -286,5 +290,69 @@ spec:
     // without -A, the namespace alone
     expect(await ok(['status', '-n', 'plugin-team'])).toMatch(/^RpsModel\s+forrest\s/m);
     expect(await ok(['status', '-n', 'plugin-team'])).not.toContain('brian');
+  });
+  it('reads again and decides again when the model changes between its read and its patch', async () => {
+    // forrest (plugin-team, suspended) from the test before; a pin on B to unpin
+    await env.kubectl([
+      'patch',
+      'rpsmodel',
+      'forrest',
+      '-n',
+      'plugin-team',
+      '--type=merge',
+      '-p',
+      '{"spec":{"aliases":{"B":"v1"}}}',
+    ]);
+    /** a Cluster whose first `racingReads` model reads are each followed by a real write to the model */
+    function racing(racingReads: number) {
+      const cluster = new Cluster(loadKubeConfig({ kubeconfig: env.cp.kubeconfigPath }), 'plugin-team');
+      const read = cluster.getModel;
+      const counter = { reads: 0 };
+      cluster.getModel = async (name: string): Promise<RpsModel> => {
+        const model = await read(name);
+        if (++counter.reads <= racingReads) {
+          await env.kubectl([
+            'annotate',
+            '--overwrite',
+            '-n',
+            'plugin-team',
+            'rpsmodel',
+            name,
+            `race=${counter.reads}`,
+          ]);
+        }
+        return model;
+      };
+      return { cluster, counter };
+    }
+    const out: string[] = [];
+    const command = (cluster: Cluster, args: string[]) =>
+      COMMANDS.unpin!({ cluster, args, wait: false, timeoutMs: 5000, out: (l) => out.push(l) });
+
+    // every read raced: the API server refuses each patch, and the command says so after its attempts
+    const hopeless = racing(Infinity);
+    const refused = await command(hopeless.cluster, ['forrest', 'B']).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(refused).toBeInstanceOf(ConflictError);
+    expect((refused as Error).message).toMatch(
+      /^unpin B of RpsModel forrest: Operation cannot be fulfilled on rpsmodels\.rpsquest\.dev "forrest": the object has been modified/,
+    );
+    expect(hopeless.counter.reads).toBe(CONFLICT_ATTEMPTS);
+    expect(out).toEqual([]);
+
+    // two reads raced: the third read's patch lands, and the writes made meanwhile stay
+    const twice = racing(2);
+    await command(twice.cluster, ['forrest', 'B']);
+    expect(twice.counter.reads).toBe(3);
+    expect(out).toEqual([
+      'rpsmodel/forrest: B unpinned (was pinned to v1); training and promotion move it again',
+    ]);
+    const after = JSON.parse(
+      await env.kubectl(['get', 'rpsmodel', 'forrest', '-n', 'plugin-team', '-o', 'json']),
+    ) as RpsModel;
+    expect(after.spec.aliases?.B).toBeUndefined();
+    expect(after.metadata.annotations?.race).toBe('2');
   });
 });
