@@ -64,7 +64,7 @@ export const CONFLICT_ATTEMPTS = 5;
  * writes status often, and each write moves the resourceVersion. Every retry decides on a new read,
  * so nothing made meanwhile is overwritten.
  */
-export async function onConflictRetry<T>(attempt: () => Promise<T>): Promise<T> {
+async function onConflictRetry<T>(attempt: () => Promise<T>): Promise<T> {
   for (let n = 1; ; n++) {
     try {
       return await attempt();
