@@ -115,6 +115,53 @@ build_postgres() {
   echo "$archive"
 }
 
+# build_app <base image>: the project's image, from its own Dockerfile on that base, unless cached;
+# prints its archive
+build_app() {
+  local base="$1" key archive start tmp
+  # the key holds this function's text too: a change to how the image is built builds it again
+  key="$( (inputs_key Dockerfile .dockerignore package.json package-lock.json tsconfig.json tsconfig.build.json \
+    cli.ts core lib app trainer operator 'hack/*.ts' hack/harness && declare -f build_app) |
+    sha256sum | cut -c1-16)-${base##*:}"
+  archive="$images/rps-quest-$key.tar"
+  if [ ! -f "$archive" ]; then
+    say "building $app_image (minutes)" >&2
+    start=$(date +%s)
+    tmp="$(mktemp -d)"
+    local ca=()
+    # a TLS-intercepting proxy's CA, as this machine trusts it, for npm inside the build
+    if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f "$NODE_EXTRA_CA_CERTS" ]; then
+      ca=(-v "$NODE_EXTRA_CA_CERTS:/run/build-ca.crt:ro" --build-arg NODE_EXTRA_CA_CERTS=/run/build-ca.crt)
+    fi
+    # better-sqlite3 as this machine's `npm ci` compiled it (the same version), offered to the deps
+    # stage through prebuild-install's cache, where its install script looks before it downloads or
+    # compiles: named by the Node ABI and platform, so a host Node of another major is not taken;
+    # prebuild-install loads it before it keeps it, and the script compiles when it does not load
+    # there (another libc). One compile less from nothing (docs/deploy.md).
+    local prebuilt=() name
+    if [ -f "$repo/node_modules/better-sqlite3/build/Release/better_sqlite3.node" ] &&
+      name="$(cd "$repo" && node -e '
+        const util = require("prebuild-install/util");
+        const pkg = require("better-sqlite3/package.json");
+        const url = util.getDownloadUrl({ pkg, platform: process.platform, arch: process.arch, "tag-prefix": "v" });
+        console.log(require("node:path").basename(util.cachedPrebuild(url)));' 2>/dev/null)"; then
+      mkdir -p "$tmp/prebuilds"
+      tar -czf "$tmp/prebuilds/$name" -C "$repo/node_modules/better-sqlite3" build/Release/better_sqlite3.node
+      prebuilt=(-v "$tmp/prebuilds:/root/.npm/_prebuilds")
+    fi
+    # --jobs 2: the build stage (npm ci, tsc) runs beside the deps stage (better-sqlite3 compiled
+    # on one core when it is not offered): 176 s against 202 s from nothing. No --layers: an image
+    # whose inputs changed is built whole, 77 s against 106 s committing every step's layer
+    # (docs/deploy.md)
+    buildah bud -q --isolation chroot --jobs 2 --build-arg "BASE=$base" "${ca[@]}" "${prebuilt[@]}" \
+      -t "$app_image" "$repo" >/dev/null
+    export_image "$app_image" "$archive"
+    rm -rf "$tmp"
+    say "built the image in $(($(date +%s) - start)) s" >&2
+  fi
+  echo "$archive"
+}
+
 build_images() {
   mkdir -p "$images"
   local tmp key archive start
@@ -164,52 +211,23 @@ build_images() {
   fi
   echo "$archive" >>"$tmp/list"
   # PostgreSQL and the Node base are two mmdebstrap runs, each about one core and the Debian mirror:
-  # side by side (docs/deploy.md)
+  # side by side (docs/deploy.md). Both run as background jobs, which keep `set -e` (a command
+  # substitution would drop it); a failed base waits for PostgreSQL's run to end before stopping, so
+  # nothing is left running, and the archive that run writes (atomically) serves the next start.
   local postgres base
   build_postgres >"$tmp/postgres" &
   postgres=$!
-  base="$(build_base)"
+  build_base >"$tmp/base" &
+  base=$!
+  if ! wait "$base"; then
+    wait "$postgres" || true
+    die "building the Node base failed (its output is above)"
+  fi
   wait "$postgres" || die "building $postgres_image failed (its output is above)"
+  base="$(cat "$tmp/base")"
   cat "$tmp/postgres" >>"$tmp/list"
 
-  # the project's image, from its own Dockerfile on that base
-  key="$(inputs_key Dockerfile .dockerignore package.json package-lock.json tsconfig.json tsconfig.build.json \
-    cli.ts core lib app trainer operator 'hack/*.ts' hack/harness)-${base##*:}"
-  archive="$images/rps-quest-$key.tar"
-  if [ ! -f "$archive" ]; then
-    say "building $app_image (minutes)"
-    start=$(date +%s)
-    local ca=()
-    # a TLS-intercepting proxy's CA, as this machine trusts it, for npm inside the build
-    if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f "$NODE_EXTRA_CA_CERTS" ]; then
-      ca=(-v "$NODE_EXTRA_CA_CERTS:/run/build-ca.crt:ro" --build-arg NODE_EXTRA_CA_CERTS=/run/build-ca.crt)
-    fi
-    # better-sqlite3 as this machine's `npm ci` compiled it (the same version), offered to the deps
-    # stage through prebuild-install's cache, where its install script looks before it downloads or
-    # compiles: named by the Node ABI and platform, so a host Node of another major is not taken;
-    # prebuild-install loads it before it keeps it, and the script compiles when it does not load
-    # there (another libc). One compile less from nothing (docs/deploy.md).
-    local prebuilt=() name
-    if [ -f "$repo/node_modules/better-sqlite3/build/Release/better_sqlite3.node" ] &&
-      name="$(cd "$repo" && node -e '
-        const util = require("prebuild-install/util");
-        const pkg = require("better-sqlite3/package.json");
-        const url = util.getDownloadUrl({ pkg, platform: process.platform, arch: process.arch, "tag-prefix": "v" });
-        console.log(require("node:path").basename(util.cachedPrebuild(url)));' 2>/dev/null)"; then
-      mkdir -p "$tmp/prebuilds"
-      tar -czf "$tmp/prebuilds/$name" -C "$repo/node_modules/better-sqlite3" build/Release/better_sqlite3.node
-      prebuilt=(-v "$tmp/prebuilds:/root/.npm/_prebuilds")
-    fi
-    # --jobs 2: the build stage (npm ci, tsc) runs beside the deps stage (better-sqlite3 compiled
-    # on one core when it is not offered): 176 s against 202 s from nothing. No --layers: an image
-    # whose inputs changed is built whole, 77 s against 106 s committing every step's layer
-    # (docs/deploy.md)
-    buildah bud -q --isolation chroot --jobs 2 --build-arg "BASE=$base" "${ca[@]}" "${prebuilt[@]}" \
-      -t "$app_image" "$repo" >/dev/null
-    export_image "$app_image" "$archive"
-    say "built the image in $(($(date +%s) - start)) s"
-  fi
-  echo "$archive" >>"$tmp/list"
+  build_app "$base" >>"$tmp/list"
   # the newest archive of each image stays, older ones go
   for prefix in pause rps-quest node20-base postgres; do
     { ls -t "$images/$prefix"-*.tar 2>/dev/null | tail -n +2 | grep -v -x -F -f "$tmp/list" || true; } | xargs -r rm -f
