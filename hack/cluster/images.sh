@@ -214,16 +214,16 @@ build_images() {
   # side by side (docs/deploy.md). Both run as background jobs, which keep `set -e` (a command
   # substitution would drop it); a failed base waits for PostgreSQL's run to end before stopping, so
   # nothing is left running, and the archive that run writes (atomically) serves the next start.
-  local postgres base
+  local postgres_job base_job base
   build_postgres >"$tmp/postgres" &
-  postgres=$!
+  postgres_job=$!
   build_base >"$tmp/base" &
-  base=$!
-  if ! wait "$base"; then
-    wait "$postgres" || true
+  base_job=$!
+  if ! wait "$base_job"; then
+    wait "$postgres_job" || true
     die "building the Node base failed (its output is above)"
   fi
-  wait "$postgres" || die "building $postgres_image failed (its output is above)"
+  wait "$postgres_job" || die "building $postgres_image failed (its output is above)"
   base="$(cat "$tmp/base")"
   cat "$tmp/postgres" >>"$tmp/list"
 
