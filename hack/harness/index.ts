@@ -5,6 +5,7 @@ export {
   binary,
   binDir,
   freePort,
+  portBand,
   logTail,
   portFree,
   startProcess,

@@ -27,8 +27,8 @@ export async function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** A free TCP port on the loopback interface. */
-export async function freePort(): Promise<number> {
+/** A port the kernel picks (bind to port 0), free when it answers. */
+async function kernelPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
@@ -38,6 +38,59 @@ export async function freePort(): Promise<number> {
       srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
     });
   });
+}
+
+const PORT_FLOOR = 20_000;
+/** NodePorts (30000–32767) stay clear too */
+const PORT_CEILING = 30_000;
+const PORT_BAND = 2_000;
+
+/**
+ * The ports this process hands out: below the kernel's ephemeral range (ip_local_port_range), where
+ * no outgoing connection takes one as its local port between the check and the server's bind, and
+ * in a band of their own for each vitest worker (VITEST_POOL_ID, 1 to maxWorkers), so that the
+ * files run side by side never pick the same port. Undefined where the range cannot be read.
+ */
+export function portBand(
+  env: NodeJS.ProcessEnv = process.env,
+  /** the first port of the ephemeral range; null where it cannot be read */
+  ephemeral: number | null = readEphemeralLow(),
+): { from: number; to: number } | undefined {
+  if (ephemeral === null) return undefined;
+  const bands = Math.floor((Math.min(ephemeral, PORT_CEILING) - PORT_FLOOR) / PORT_BAND);
+  if (bands < 1) return undefined;
+  const pool = Number(env.VITEST_POOL_ID ?? 0);
+  const k = (Number.isInteger(pool) && pool >= 0 ? pool : 0) % bands;
+  return { from: PORT_FLOOR + k * PORT_BAND, to: PORT_FLOOR + (k + 1) * PORT_BAND };
+}
+
+function readEphemeralLow(): number | null {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) ? low : null;
+  } catch {
+    return null;
+  }
+}
+
+const handedOut = new Set<number>();
+
+/**
+ * A free TCP port on the loopback interface for a server started next: one of this process's band
+ * (`portBand`) that it has not handed out before, else one the kernel picks. A port from the
+ * kernel's ephemeral range could be taken by an outgoing connection before the server binds it
+ * (seen: MinIO's `bind: address already in use` with three integration files side by side).
+ */
+export async function freePort(): Promise<number> {
+  const band = portBand();
+  for (let tries = 0; band && tries < 100; tries++) {
+    const port = band.from + Math.floor(Math.random() * (band.to - band.from));
+    if (handedOut.has(port)) continue;
+    handedOut.add(port); // before the check: calls side by side never both take it
+    if (await portFree(port)) return port;
+    handedOut.delete(port);
+  }
+  return kernelPort();
 }
 
 const running = new Set<ChildProcess>();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { startProcess, supervise } from '../../hack/harness/index.ts';
+import { freePort, portBand, portFree, startProcess, supervise } from '../../hack/harness/index.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const logDir = () => mkdtempSync(path.join(tmpdir(), 'rpsq-harness-'));
@@ -91,5 +91,34 @@ describe('a harness process stopped with SIGTERM', () => {
     parent.kill('SIGTERM');
     expect(await exited).toBe(143);
     expect(alive(childPid)).toBe(false);
+  });
+});
+
+describe('freePort (servers started on the port it hands out)', () => {
+  it('keeps each vitest worker to a band of its own, below the kernel ephemeral range and the NodePorts', () => {
+    const bands = [0, 1, 2, 3].map((pool) => portBand({ VITEST_POOL_ID: String(pool) }, 32768));
+    expect(bands).toEqual([
+      { from: 20_000, to: 22_000 },
+      { from: 22_000, to: 24_000 },
+      { from: 24_000, to: 26_000 },
+      { from: 26_000, to: 28_000 },
+    ]);
+    expect(portBand({}, 32768)).toEqual(bands[0]); // make dev, benchmarks
+    expect(portBand({ VITEST_POOL_ID: '5' }, 32768)).toEqual(bands[0]); // five bands, then round again
+    // an ephemeral range that starts lower leaves fewer bands, and none below the floor
+    expect(portBand({ VITEST_POOL_ID: '2' }, 24_500)).toEqual({ from: 20_000, to: 22_000 });
+    expect(portBand({}, 21_000)).toBeUndefined();
+    expect(portBand({}, null)).toBeUndefined(); // no /proc: the kernel picks
+  });
+
+  it('hands out free ports of its band, never the same one twice', async () => {
+    const band = portBand()!;
+    const ports = await Promise.all(Array.from({ length: 20 }, () => freePort()));
+    expect(new Set(ports).size).toBe(20);
+    for (const port of ports) {
+      expect(port).toBeGreaterThanOrEqual(band.from);
+      expect(port).toBeLessThan(band.to);
+      expect(await portFree(port)).toBe(true);
+    }
   });
 });
