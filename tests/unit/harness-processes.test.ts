@@ -1,13 +1,21 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, portBand, portFree, startProcess, supervise } from '../../hack/harness/index.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const logDir = () => mkdtempSync(path.join(tmpdir(), 'rpsq-harness-'));
+const dirs: string[] = [];
+const logDir = () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'rpsq-harness-'));
+  dirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
