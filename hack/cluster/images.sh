@@ -16,7 +16,7 @@ inputs_key() {
   ) | sha256sum | cut -c1-16
 }
 
-# build_image <name> <archive> <buildah bud args…>: builds and exports one image unless cached
+# export_image <name> <archive>: the image in buildah's storage written as an OCI archive, atomically
 export_image() {
   local name="$1" archive="$2"
   buildah push -q "$name" "oci-archive:$archive.tmp:$name" >/dev/null
@@ -164,7 +164,7 @@ build_app() {
 
 build_images() {
   mkdir -p "$images"
-  local tmp key archive start
+  local tmp key archive
   tmp="$(mktemp -d)"
   # shellcheck disable=SC2064
   trap "rm -rf '$tmp'" RETURN
